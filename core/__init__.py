@@ -1,0 +1,1 @@
+"""Domain-free infrastructure shared by every app: middleware, rendering helpers."""

@@ -1,0 +1,23 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from demo import accounts_world
+from demo.log import Log
+
+
+class Command(BaseCommand):
+    help = "Build the demo world through the real services. Idempotent: a second run creates nothing."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        log = Log()
+        with transaction.atomic(durable=True):
+            accounts_world.build(log)
+        if log.total == 0:
+            self.stdout.write("Nothing created: the demo world is already complete.")
+            return
+        for name, n in sorted(log.counts.items()):
+            self.stdout.write(f"  {name}: {n}")
+        self.stdout.write(self.style.SUCCESS(f"Demo world built: {log.total} records created."))
+        self.stdout.write(f"Log in with any demo user and the password {accounts_world.DEMO_PASSWORD}.")
