@@ -85,7 +85,12 @@ class UserAdmin(RulesModelAdmin, DjangoUserAdmin):
         (_("Personal info"), {"fields": ("full_name", "email", "person")}),
         (_("Status"), {"fields": ("is_active", "last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "full_name", "password1", "password2")}),)
+    add_fieldsets = (
+        (
+            None,
+            {"classes": ("wide",), "fields": ("username", "full_name", "password1", "password2")},
+        ),
+    )
     readonly_fields = ("last_login", "date_joined")
     autocomplete_fields = ("person",)
     inlines = [MembershipInline]
@@ -99,7 +104,9 @@ class RoleMembershipAdmin(RulesModelAdmin):
     autocomplete_fields = ("user", "org_unit", "organisation")
     readonly_fields = ("granted_at", "granted_by")
 
-    def save_model(self, request: HttpRequest, obj: RoleMembership, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: RoleMembership, form: Any, change: bool
+    ) -> None:
         if not change:
             obj.granted_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)

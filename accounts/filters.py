@@ -27,7 +27,9 @@ class OrganisationFilter(_ScopedFilterSet):
         model = Organisation
         fields = ["q", "org_type", "region"]
 
-    def search(self, queryset: QuerySet[Organisation], name: str, value: str) -> QuerySet[Organisation]:
+    def search(
+        self, queryset: QuerySet[Organisation], name: str, value: str
+    ) -> QuerySet[Organisation]:
         return queryset.filter(Q(name__icontains=value.strip()) | Q(credit_code=normalise(value)))
 
 

@@ -14,7 +14,7 @@ class CreditCodeField(forms.CharField):
     """Accepts lower case and spaces; normalises before the check digit is validated."""
 
     def to_python(self, value: Any) -> str:
-        return normalise(super().to_python(value))
+        return normalise(super().to_python(value) or "")
 
     def validate(self, value: Any) -> None:
         super().validate(value)
@@ -23,7 +23,7 @@ class CreditCodeField(forms.CharField):
 
 class IdNumberField(forms.CharField):
     def to_python(self, value: Any) -> str:
-        return normalise(super().to_python(value))
+        return normalise(super().to_python(value) or "")
 
     def validate(self, value: Any) -> None:
         super().validate(value)
@@ -41,7 +41,7 @@ class OrganisationForm(forms.Form):
 
     def __init__(self, *args: Any, regions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = regions
+        self.fields["region"].queryset = regions  # type: ignore[attr-defined]
 
 
 class PersonForm(forms.Form):
@@ -56,8 +56,8 @@ class PersonForm(forms.Form):
 
     def __init__(self, *args: Any, regions: Any, organisations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = regions
-        self.fields["organisation"].queryset = organisations
+        self.fields["region"].queryset = regions  # type: ignore[attr-defined]
+        self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
 
 
 def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
@@ -67,5 +67,3 @@ def apply_validation_error(form: forms.Form, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)
-
-

@@ -33,7 +33,9 @@ def _users_without_role(user: Any) -> Queue:
 
 def register() -> None:
     applicant_and_readers = {*REGION_READERS, Role.APPLICANT}
-    register_nav("organisations", _("Organisations"), "organisation_list", applicant_and_readers, 20)
+    register_nav(
+        "organisations", _("Organisations"), "organisation_list", applicant_and_readers, 20
+    )
     register_nav("persons", _("Persons"), "person_list", REGION_READERS, 30)
     register_nav("admin", _("Administration"), "admin:index", {Role.ADMIN, Role.AUDITOR}, 900)
     register_queue("accounts.users_without_role", {Role.ADMIN}, _users_without_role, 900)

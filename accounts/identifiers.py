@@ -56,7 +56,8 @@ def validate_credit_code(value: str) -> None:
         )
     if credit_code_check_char(code[:17]) != code[17]:
         raise ValidationError(
-            _("The check digit of the unified social credit code is wrong; please check the code."), code="check"
+            _("The check digit of the unified social credit code is wrong; please check the code."),
+            code="check",
         )
 
 
@@ -79,10 +80,13 @@ def validate_id_number(value: str) -> None:
         )
     birth = id_number_birth_date(code)
     if birth is None or birth.year < 1900:
-        raise ValidationError(_("The ID card number contains an impossible date of birth."), code="birth")
+        raise ValidationError(
+            _("The ID card number contains an impossible date of birth."), code="birth"
+        )
     if id_number_check_char(code[:17]) != code[17]:
         raise ValidationError(
-            _("The check digit of the ID card number is wrong; please check the number."), code="check"
+            _("The check digit of the ID card number is wrong; please check the number."),
+            code="check",
         )
 
 

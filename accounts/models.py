@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -152,7 +152,9 @@ class Organisation(models.Model):
         ordering = ["name", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(credit_code__regex=r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"),
+                condition=Q(
+                    credit_code__regex=r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"
+                ),
                 name="organisation_credit_code_format",
             ),
         ]
@@ -236,7 +238,7 @@ class Person(models.Model):
         return id_number_birth_date(self.id_number)
 
     @property
-    def gender(self) -> str:
+    def gender(self) -> Any:
         return _("male") if int(self.id_number[16]) % 2 else _("female")
 
     def clean(self) -> None:
@@ -255,8 +257,8 @@ class User(AbstractUser):
     )
 
     class Meta(AbstractUser.Meta):
-        verbose_name = _("user")
-        verbose_name_plural = _("users")
+        verbose_name = _("user")  # type: ignore[assignment]
+        verbose_name_plural = _("users")  # type: ignore[assignment]
 
     def __str__(self) -> str:
         return self.full_name or self.username

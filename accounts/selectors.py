@@ -8,7 +8,7 @@ from django.db.models import Count, QuerySet
 
 from .models import Organisation, OrgUnit, Person, User
 from .permissions import scope_of
-from .roles import REGISTRY_EDITORS, Role
+from .roles import REGISTRY_EDITORS
 
 
 def organisation_list(*, user: Any) -> QuerySet[Organisation]:
@@ -36,7 +36,3 @@ def users_without_role() -> QuerySet[User]:
         .filter(n_roles=0)
         .order_by("date_joined")
     )
-
-
-def role_labels(user: Any) -> list[str]:
-    return [Role(r).label for r in Role.values if r in scope_of(user).roles]

@@ -15,9 +15,7 @@ from .permissions import forget_scope
 from .roles import Role
 
 
-def org_unit_create(
-    *, code: str, name: str, level: str, parent: OrgUnit | None = None
-) -> OrgUnit:
+def org_unit_create(*, code: str, name: str, level: str, parent: OrgUnit | None = None) -> OrgUnit:
     code = code.strip()
     if parent is not None and not code.startswith(_division_prefix(parent)):
         raise ValidationError(

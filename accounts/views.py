@@ -18,6 +18,7 @@ from core.xlsx import XLSX_CONTENT_TYPE, table_to_xlsx
 from . import selectors, services
 from .filters import OrganisationFilter, PersonFilter
 from .forms import OrganisationForm, PersonForm, apply_validation_error
+from .http import actor_of
 from .identifiers import mask_id_number, mask_phone
 from .models import Organisation, Person
 from .navigation import queues_for
@@ -87,10 +88,8 @@ def _organisation_form_regions(user: Any) -> Any:
 class OrganisationCreateView(LoginRequiredMixin, View):
     template_name = "accounts/organisation_form.html"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated and not request.user.has_perm(
-            "accounts.add_organisation"
-        ):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if request.user.is_authenticated and not request.user.has_perm("accounts.add_organisation"):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
@@ -107,15 +106,17 @@ class OrganisationCreateView(LoginRequiredMixin, View):
             licence = data.pop("licence")
             try:
                 with transaction.atomic(durable=True):
-                    organisation = services.organisation_create(**data, actor=request.user)
+                    organisation = services.organisation_create(**data, actor=actor_of(request))
                     if licence:
                         services.organisation_attach_licence(
-                            organisation=organisation, file=licence, actor=request.user
+                            organisation=organisation, file=licence, actor=actor_of(request)
                         )
             except ValidationError as error:
                 apply_validation_error(form, error)
             else:
-                messages.success(request, _("Organisation %(name)s saved.") % {"name": organisation})
+                messages.success(
+                    request, _("Organisation %(name)s saved.") % {"name": organisation}
+                )
                 return redirect("organisation_detail", pk=organisation.pk)
         return render(request, self.template_name, {"form": form})
 
@@ -149,16 +150,18 @@ class OrganisationUpdateView(LoginRequiredMixin, View):
             try:
                 with transaction.atomic(durable=True):
                     services.organisation_update(
-                        organisation=organisation, actor=request.user, **data
+                        organisation=organisation, actor=actor_of(request), **data
                     )
                     if licence:
                         services.organisation_attach_licence(
-                            organisation=organisation, file=licence, actor=request.user
+                            organisation=organisation, file=licence, actor=actor_of(request)
                         )
             except ValidationError as error:
                 apply_validation_error(form, error)
             else:
-                messages.success(request, _("Organisation %(name)s saved.") % {"name": organisation})
+                messages.success(
+                    request, _("Organisation %(name)s saved.") % {"name": organisation}
+                )
                 return redirect("organisation_detail", pk=organisation.pk)
         return render(request, self.template_name, {"form": form, "object": organisation})
 
@@ -174,7 +177,7 @@ def organisation_licence_download(request: HttpRequest, pk: int) -> FileResponse
     return FileResponse(
         organisation.licence.open("rb"),
         as_attachment=True,
-        filename=organisation.licence_name or organisation.licence.name.rsplit("/", 1)[-1],
+        filename=organisation.licence_name or str(organisation.licence.name).rsplit("/", 1)[-1],
     )
 
 
@@ -232,20 +235,22 @@ def _person_form_kwargs(user: Any) -> dict[str, Any]:
 class PersonCreateView(LoginRequiredMixin, View):
     template_name = "accounts/person_form.html"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if request.user.is_authenticated and not request.user.has_perm("accounts.add_person"):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, self.template_name, {"form": PersonForm(**_person_form_kwargs(request.user))})
+        return render(
+            request, self.template_name, {"form": PersonForm(**_person_form_kwargs(request.user))}
+        )
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = PersonForm(request.POST, **_person_form_kwargs(request.user))
         if form.is_valid():
             try:
                 with transaction.atomic(durable=True):
-                    person = services.person_create(**form.cleaned_data, actor=request.user)
+                    person = services.person_create(**form.cleaned_data, actor=actor_of(request))
             except ValidationError as error:
                 apply_validation_error(form, error)
             else:
@@ -265,7 +270,9 @@ class PersonUpdateView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         person = self.get_object(request, pk)
-        initial = {f: getattr(person, f) for f in ("name", "region", "organisation", "mobile", "email")}
+        initial = {
+            f: getattr(person, f) for f in ("name", "region", "organisation", "mobile", "email")
+        }
         # The stored number is shown masked; re-typing it is needed to change it.
         form = PersonForm(initial=initial, **_person_form_kwargs(request.user))
         form.fields["id_number"].required = False
@@ -283,7 +290,9 @@ class PersonUpdateView(LoginRequiredMixin, View):
         if form.is_valid():
             try:
                 with transaction.atomic(durable=True):
-                    services.person_update(person=person, actor=request.user, **form.cleaned_data)
+                    services.person_update(
+                        person=person, actor=actor_of(request), **form.cleaned_data
+                    )
             except ValidationError as error:
                 apply_validation_error(form, error)
             else:

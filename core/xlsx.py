@@ -31,7 +31,9 @@ def write_cell(sheet: Any, row: int, col: int, value: Any, formats: dict[str, An
     elif isinstance(value, dt.datetime):
         sheet.write_datetime(row, col, value.replace(tzinfo=None), formats["datetime"])
     elif isinstance(value, dt.date):
-        sheet.write_datetime(row, col, dt.datetime(value.year, value.month, value.day), formats["date"])
+        sheet.write_datetime(
+            row, col, dt.datetime(value.year, value.month, value.day), formats["date"]
+        )
     else:
         # write_string never interprets "=..." as a formula.
         sheet.write_string(row, col, str(value))

@@ -52,13 +52,27 @@ ORGANISATIONS = [
 EXPERTS = [
     # name, district, birth, employer, title, specialties
     ("张立新", "330102", "19680312", "杭州市农业科学研究院", "senior", "农业、种植业"),
-    ("李雪梅", "330106", "19750821", "杭州市西湖区农业技术推广中心", "associate", "农业技术推广、科普"),
+    (
+        "李雪梅",
+        "330106",
+        "19750821",
+        "杭州市西湖区农业技术推广中心",
+        "associate",
+        "农业技术推广、科普",
+    ),
     ("王建华", "330502", "19620105", "湖州师范学院", "senior", "生物技术、水产"),
     ("赵敏", "330102", "19800917", "杭州市农业科学研究院", "associate", "畜牧兽医"),
     ("陈国栋", "330503", "19710430", "湖州南浔精工机械有限公司", "senior", "机械制造、工业"),
     ("刘芳", "330502", "19830214", "湖州师范学院", "intermediate", "财务管理"),
     ("杨光明", "330110", "19661126", None, "senior", "茶叶、农产品加工"),
-    ("黄晓燕", "330106", "19790608", "杭州西湖智慧农业科技有限公司", "associate", "电子信息、智慧农业"),
+    (
+        "黄晓燕",
+        "330106",
+        "19790608",
+        "杭州西湖智慧农业科技有限公司",
+        "associate",
+        "电子信息、智慧农业",
+    ),
     ("周志强", "330521", "19730719", None, "associate", "林业、生态"),
     ("吴丽华", "330102", "19850302", "杭州市上城区科学技术协会", "intermediate", "科普、软科学"),
     ("徐海峰", "330502", "19640923", "湖州师范学院", "senior", "软科学、管理"),
@@ -141,7 +155,9 @@ def build(log: Log) -> None:
         if number not in experts:
             log.created(
                 reviews.expert_register(
-                    person=persons[number], title=title, specialties=specialties,
+                    person=persons[number],
+                    title=title,
+                    specialties=specialties,
                     load_cap=12 if title == "senior" else 10,
                 )
             )
@@ -165,7 +181,9 @@ def build(log: Log) -> None:
         organisation = orgs[org_name] if org_name else None
         unit = units[region_code] if region_code else None
         exists = RoleMembership.objects.filter(
-            user=user, role=role, org_unit=unit if organisation is None else organisation.region,
+            user=user,
+            role=role,
+            org_unit=unit if organisation is None else organisation.region,
             organisation=organisation,
         ).exists()
         if not exists:

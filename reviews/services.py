@@ -18,7 +18,9 @@ def expert_register(
     load_cap: int = 20,
     actor: User | None = None,
 ) -> ExpertProfile:
-    expert = ExpertProfile(person=person, title=title, specialties=specialties.strip(), load_cap=load_cap)
+    expert = ExpertProfile(
+        person=person, title=title, specialties=specialties.strip(), load_cap=load_cap
+    )
     expert.full_clean()
     expert.save()
     return expert

@@ -17,3 +17,4 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+STATIC_ROOT = None  # type: ignore[assignment]  # served by whitenoise from the finders; collectstatic is for production

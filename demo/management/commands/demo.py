@@ -8,7 +8,9 @@ from demo.log import Log
 
 
 class Command(BaseCommand):
-    help = "Build the demo world through the real services. Idempotent: a second run creates nothing."
+    help = (
+        "Build the demo world through the real services. Idempotent: a second run creates nothing."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         log = Log()
@@ -20,4 +22,6 @@ class Command(BaseCommand):
         for name, n in sorted(log.counts.items()):
             self.stdout.write(f"  {name}: {n}")
         self.stdout.write(self.style.SUCCESS(f"Demo world built: {log.total} records created."))
-        self.stdout.write(f"Log in with any demo user and the password {accounts_world.DEMO_PASSWORD}.")
+        self.stdout.write(
+            f"Log in with any demo user and the password {accounts_world.DEMO_PASSWORD}."
+        )

@@ -1,0 +1,62 @@
+"""Acceptance 5 of the foundation: ``demo`` is idempotent."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _dump() -> str:
+    out = io.StringIO()
+    call_command(
+        "dumpdata",
+        "--natural-foreign",
+        "--exclude",
+        "contenttypes",
+        "--exclude",
+        "auth.permission",
+        "--exclude",
+        "sessions",
+        "--exclude",
+        "axes",
+        stdout=out,
+    )
+    return out.getvalue()
+
+
+def test_demo_twice_creates_nothing_the_second_time():
+    first = io.StringIO()
+    call_command("demo", stdout=first)
+    assert "Demo world built" in first.getvalue()
+    before = _dump()
+    second = io.StringIO()
+    call_command("demo", stdout=second)
+    assert "Nothing created" in second.getvalue()
+    assert _dump() == before
+
+
+def test_demo_world_has_what_the_readme_promises():
+    from accounts.identifiers import validate_credit_code, validate_id_number
+    from accounts.models import Organisation, OrgUnit, Person, User
+    from accounts.roles import Role
+    from reviews.models import ExpertProfile
+
+    call_command("demo", stdout=io.StringIO())
+    assert OrgUnit.objects.filter(level="province").count() == 1
+    assert OrgUnit.objects.filter(level="city").count() == 2
+    assert OrgUnit.objects.filter(level="district").count() == 6
+    assert set(Organisation.objects.values_list("org_type", flat=True)) == set(
+        Organisation.Type.values
+    )
+    for org in Organisation.objects.all():
+        validate_credit_code(org.credit_code)
+    for person in Person.objects.all():
+        validate_id_number(person.id_number)
+    assert ExpertProfile.objects.count() == 30
+    held = set(User.objects.values_list("memberships__role", flat=True))
+    assert held >= set(Role.values)
+    assert all(u.check_password("Demo@2026") for u in User.objects.all())

@@ -1,0 +1,42 @@
+"""The UI is Chinese by default with English switchable; every demo role has a home."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from demo.accounts_world import USERS
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_page_is_in_chinese(db):
+    page = Client().get(reverse("login")).content.decode()
+    assert "登录" in page
+    assert "科技项目与科普惠农兴村资金管理系统" in page
+    assert 'lang="zh-hans"' in page
+
+
+def test_english_can_be_chosen(db):
+    client = Client()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("login")).content.decode()
+    assert "Log in" in page
+    assert "Science funding management" in page
+
+
+@pytest.mark.parametrize("username", [u[0] for u in USERS])
+def test_every_demo_role_gets_a_home_page(as_user, username):
+    page = as_user(username).get(reverse("home")).content.decode()
+    assert "我的工作台" in page
+    assert "我的角色" in page
+
+
+def test_admin_home_lists_users_waiting_for_a_role(as_user):
+    from accounts import services
+
+    services.user_create(username="newcomer", password=None, full_name="新来的")
+    page = as_user("admin").get(reverse("home")).content.decode()
+    assert "待分配角色的用户" in page
+    assert "新来的" in page
