@@ -263,6 +263,19 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
+    def paths_for_roles(self, *roles: str) -> tuple[str, ...]:
+        """Region paths (``/330000/330100/``) where this user holds one of ``roles``.
+        Apps that may not import accounts (the ledger) filter their ``scope_path``
+        columns by these prefixes."""
+        from .permissions import scope_of
+
+        return scope_of(self).paths_for(roles)
+
+    def has_any_role(self, *roles: str) -> bool:
+        from .permissions import scope_of
+
+        return scope_of(self).has_any(roles)
+
 
 class RoleMembership(models.Model):
     """A role held within an org-unit subtree; applicants hold it for their organisation

@@ -24,5 +24,6 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
+    path("ledger/", include("ledger.urls")),
     path("admin/", admin.site.urls),
 ]
