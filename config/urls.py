@@ -25,5 +25,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
     path("ledger/", include("ledger.urls")),
+    path("", include("projects.urls")),
     path("admin/", admin.site.urls),
 ]

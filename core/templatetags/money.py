@@ -1,0 +1,11 @@
+from django import template
+
+from core.money import format_yuan
+
+register = template.Library()
+
+
+@register.filter
+def yuan(fen: int | None) -> str:
+    """Integer fen → "1,234.50" (yuan)."""
+    return format_yuan(fen)

@@ -1,0 +1,479 @@
+"""Funding: what money is offered, when, to whom, and how much each district may put forward.
+
+* ``Programme`` (计划): a flow (``project`` 科技计划项目 or ``award`` 科普惠农兴村), the
+  instruments it may use, and its rule settings (acceptance thresholds, debarment years,
+  quota cut after fraud, publicity defaults) — settings of the programme, not constants.
+* ``Category`` (类别) with ``EligibilityRule`` rows: structured rules over the facts of
+  ``funding.facts``, each with the message an applicant sees when it fails.
+* ``Call`` (年度批次): the window, the district deadline, the 公示 length, the budget
+  envelope; its own small state machine (draft → open → closed → reviewing → decided →
+  archived).
+* ``Quota`` (推荐名额): count and amount per call × district × category.
+* ``Debarment`` (取消资格): blocks an organisation or a person until its end date.
+* ``DistrictStatistic``: the district farmer average income per year (eligibility).
+* ``CalendarDay``: holidays and make-up workdays that override and extend the
+  ``chinesecalendar`` package (see ``funding.calendar``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+
+from accounts.models import Organisation, OrgUnit, Person
+
+from .facts import FACTS
+
+
+class Flow(models.TextChoices):
+    PROJECT = "project", _("Sci-tech project (科技计划项目)")
+    AWARD = "award", _("Award in lieu of subsidy (科普惠农兴村)")
+
+
+class Instrument(models.TextChoices):
+    GRANT = "grant", _("Grant (无偿资助)")
+    INTEREST_SUBSIDY = "interest_subsidy", _("Loan-interest subsidy (贷款贴息)")
+    REPAYABLE = "repayable", _("Repayable funding (有偿使用)")
+    AWARD = "award", _("Award in lieu of subsidy (以奖代补)")
+
+
+class DayKind(models.TextChoices):
+    CALENDAR = "calendar", _("calendar days")
+    WORKING = "working", _("working days")
+
+
+def validate_instruments(value: Any) -> None:
+    if not isinstance(value, list) or not value:
+        raise ValidationError(_("Choose at least one instrument."))
+    unknown = [v for v in value if v not in Instrument.values]
+    if unknown:
+        raise ValidationError(_("Unknown instrument: %(v)s") % {"v": ", ".join(map(str, unknown))})
+
+
+class Programme(models.Model):
+    """计划: e.g. 科普惠农兴村计划 (award) or 科技计划项目 (project)."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    flow = models.CharField(_("flow"), max_length=10, choices=Flow.choices)
+    instruments = models.JSONField(_("instruments"), validators=[validate_instruments])
+    owner_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("owning region"), on_delete=models.PROTECT, related_name="+"
+    )
+    lead_body = models.ForeignKey(
+        Organisation,
+        verbose_name=_("lead body"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    co_owner = models.ForeignKey(
+        Organisation,
+        verbose_name=_("co-owner (finance bureau)"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    # Acceptance (DESIGN §3): below fail % → fail; below rectify % → rectification.
+    acceptance_fail_below_pct = models.DecimalField(
+        _("acceptance: fail below (%)"), max_digits=5, decimal_places=2, default=80
+    )
+    acceptance_rectify_below_pct = models.DecimalField(
+        _("acceptance: rectify below (%)"), max_digits=5, decimal_places=2, default=90
+    )
+    acceptance_overdue_fail_months = models.PositiveSmallIntegerField(
+        _("acceptance: fail when overdue by (months)"), default=6
+    )
+    rectification_months = models.PositiveSmallIntegerField(_("rectification period (months)"), default=3)
+    debarment_years = models.PositiveSmallIntegerField(_("debarment after fraud (years)"), default=3)
+    fraud_quota_cut_pct = models.PositiveSmallIntegerField(
+        _("next year's quota cut after fraud (%)"),
+        default=20,
+        validators=[MaxValueValidator(100)],
+    )
+    budget_item_tolerance_pct = models.PositiveSmallIntegerField(
+        _("allowed overspend per budget item without a change (%)"), default=10
+    )
+    city_panel_excludes_own_district = models.BooleanField(
+        _("city panels exclude experts of the applicant's district"), default=True
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(acceptance_fail_below_pct__lte=models.F("acceptance_rectify_below_pct")),
+                name="programme_thresholds_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_award(self) -> bool:
+        return self.flow == Flow.AWARD
+
+    @property
+    def scope_path(self) -> str:
+        return self.owner_unit.path
+
+
+class Category(models.Model):
+    """类别: an award category (农民专业合作组织 …) or a project domain (工业 …)."""
+
+    class Applicant(models.TextChoices):
+        ORGANISATION = "organisation", _("an organisation")
+        PERSON = "person", _("a person")
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.CASCADE, related_name="categories"
+    )
+    code = models.CharField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=100)
+    applicant_kind = models.CharField(
+        _("applicant is"), max_length=12, choices=Applicant.choices, default=Applicant.ORGANISATION
+    )
+    extra_facts = models.JSONField(
+        _("other facts asked"), default=list, blank=True, help_text=_("Fact keys asked on the form besides those the rules test.")
+    )
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["programme", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "code"], name="category_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_individual(self) -> bool:
+        return self.applicant_kind == self.Applicant.PERSON
+
+    def fact_keys(self) -> list[str]:
+        """The facts the form asks for: those the rules test, then the extra ones.
+        A derived fact is asked through its inputs."""
+        keys: list[str] = []
+        for rule in self.rules.all():
+            for key in DERIVED_INPUTS.get(rule.fact, (rule.fact,)):
+                if key not in keys:
+                    keys.append(key)
+        for key in self.extra_facts or []:
+            if key in FACTS and key not in keys:
+                keys.append(key)
+        return keys
+
+
+DERIVED_INPUTS: dict[str, tuple[str, ...]] = {
+    "member_income_above_district_pct": ("member_avg_income",),
+}
+
+
+class EligibilityRule(models.Model):
+    """One condition of a category, evaluated on submit."""
+
+    class Operator(models.TextChoices):
+        GTE = "gte", "≥"
+        GT = "gt", ">"
+        LTE = "lte", "≤"
+        EQ = "eq", "="
+        IN = "in", _("one of")
+        TRUE = "true", _("is yes")
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="rules"
+    )
+    fact = models.CharField(
+        _("fact"), max_length=50, choices=[(k, f.label) for k, f in FACTS.items()]
+    )
+    operator = models.CharField(_("operator"), max_length=5, choices=Operator.choices)
+    value = models.CharField(
+        _("value"), max_length=100, blank=True, help_text=_("For 'one of': codes separated by commas.")
+    )
+    message = models.CharField(_("message to the applicant"), max_length=300)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("eligibility rule")
+        verbose_name_plural = _("eligibility rules")
+        ordering = ["category", "order", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_fact_display()} {self.get_operator_display()} {self.value}"
+
+    def clean(self) -> None:
+        fact = FACTS.get(self.fact)
+        if fact is None:
+            raise ValidationError({"fact": _("Unknown fact.")})
+        if self.operator in {self.Operator.GTE, self.Operator.GT, self.Operator.LTE}:
+            if fact.kind not in {"int", "decimal"}:
+                raise ValidationError({"operator": _("Only numbers can be compared.")})
+            try:
+                fact.parse(self.value)
+            except (ValueError, TypeError) as exc:
+                raise ValidationError({"value": _("Not a number.")}) from exc
+            if fact.parse(self.value) is None:
+                raise ValidationError({"value": _("Not a number.")})
+        if self.operator == self.Operator.TRUE and fact.kind != "bool":
+            raise ValidationError({"operator": _("Only yes/no facts can be tested for yes.")})
+
+    def passes(self, facts: dict[str, Any]) -> bool:
+        fact = FACTS[self.fact]
+        actual = facts.get(self.fact)
+        if self.operator == self.Operator.TRUE:
+            return actual is True
+        if actual is None:
+            return False
+        if self.operator == self.Operator.IN:
+            return str(actual) in {v.strip() for v in self.value.split(",")}
+        expected = fact.parse(self.value)
+        if self.operator == self.Operator.GTE:
+            return bool(actual >= expected)
+        if self.operator == self.Operator.GT:
+            return bool(actual > expected)
+        if self.operator == self.Operator.LTE:
+            return bool(actual <= expected)
+        return bool(str(actual) == str(expected))
+
+
+class DistrictStatistic(models.Model):
+    """区县农民年均纯收入 for a year, used by the cooperative income rule."""
+
+    district = models.ForeignKey(
+        OrgUnit, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    farmer_avg_income = models.DecimalField(
+        _("farmer average annual net income (yuan)"), max_digits=12, decimal_places=2
+    )
+
+    class Meta:
+        verbose_name = _("district statistic")
+        verbose_name_plural = _("district statistics")
+        constraints = [
+            models.UniqueConstraint(fields=["district", "year"], name="districtstatistic_unique"),
+            models.CheckConstraint(condition=Q(farmer_avg_income__gt=0), name="districtstatistic_income_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district} {self.year}"
+
+
+class CallQuerySet(models.QuerySet["Call"]):
+    def open_on(self, day: dt.date) -> CallQuerySet:
+        return self.filter(status=Call.Status.OPEN, opens_on__lte=day, closes_on__gte=day)
+
+
+class Call(models.Model):
+    """年度批次: one year's call of a programme."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+        REVIEWING = "reviewing", _("Under review")
+        DECIDED = "decided", _("Decided")
+        ARCHIVED = "archived", _("Archived")
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="calls"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    title = models.CharField(_("title"), max_length=200)
+    doc_number = models.CharField(_("document number (文号)"), max_length=100, blank=True)
+    opens_on = models.DateField(_("opens on"))
+    closes_on = models.DateField(_("submission deadline"))
+    district_deadline = models.DateField(_("district recommendation deadline"))
+    publicity_days = models.PositiveSmallIntegerField(_("public notice length"), default=10)
+    publicity_day_kind = models.CharField(
+        _("counted in"), max_length=10, choices=DayKind.choices, default=DayKind.CALENDAR
+    )
+    budget_envelope_fen = models.BigIntegerField(_("budget envelope (fen)"), default=0)
+    categories = models.ManyToManyField(Category, verbose_name=_("categories"), related_name="calls")
+    status = FSMField(_("status"), default=Status.DRAFT, choices=Status.choices, protected=True)
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("call")
+        verbose_name_plural = _("calls")
+        ordering = ["-year", "programme"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "year"], name="call_unique_programme_year"),
+            models.CheckConstraint(condition=Q(closes_on__gte=models.F("opens_on")), name="call_window_ordered"),
+            models.CheckConstraint(
+                condition=Q(district_deadline__gte=models.F("opens_on")), name="call_district_deadline_after_open"
+            ),
+            models.CheckConstraint(condition=Q(budget_envelope_fen__gte=0), name="call_envelope_not_negative"),
+            models.CheckConstraint(condition=Q(publicity_days__gte=1), name="call_publicity_days_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def scope_path(self) -> str:
+        return self.programme.owner_unit.path
+
+    def accepts_submissions_on(self, day: dt.date) -> bool:
+        return self.status == self.Status.OPEN and self.opens_on <= day <= self.closes_on
+
+    @transition(field=status, source=Status.DRAFT, target=Status.OPEN)
+    def open(self) -> None:
+        """Published: applicants may submit within the window."""
+
+    @transition(field=status, source=Status.OPEN, target=Status.CLOSED)
+    def close(self) -> None:
+        """No more submissions; districts finish their lists."""
+
+    @transition(field=status, source=Status.CLOSED, target=Status.REVIEWING)
+    def start_review(self) -> None:
+        """City-level expert review under way."""
+
+    @transition(field=status, source=Status.REVIEWING, target=Status.DECIDED)
+    def decide(self) -> None:
+        """The funded list is final."""
+
+    @transition(field=status, source=Status.DECIDED, target=Status.ARCHIVED)
+    def archive(self) -> None:
+        """Nothing more happens in this call."""
+
+
+class QuotaQuerySet(models.QuerySet["Quota"]):
+    def visible_to(self, user: Any) -> QuotaQuerySet:
+        from accounts.permissions import visible_q
+
+        return self.filter(visible_q(user, region="district"))
+
+
+class Quota(models.Model):
+    """推荐名额: how many applications, and how much money, a district may recommend."""
+
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="quotas")
+    district = models.ForeignKey(OrgUnit, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
+    max_count = models.PositiveIntegerField(_("maximum number"))
+    max_amount_fen = models.BigIntegerField(_("maximum amount (fen)"))
+    cut_note = models.CharField(_("reduction note"), max_length=200, blank=True)
+
+    objects = QuotaQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("quota")
+        verbose_name_plural = _("quotas")
+        ordering = ["call", "district", "category"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "district", "category"], name="quota_unique"),
+            models.CheckConstraint(condition=Q(max_amount_fen__gte=0), name="quota_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district} · {self.category}"
+
+    @property
+    def scope_path(self) -> str:
+        return self.district.path
+
+
+class DebarmentQuerySet(models.QuerySet["Debarment"]):
+    def active_on(self, day: dt.date) -> DebarmentQuerySet:
+        return self.filter(starts_on__lte=day, ends_on__gt=day, lifted_at__isnull=True)
+
+    def of(self, *, organisation: Organisation | None, person: Person | None) -> DebarmentQuerySet:
+        q = Q(pk__in=[])
+        if organisation is not None:
+            q |= Q(organisation=organisation)
+        if person is not None:
+            q |= Q(person=person)
+        return self.filter(q)
+
+
+class Debarment(models.Model):
+    """取消资格: no submission by this organisation or person before ``ends_on``."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), null=True, blank=True, on_delete=models.PROTECT, related_name="debarments"
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), null=True, blank=True, on_delete=models.PROTECT, related_name="debarments"
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until (exclusive)"))
+    source = models.CharField(_("source"), max_length=100, blank=True, help_text=_("e.g. the application number"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+
+    objects = DebarmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("debarment")
+        verbose_name_plural = _("debarments")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=False) | Q(person__isnull=False), name="debarment_has_subject"
+            ),
+            models.CheckConstraint(condition=Q(ends_on__gt=models.F("starts_on")), name="debarment_period_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation or self.person} → {self.ends_on}"
+
+
+class CalendarDay(models.Model):
+    """A holiday or a make-up working day (调休上班) that overrides ``chinesecalendar``
+    and extends it to years the package does not cover."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("Holiday (no work)")
+        WORKDAY = "workday", _("Working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    note = models.CharField(_("note"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday or working day")
+        verbose_name_plural = _("holiday calendar")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+
+class CalendarYear(models.Model):
+    """A year whose whole holiday arrangement has been entered by hand, so working days
+    can be counted in it even where ``chinesecalendar`` has no data."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True, validators=[MinValueValidator(2000)])
+    note = models.CharField(_("source (e.g. 国办发明电 number)"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("entered holiday year")
+        verbose_name_plural = _("entered holiday years")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)

@@ -1,0 +1,49 @@
+from django.contrib import admin
+
+from core.admin import ReadOnlyModelAdmin
+
+from .models import Application, Attachment, Notice, Objection, RecommendationList, TransitionLog
+
+
+class TransitionInline(admin.TabularInline):
+    model = TransitionLog
+    extra = 0
+    can_delete = False
+    fields = ("at", "transition", "from_state", "to_state", "actor", "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return request.user.has_perm("projects.view_transitionlog")
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyModelAdmin):
+    list_display = ("number", "title", "category", "district", "status", "amount_requested_fen")
+    list_filter = ("status", "call", "category")
+    search_fields = ("number", "title", "organisation__name", "person__name")
+    inlines = [TransitionInline]
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyModelAdmin):
+    list_display = ("title", "level", "unit", "starts_on", "ends_on")
+
+
+@admin.register(Objection)
+class ObjectionAdmin(ReadOnlyModelAdmin):
+    list_display = ("notice", "application", "name", "status", "filed_at")
+    list_filter = ("status",)
+
+
+@admin.register(RecommendationList)
+class RecommendationListAdmin(ReadOnlyModelAdmin):
+    list_display = ("pk", "call", "district", "status", "cosigned_by", "submitted_at")
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyModelAdmin):
+    list_display = ("original_name", "application", "kind", "size", "uploaded_at")
+    exclude = ("file",)

@@ -1,0 +1,578 @@
+"""Projects: one record carries a submission from draft to closure.
+
+``Application`` is the 申报 / 项目 record of both flows (``project`` 科技计划项目 and
+``award`` 科普惠农兴村). Its ``status`` is a protected django-fsm-2 field; every state and
+transition of DESIGN §3 is defined here as a hand-written method with no I/O. Who may
+take a transition is a ``rules`` permission (projects/rules.py); what else must hold
+(quota, notice ended, deadline …) is checked by the service that calls it
+(projects/services.py), which also writes the ``TransitionLog`` row in the same
+transaction.
+
+Around it: ``ApplicationFunding`` (amount per instrument) and ``ApplicationBudgetItem``
+(amount per budget item), ``Attachment`` (private files), ``Notice`` (公示) with
+``Objection`` (异议), and ``RecommendationList`` (推荐汇总表, co-signed by the district
+finance bureau in the award flow).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q, Sum
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from accounts.models import Organisation, OrgUnit, Person
+from core.uploads import private_upload_path
+from funding.models import Call, Category, DayKind, Flow, Instrument
+
+
+def can(permission: str) -> Callable[[Any, Any], bool]:
+    """A django-fsm permission that asks the object-level rule only (never the
+    model-level fallback, which would let any officer act anywhere)."""
+
+    def check(instance: Any, user: Any) -> bool:
+        return bool(user.has_perm(permission, instance))
+
+    check.__name__ = f"can_{permission.replace('.', '_')}"
+    return check
+
+
+class BudgetItem(models.TextChoices):
+    EQUIPMENT = "equipment", _("Equipment (设备费)")
+    MATERIALS = "materials", _("Materials (材料费)")
+    TESTING = "testing", _("Testing and processing (测试化验加工费)")
+    TRAVEL = "travel", _("Travel (差旅费)")
+    CONFERENCE = "conference", _("Meetings (会议费)")
+    LABOUR = "labour", _("Labour (劳务费)")
+    CONSULTING = "consulting", _("Expert consulting (专家咨询费)")
+    POPSCI_MATERIALS = "popsci_materials", _("Popular-science materials and equipment (科普资料与设备)")
+    TRAINING = "training", _("Trainings and lectures (培训讲座)")
+    EXHIBITION = "exhibition", _("Exhibitions and extension (展览与推广)")
+    OTHER = "other", _("Other (其他)")
+
+
+PROJECT_BUDGET_ITEMS = (
+    BudgetItem.EQUIPMENT, BudgetItem.MATERIALS, BudgetItem.TESTING, BudgetItem.TRAVEL,
+    BudgetItem.CONFERENCE, BudgetItem.LABOUR, BudgetItem.CONSULTING, BudgetItem.OTHER,
+)
+AWARD_BUDGET_ITEMS = (
+    BudgetItem.POPSCI_MATERIALS, BudgetItem.TRAINING, BudgetItem.EXHIBITION, BudgetItem.OTHER,
+)
+
+
+class ApplicationQuerySet(models.QuerySet["Application"]):
+    def visible_to(self, user: Any) -> ApplicationQuerySet:
+        """Officers and finance read by region, but never someone else's draft;
+        applicants read their own (organisation or, for individuals, their person)."""
+        from accounts.permissions import visible_q
+
+        officers = visible_q(user, region="district") & ~Q(status=Application.Status.DRAFT)
+        own = visible_q(user, organisation="organisation", person="person")
+        return self.filter(officers | own)
+
+    def in_district(self, district: OrgUnit) -> ApplicationQuerySet:
+        return self.filter(district__path__startswith=district.path)
+
+    def with_list_columns(self) -> ApplicationQuerySet:
+        return self.select_related(
+            "call", "call__programme", "category", "organisation", "person", "district"
+        )
+
+
+class Application(ConcurrentTransitionMixin, models.Model):
+    """申报 / 项目: the record the state machine drives."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned for revision")
+        DISTRICT_PUBLICITY = "district_publicity", _("District public notice")
+        RECOMMENDED = "recommended", _("Recommended")
+        UNDER_REVIEW = "under_review", _("Expert review")
+        REVIEWED = "reviewed", _("Reviewed")
+        PUBLICITY = "publicity", _("Public notice")
+        APPROVED = "approved", _("Approved")
+        CONTRACTED = "contracted", _("Contract signed")
+        IN_PROGRESS = "in_progress", _("In progress")
+        ACCEPTANCE_REQUESTED = "acceptance_requested", _("Acceptance requested")
+        ACCEPTANCE_REVIEW = "acceptance_review", _("Acceptance review")
+        RECTIFYING = "rectifying", _("Rectifying")
+        ACCEPTED = "accepted", _("Accepted")
+        FAILED = "failed", _("Failed acceptance")
+        CLOSED = "closed", _("Closed")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        DISQUALIFIED = "disqualified", _("Disqualified")
+        TERMINATED = "terminated", _("Terminated")
+
+    S = Status
+    DISTRICT_STAGE = (S.SUBMITTED, S.DISTRICT_PUBLICITY)
+    CITY_STAGE = (S.RECOMMENDED, S.REVIEWED, S.PUBLICITY)
+
+    number = models.CharField(_("application number"), max_length=40, unique=True)
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="applications")
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="applications")
+    title = models.CharField(_("title"), max_length=200)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("applicant organisation"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="applications",
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("nominee"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    district = models.ForeignKey(OrgUnit, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+")
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    facts = models.JSONField(_("facts"), default=dict, blank=True)
+    amount_requested_fen = models.BigIntegerField(_("amount requested (fen)"), default=0)
+    status = FSMField(_("status"), default=Status.DRAFT, choices=Status.choices, protected=True)
+    rejected_stage = models.CharField(_("rejected at"), max_length=30, blank=True)
+    formal_check_at = models.DateTimeField(_("formal check passed at"), null=True, blank=True)
+    formal_check_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("formal check by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=False) | Q(person__isnull=False), name="application_has_applicant"
+            ),
+            models.CheckConstraint(condition=Q(amount_requested_fen__gte=0), name="application_amount_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["call", "district", "status"], name="application_call_district"),
+            models.Index(fields=["status", "district"], name="application_status_district"),
+        ]
+        permissions = [("export_recommendations", "Can download the recommendation list")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    # --- derived ------------------------------------------------------------------
+
+    @property
+    def scope_path(self) -> str:
+        return self.district.path
+
+    @property
+    def owner_organisation_id(self) -> int | None:
+        return self.organisation_id
+
+    @property
+    def flow(self) -> str:
+        return self.call.programme.flow
+
+    @property
+    def is_award(self) -> bool:
+        return self.flow == Flow.AWARD
+
+    @property
+    def applicant_name(self) -> str:
+        if self.category.is_individual and self.person is not None:
+            return self.person.name
+        return self.organisation.name if self.organisation else (self.person.name if self.person else "")
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.S.DRAFT, self.S.RETURNED)
+
+    # --- transitions (DESIGN §3) ------------------------------------------------------
+
+    @transition(field=status, source=[S.DRAFT, S.RETURNED], target=S.SUBMITTED,
+                permission=can("projects.submit_application"))
+    def submit(self) -> None:
+        """已提交: inside the call window, eligible, not debarred (checked by the service)."""
+
+    @transition(field=status, source=[S.SUBMITTED, S.DISTRICT_PUBLICITY], target=S.RETURNED,
+                permission=can("projects.return_application"))
+    def return_for_revision(self) -> None:
+        """退回修改, with a reason. Also after an upheld objection during the district notice."""
+        self.formal_check_at = None
+        self.formal_check_by = None
+
+    @transition(field=status, source=S.SUBMITTED, target=S.DISTRICT_PUBLICITY,
+                conditions=[lambda a: a.is_award and a.formal_check_at is not None],
+                permission=can("projects.publicise_application"))
+    def start_district_publicity(self) -> None:
+        """区县公示 (award flow only, after the formal check)."""
+
+    @transition(field=status, source=[S.SUBMITTED, S.DISTRICT_PUBLICITY], target=S.RECOMMENDED,
+                conditions=[lambda a: a.formal_check_at is not None
+                            and (a.status == Application.S.DISTRICT_PUBLICITY) == a.is_award],
+                permission=can("projects.recommend_application"))
+    def recommend(self) -> None:
+        """已推荐, within the quota; award flow after the district notice and the co-sign."""
+
+    @transition(field=status, source=S.RECOMMENDED, target=S.UNDER_REVIEW,
+                permission=can("projects.review_application"))
+    def open_review(self) -> None:
+        """专家评审, once experts are assigned."""
+
+    @transition(field=status, source=S.UNDER_REVIEW, target=S.REVIEWED,
+                permission=can("projects.review_application"))
+    def close_review(self) -> None:
+        """评审完成: scores locked."""
+
+    @transition(field=status, source=S.REVIEWED, target=S.PUBLICITY,
+                permission=can("projects.review_application"))
+    def start_publicity(self) -> None:
+        """立项公示 / 终审公示 on the provisional list."""
+
+    @transition(field=status, source=S.PUBLICITY, target=S.APPROVED,
+                permission=can("projects.decide_application"))
+    def approve(self) -> None:
+        """已立项 / 已授予, after the notice ended with no upheld objection."""
+
+    @transition(field=status, source=S.APPROVED, target=S.CONTRACTED,
+                conditions=[lambda a: not a.is_award],
+                permission=can("projects.contract_application"))
+    def sign_contract(self) -> None:
+        """已签任务书 (project flow); the service posts the commitment."""
+
+    @transition(field=status, source=[S.CONTRACTED, S.APPROVED], target=S.IN_PROGRESS,
+                conditions=[lambda a: a.status == Application.S.CONTRACTED or a.is_award],
+                permission=can("projects.start_application"))
+    def start(self) -> None:
+        """实施中: the first disbursement was paid."""
+
+    @transition(field=status, source=[S.IN_PROGRESS, S.RECTIFYING], target=S.ACCEPTANCE_REQUESTED,
+                permission=can("projects.request_acceptance"))
+    def request_acceptance(self) -> None:
+        """申请验收, with the final report and indicator actuals."""
+
+    @transition(field=status, source=S.ACCEPTANCE_REQUESTED, target=S.ACCEPTANCE_REVIEW,
+                permission=can("projects.conclude_acceptance"))
+    def open_acceptance(self) -> None:
+        """验收评审, panel assigned."""
+
+    @transition(field=status, source=S.ACCEPTANCE_REVIEW, target=S.RECTIFYING,
+                permission=can("projects.conclude_acceptance"))
+    def require_rectification(self) -> None:
+        """整改中: one chance, due within the programme's rectification period."""
+
+    @transition(field=status, source=S.ACCEPTANCE_REVIEW, target=S.ACCEPTED,
+                permission=can("projects.conclude_acceptance"))
+    def accept(self) -> None:
+        """通过验收."""
+
+    @transition(field=status, source=[S.ACCEPTANCE_REVIEW, S.RECTIFYING], target=S.FAILED,
+                permission=can("projects.conclude_acceptance"))
+    def fail_acceptance(self) -> None:
+        """未通过验收."""
+
+    @transition(field=status, source=[S.ACCEPTED, S.FAILED, S.TERMINATED], target=S.CLOSED,
+                permission=can("projects.close_application"))
+    def close(self) -> None:
+        """已结项: nothing left to pay or recover, or the remainder written off."""
+
+    @transition(field=status, source=[S.SUBMITTED, S.DISTRICT_PUBLICITY, S.RECOMMENDED, S.REVIEWED, S.PUBLICITY],
+                target=S.REJECTED, permission=can("projects.reject_application"))
+    def reject(self) -> None:
+        """未通过: the stage it failed at is recorded."""
+        self.rejected_stage = self.status
+
+    @transition(field=status, source=[S.DRAFT, S.SUBMITTED, S.RETURNED], target=S.WITHDRAWN,
+                permission=can("projects.withdraw_application"))
+    def withdraw(self) -> None:
+        """已撤回 by the applicant."""
+
+    @transition(field=status,
+                source=[S.RECOMMENDED, S.UNDER_REVIEW, S.REVIEWED, S.PUBLICITY, S.APPROVED, S.CONTRACTED, S.IN_PROGRESS],
+                target=S.DISQUALIFIED, permission=can("projects.disqualify_application"))
+    def disqualify(self) -> None:
+        """取消资格: fraud found in a spot check."""
+
+    @transition(field=status, source=[S.CONTRACTED, S.IN_PROGRESS], target=S.TERMINATED,
+                permission=can("projects.terminate_application"))
+    def terminate(self) -> None:
+        """终止: releases what was committed and not paid."""
+
+
+class ApplicationFunding(models.Model):
+    """The amount requested under one instrument."""
+
+    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="funding")
+    instrument = models.CharField(_("instrument"), max_length=20, choices=Instrument.choices)
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+
+    class Meta:
+        verbose_name = _("requested funding")
+        verbose_name_plural = _("requested funding")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "instrument"], name="applicationfunding_unique"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="applicationfunding_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_instrument_display()} {self.amount_fen}"
+
+
+class ApplicationBudgetItem(models.Model):
+    """The amount requested for one budget item (预算科目)."""
+
+    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="budget_items")
+    item = models.CharField(_("budget item"), max_length=20, choices=BudgetItem.choices)
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("budget item")
+        verbose_name_plural = _("budget items")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "item"], name="applicationbudgetitem_unique"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="applicationbudgetitem_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_item_display()} {self.amount_fen}"
+
+
+class TransitionLog(models.Model):
+    """Who moved an application from which state to which, why and when (append-only)."""
+
+    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.PROTECT, related_name="transitions")
+    transition = models.CharField(_("action"), max_length=40)
+    from_state = models.CharField(_("from"), max_length=30, choices=Application.Status.choices)
+    to_state = models.CharField(_("to"), max_length=30, choices=Application.Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["application", "at"], name="transitionlog_application_at")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.from_state} → {self.to_state}"
+
+
+def attachment_upload_to(_instance: Attachment, filename: str) -> str:
+    return private_upload_path("applications", filename)
+
+
+class Attachment(models.Model):
+    """A file of an application, stored outside the web root, served by a checked view."""
+
+    class Kind(models.TextChoices):
+        APPLICATION_FORM = "form", _("Application form (申报书)")
+        EVIDENCE = "evidence", _("Supporting evidence (证明材料)")
+        LICENCE = "licence", _("Licence or registration (证照)")
+        OTHER = "other", _("Other")
+
+    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.EVIDENCE)
+    file = models.FileField(_("file"), upload_to=attachment_upload_to)
+    original_name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def scope_path(self) -> str:
+        return self.application.scope_path
+
+
+class NoticeQuerySet(models.QuerySet["Notice"]):
+    def visible_to(self, user: Any) -> NoticeQuerySet:
+        from accounts.permissions import visible_q
+
+        return self.filter(visible_q(user, region="unit"))
+
+    def public_on(self, day: Any) -> NoticeQuerySet:
+        return self.filter(starts_on__lte=day, ends_on__gte=day)
+
+
+class Notice(models.Model):
+    """公示: a list of applications published for a period, at district or city level."""
+
+    class Level(models.TextChoices):
+        DISTRICT = "district", _("District")
+        CITY = "city", _("City")
+
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="notices")
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("publishing region"), on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until (inclusive)"))
+    days = models.PositiveSmallIntegerField(_("length"))
+    day_kind = models.CharField(_("counted in"), max_length=10, choices=DayKind.choices)
+    applications = models.ManyToManyField(Application, verbose_name=_("applications"), related_name="notices")
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("published by"), on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(_("published at"))
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("public notice")
+        verbose_name_plural = _("public notices")
+        ordering = ["-starts_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="notice_period_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def scope_path(self) -> str:
+        return self.unit.path
+
+    def is_running_on(self, day: Any) -> bool:
+        return bool(self.starts_on <= day <= self.ends_on)
+
+    def has_ended_by(self, day: Any) -> bool:
+        return bool(day > self.ends_on)
+
+
+class Objection(models.Model):
+    """异议: filed by anyone during a notice, handled by an officer."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        UPHELD = "upheld", _("Upheld")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    class Outcome(models.TextChoices):
+        RETURNED = "returned", _("Application returned for revision")
+        REJECTED = "rejected", _("Application rejected")
+
+    notice = models.ForeignKey(Notice, verbose_name=_("notice"), on_delete=models.PROTECT, related_name="objections")
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), null=True, blank=True, on_delete=models.PROTECT, related_name="objections"
+    )
+    name = models.CharField(_("name"), max_length=50)
+    contact = models.CharField(_("phone or email"), max_length=100)
+    content = models.TextField(_("objection"))
+    filed_at = models.DateTimeField(_("filed at"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    resolution = models.TextField(_("handling note"), blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("handled by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["filed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open", handled_at__isnull=True) | (~Q(status="open") & Q(handled_at__isnull=False)),
+                name="objection_handled_when_closed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="upheld") | ~Q(outcome=""), name="objection_upheld_has_outcome"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notice} · {self.name}"
+
+    @property
+    def scope_path(self) -> str:
+        return self.notice.scope_path
+
+
+class RecommendationListQuerySet(models.QuerySet["RecommendationList"]):
+    def visible_to(self, user: Any) -> RecommendationListQuerySet:
+        from accounts.permissions import visible_q
+
+        return self.filter(visible_q(user, region="district"))
+
+
+class RecommendationList(models.Model):
+    """推荐汇总表: what a district puts forward to the city in a call."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        COSIGNED = "cosigned", _("Co-signed by the finance bureau")
+        SUBMITTED = "submitted", _("Submitted to the city")
+
+    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="recommendation_lists")
+    district = models.ForeignKey(OrgUnit, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+")
+    applications = models.ManyToManyField(
+        Application, verbose_name=_("applications"), through="RecommendationEntry", related_name="recommendation_lists"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("made by"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("made at"))
+    cosigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("co-signed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cosigned_at = models.DateTimeField(_("co-signed at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+
+    objects = RecommendationListQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("recommendation list")
+        verbose_name_plural = _("recommendation lists")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(cosigned_at__isnull=False) | Q(status="submitted"),
+                name="recommendationlist_cosigned_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call} · {self.district} #{self.pk}"
+
+    @property
+    def scope_path(self) -> str:
+        return self.district.path
+
+    @property
+    def needs_cosign(self) -> bool:
+        return self.call.programme.is_award
+
+    def total_fen(self) -> int:
+        return self.applications.aggregate(t=Sum("amount_requested_fen"))["t"] or 0
+
+
+class RecommendationEntry(models.Model):
+    recommendation_list = models.ForeignKey(RecommendationList, on_delete=models.CASCADE, related_name="entries")
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="recommendation_entry")
+    position = models.PositiveIntegerField(_("rank in the list"), default=0)
+
+    class Meta:
+        verbose_name = _("recommended application")
+        verbose_name_plural = _("recommended applications")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.recommendation_list_id}: {self.application_id}"

@@ -1,0 +1,632 @@
+"""Workflows of the projects app: lock → check → transition → log, in one transaction.
+
+Every refusal is an ``ApplicationError`` whose message is shown to the user as is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transition_perm
+
+from accounts.models import Organisation, OrgUnit, Person, User
+from core import clock
+from core.money import format_yuan, yuan_to_fen
+from core.uploads import validate_upload
+from funding.calendar import CalendarUnknown, period_end
+from funding.eligibility import failed_rules
+from funding.models import Call, Category, Instrument, Quota
+from funding.services import active_debarment
+
+from . import locks
+from .models import (
+    Application,
+    ApplicationBudgetItem,
+    ApplicationFunding,
+    Attachment,
+    Notice,
+    Objection,
+    RecommendationEntry,
+    RecommendationList,
+    TransitionLog,
+)
+
+
+class ApplicationError(Exception):
+    """A refusal with a message for the user (one or several reasons)."""
+
+    def __init__(self, message: str, *, reasons: list[str] | None = None) -> None:
+        self.reasons = reasons or [message]
+        super().__init__(message)
+
+
+class ApplicationConflict(ApplicationError):
+    """Someone else acted on the same record first (HTTP 409 on the API)."""
+
+
+S = Application.Status
+
+
+def _state_label(state: str) -> str:
+    return str(S(state).label)
+
+
+def _take(application: Application, name: str, *, actor: User | None, reason: str = "") -> Application:
+    """Run transition ``name`` on a locked application and log it.
+
+    The permission of the transition is asked here too, so no caller can skip it;
+    ``actor=None`` is the system itself (e.g. payment confirmation)."""
+    method = getattr(application, name)
+    before = application.status
+    if actor is not None and not has_transition_perm(method, actor):
+        raise ApplicationError(
+            _("You may not do “%(action)s” on %(number)s.") % {"action": _action_label(name), "number": application.number}
+        )
+    try:
+        method()
+    except TransitionNotAllowed as exc:
+        raise ApplicationConflict(
+            _("%(number)s is now “%(state)s”; “%(action)s” is not possible from there. Refresh the page.")
+            % {"number": application.number, "state": _state_label(before), "action": _action_label(name)}
+        ) from exc
+    try:
+        application.save()
+    except ConcurrentTransition as exc:
+        raise ApplicationConflict(
+            _("%(number)s was changed by someone else at the same time. Refresh the page and try again.")
+            % {"number": application.number}
+        ) from exc
+    TransitionLog.objects.create(
+        application=application, transition=name, from_state=before, to_state=application.status,
+        actor=actor, reason=reason, at=clock.now(),
+    )
+    return application
+
+
+ACTION_LABELS = {
+    "submit": gettext_lazy("Submit"),
+    "return_for_revision": gettext_lazy("Return for revision"),
+    "start_district_publicity": gettext_lazy("Start the district notice"),
+    "recommend": gettext_lazy("Recommend"),
+    "open_review": gettext_lazy("Open expert review"),
+    "close_review": gettext_lazy("Close expert review"),
+    "start_publicity": gettext_lazy("Start the public notice"),
+    "approve": gettext_lazy("Approve"),
+    "sign_contract": gettext_lazy("Sign the contract"),
+    "start": gettext_lazy("Start"),
+    "request_acceptance": gettext_lazy("Request acceptance"),
+    "open_acceptance": gettext_lazy("Open acceptance review"),
+    "require_rectification": gettext_lazy("Require rectification"),
+    "accept": gettext_lazy("Accept"),
+    "fail_acceptance": gettext_lazy("Fail acceptance"),
+    "close": gettext_lazy("Close"),
+    "reject": gettext_lazy("Reject"),
+    "withdraw": gettext_lazy("Withdraw"),
+    "disqualify": gettext_lazy("Disqualify"),
+    "terminate": gettext_lazy("Terminate"),
+}
+
+
+def _action_label(name: str) -> str:
+    return str(ACTION_LABELS.get(name, name))
+
+
+# --- drafting ---------------------------------------------------------------------
+
+
+def _next_number(call: Call) -> str:
+    """KPHN-2026-0001: per call, under the call row's lock."""
+    Call.objects.select_for_update().filter(pk=call.pk).first()
+    n = Application.objects.filter(call=call).count() + 1
+    while True:
+        number = f"{call.programme.code}-{call.year}-{n:04d}"
+        if not Application.objects.filter(number=number).exists():
+            return number
+        n += 1
+
+
+@transaction.atomic
+def application_create(
+    *,
+    call: Call,
+    category: Category,
+    title: str,
+    actor: User,
+    organisation: Organisation | None = None,
+    person: Person | None = None,
+    district: OrgUnit | None = None,
+    contact_name: str = "",
+    contact_phone: str = "",
+    summary: str = "",
+) -> Application:
+    if not call.categories.filter(pk=category.pk).exists():
+        raise ApplicationError(_("Category %(c)s is not part of this call.") % {"c": category})
+    if category.is_individual and person is None:
+        raise ApplicationError(_("This category nominates a person: choose the nominee."))
+    if not category.is_individual and organisation is None:
+        raise ApplicationError(_("This category is for organisations: choose the organisation."))
+    region = district or (organisation.region if organisation else person.region if person else None)
+    if region is None or region.level != OrgUnit.Level.DISTRICT:
+        raise ApplicationError(_("The application must belong to a district."))
+    application = Application(
+        number=_next_number(call), call=call, category=category, title=title.strip(),
+        organisation=organisation, person=person, district=region, contact_name=contact_name,
+        contact_phone=contact_phone, summary=summary, created_by=actor,
+    )
+    application.full_clean()
+    application.save()
+    TransitionLog.objects.create(
+        application=application, transition="create", from_state=S.DRAFT, to_state=S.DRAFT,
+        actor=actor, at=clock.now(),
+    )
+    return application
+
+
+@transaction.atomic
+def application_update(
+    *,
+    application: Application,
+    actor: User,
+    title: str | None = None,
+    summary: str | None = None,
+    contact_name: str | None = None,
+    contact_phone: str | None = None,
+    facts: dict[str, Any] | None = None,
+    funding: dict[str, Decimal] | None = None,
+    budget_items: dict[str, Decimal] | None = None,
+) -> Application:
+    """Edit a draft or returned application: text, facts, and the amounts (yuan)."""
+    application = locks.lock_application(application.pk)
+    if not actor.has_perm("projects.change_application", application):
+        raise ApplicationError(
+            _("%(number)s can no longer be edited (it is “%(state)s”).")
+            % {"number": application.number, "state": application.get_status_display()}
+        )
+    for name, value in (("title", title), ("summary", summary), ("contact_name", contact_name),
+                        ("contact_phone", contact_phone)):
+        if value is not None:
+            setattr(application, name, value.strip())
+    if facts is not None:
+        application.facts = {k: _json_fact(v) for k, v in facts.items() if v is not None and v != ""}
+    if funding is not None:
+        allowed = set(application.call.programme.instruments)
+        bad = [k for k, v in funding.items() if v and k not in allowed]
+        if bad:
+            raise ApplicationError(
+                _("This programme does not fund by %(i)s.") % {"i": ", ".join(str(Instrument(b).label) for b in bad)}
+            )
+        application.funding.all().delete()
+        ApplicationFunding.objects.bulk_create(
+            ApplicationFunding(application=application, instrument=k, amount_fen=yuan_to_fen(v))
+            for k, v in funding.items() if v
+        )
+        application.amount_requested_fen = sum(yuan_to_fen(v) for v in funding.values() if v)
+    if budget_items is not None:
+        application.budget_items.all().delete()
+        ApplicationBudgetItem.objects.bulk_create(
+            ApplicationBudgetItem(application=application, item=k, amount_fen=yuan_to_fen(v))
+            for k, v in budget_items.items() if v
+        )
+    application.full_clean()
+    application.save()
+    return application
+
+
+def _json_fact(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+@transaction.atomic
+def application_attach(*, application: Application, file: Any, kind: str, actor: User) -> Attachment:
+    application = locks.lock_application(application.pk)
+    if not actor.has_perm("projects.change_application", application):
+        raise ApplicationError(_("Files can be added only while the application is a draft or returned."))
+    try:
+        validate_upload(file)
+    except ValidationError as exc:
+        raise ApplicationError(" ".join(exc.messages)) from exc
+    attachment = Attachment(
+        application=application, kind=kind, original_name=(file.name or "")[-200:],
+        size=file.size or 0, uploaded_by=actor,
+    )
+    attachment.file.save(file.name, file, save=False)
+    attachment.full_clean()
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, attachment: Attachment, actor: User) -> None:
+    application = locks.lock_application(attachment.application_id)
+    if not actor.has_perm("projects.change_application", application):
+        raise ApplicationError(_("Files can be removed only while the application is a draft or returned."))
+    storage, name = attachment.file.storage, attachment.file.name
+    attachment.delete()
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- submission and the district stage ------------------------------------------------
+
+
+def submission_problems(application: Application, *, day: dt.date) -> list[str]:
+    """Everything that stops ``application`` from being submitted on ``day``."""
+    problems: list[str] = []
+    call = application.call
+    if not call.accepts_submissions_on(day):
+        if day > call.closes_on or call.status != Call.Status.OPEN:
+            problems.append(
+                _("The call closed on %(date)s; submissions are no longer accepted.") % {"date": call.closes_on}
+            )
+        else:
+            problems.append(_("The call opens on %(date)s.") % {"date": call.opens_on})
+    debarment = active_debarment(organisation=application.organisation, person=application.person, day=day)
+    if debarment is not None:
+        problems.append(
+            _("%(who)s is barred from applying until %(date)s (%(reason)s).")
+            % {"who": debarment.organisation or debarment.person, "date": debarment.ends_on, "reason": debarment.reason}
+        )
+    problems += failed_rules(application.category, application.facts, district=application.district, year=call.year)
+    funding_total = application.amount_requested_fen
+    items_total = sum(application.budget_items.values_list("amount_fen", flat=True))
+    if funding_total <= 0:
+        problems.append(_("State the amount requested."))
+    elif items_total != funding_total:
+        problems.append(
+            _("The budget items add up to %(items)s yuan but the amount requested is %(total)s yuan.")
+            % {"items": format_yuan(items_total), "total": format_yuan(funding_total)}
+        )
+    if not application.title.strip():
+        problems.append(_("The title is missing."))
+    return problems
+
+
+@transaction.atomic
+def application_submit(*, application: Application, actor: User) -> Application:
+    application = locks.lock_application(application.pk)
+    problems = submission_problems(application, day=clock.today())
+    if problems:
+        raise ApplicationError(problems[0], reasons=problems)
+    application.submitted_at = clock.now()
+    return _take(application, "submit", actor=actor)
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, actor: User, reason: str = "") -> Application:
+    application = locks.lock_application(application.pk)
+    return _take(application, "withdraw", actor=actor, reason=reason)
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("A reason is required."))
+    return reason
+
+
+@transaction.atomic
+def application_return(*, application: Application, actor: User, reason: str) -> Application:
+    reason = _require_reason(reason)
+    application = locks.lock_application(application.pk)
+    return _take(application, "return_for_revision", actor=actor, reason=reason)
+
+
+@transaction.atomic
+def application_reject(*, application: Application, actor: User, reason: str) -> Application:
+    reason = _require_reason(reason)
+    application = locks.lock_application(application.pk)
+    return _take(application, "reject", actor=actor, reason=reason)
+
+
+@transaction.atomic
+def application_formal_check(*, application: Application, actor: User) -> Application:
+    """形式审查 passed: the material is complete; the application may go on the notice."""
+    application = locks.lock_application(application.pk)
+    if not actor.has_perm("projects.formal_check_application", application):
+        raise ApplicationError(_("You may not check %(number)s now.") % {"number": application.number})
+    application.formal_check_at = clock.now()
+    application.formal_check_by = actor
+    application.save(update_fields=["formal_check_at", "formal_check_by", "updated_at"])
+    TransitionLog.objects.create(
+        application=application, transition="formal_check", from_state=application.status,
+        to_state=application.status, actor=actor, reason=_("Formal check passed"), at=clock.now(),
+    )
+    return application
+
+
+# --- public notice (公示) ------------------------------------------------------------
+
+
+@transaction.atomic
+def notice_publish(
+    *,
+    level: str,
+    call: Call,
+    unit: OrgUnit,
+    applications: list[Application],
+    starts_on: dt.date,
+    actor: User,
+    title: str = "",
+    body: str = "",
+) -> Notice:
+    """Publish a notice for ``applications``; at district level (award flow) each moves
+    to ``district_publicity``. The end date follows the call's length and day kind."""
+    if not applications:
+        raise ApplicationError(_("Choose at least one application for the notice."))
+    if starts_on < clock.today():
+        raise ApplicationError(_("A notice cannot start in the past."))
+    try:
+        ends_on = period_end(starts_on, call.publicity_days, call.publicity_day_kind)
+    except CalendarUnknown as exc:
+        raise ApplicationError(str(exc)) from exc
+    locked = locks.lock_applications(a.pk for a in applications)
+    for application in locked:
+        if application.call_id != call.pk or not application.district.is_within(unit):
+            raise ApplicationError(_("%(number)s is not in this call and region.") % {"number": application.number})
+    notice = Notice.objects.create(
+        level=level, call=call, unit=unit,
+        title=title or _("%(call)s: list of %(unit)s for public notice") % {"call": call.title, "unit": unit.name},
+        body=body, starts_on=starts_on, ends_on=ends_on, days=call.publicity_days,
+        day_kind=call.publicity_day_kind, published_by=actor, published_at=clock.now(),
+    )
+    notice.applications.set(locked)
+    if level == Notice.Level.DISTRICT:
+        for application in locked:
+            _take(application, "start_district_publicity", actor=actor,
+                  reason=_("Notice %(from)s – %(to)s") % {"from": starts_on, "to": ends_on})
+    return notice
+
+
+@transaction.atomic
+def objection_file(
+    *, notice: Notice, application: Application | None, name: str, contact: str, content: str
+) -> Objection:
+    """Anyone may object while the notice runs; name and contact are required."""
+    today = clock.today()
+    if not notice.is_running_on(today):
+        raise ApplicationError(
+            _("Objections are received from %(from)s to %(to)s.") % {"from": notice.starts_on, "to": notice.ends_on}
+        )
+    if application is not None and not notice.applications.filter(pk=application.pk).exists():
+        raise ApplicationError(_("That application is not on this notice."))
+    objection = Objection(
+        notice=notice, application=application, name=name.strip(), contact=contact.strip(),
+        content=content.strip(), filed_at=clock.now(),
+    )
+    objection.full_clean()
+    objection.save()
+    return objection
+
+
+@transaction.atomic
+def objection_handle(
+    *, objection: Objection, actor: User, upheld: bool, resolution: str, outcome: str = ""
+) -> Objection:
+    """Dismissed: recorded. Upheld: the application is returned or rejected with the reason."""
+    resolution = _require_reason(resolution)
+    objection = Objection.objects.select_for_update().select_related("notice__unit").get(pk=objection.pk)
+    if not actor.has_perm("projects.handle_objection", objection.notice):
+        raise ApplicationError(_("You may not handle objections to this notice."))
+    if objection.status != Objection.Status.OPEN:
+        raise ApplicationConflict(_("This objection has already been handled."))
+    objection.status = Objection.Status.UPHELD if upheld else Objection.Status.DISMISSED
+    objection.resolution = resolution
+    objection.handled_by = actor
+    objection.handled_at = clock.now()
+    if upheld:
+        if objection.application_id is None:
+            raise ApplicationError(_("An upheld objection must concern one application of the notice."))
+        if outcome not in Objection.Outcome.values:
+            raise ApplicationError(_("Choose whether the application is returned or rejected."))
+        objection.outcome = outcome
+        application = locks.lock_application(objection.application_id)
+        reason = _("Objection upheld: %(r)s") % {"r": resolution}
+        name = "return_for_revision" if outcome == Objection.Outcome.RETURNED else "reject"
+        _take(application, name, actor=actor, reason=reason)
+    objection.full_clean()
+    objection.save()
+    return objection
+
+
+def notice_blockers(application: Application, *, day: dt.date, level: str = Notice.Level.DISTRICT) -> list[str]:
+    """Why the step after ``application``'s notice cannot be taken on ``day``."""
+    notices = [n for n in application.notices.all() if n.level == level]
+    if not notices:
+        return [_("%(number)s has not been on a public notice.") % {"number": application.number}]
+    notice = max(notices, key=lambda n: n.ends_on)
+    problems = []
+    if not notice.has_ended_by(day):
+        problems.append(
+            _("The notice for %(number)s runs until %(date)s; the next step is possible from the day after.")
+            % {"number": application.number, "date": notice.ends_on}
+        )
+    open_objections = [
+        o for o in notice.objections.all()
+        if o.status == Objection.Status.OPEN and o.application_id in (None, application.pk)
+    ]
+    if open_objections:
+        problems.append(
+            _("%(n)d objection(s) to the notice for %(number)s are still open.")
+            % {"n": len(open_objections), "number": application.number}
+        )
+    return problems
+
+
+# --- recommendation (推荐) -------------------------------------------------------------
+
+
+@transaction.atomic
+def recommendation_list_create(
+    *, call: Call, district: OrgUnit, applications: list[Application], actor: User
+) -> RecommendationList:
+    rec = RecommendationList.objects.create(call=call, district=district, created_by=actor, created_at=clock.now())
+    if not actor.has_perm("projects.manage_recommendationlist", rec):
+        raise ApplicationError(_("You may not make a recommendation list for %(d)s.") % {"d": district})
+    _list_add(rec, applications)
+    return rec
+
+
+def _list_add(rec: RecommendationList, applications: list[Application]) -> None:
+    start = rec.entries.count()
+    for offset, application in enumerate(sorted(applications, key=lambda a: a.pk)):
+        if application.call_id != rec.call_id or application.district_id != rec.district_id:
+            raise ApplicationError(_("%(number)s is not in this call and district.") % {"number": application.number})
+        if application.status not in Application.DISTRICT_STAGE:
+            raise ApplicationError(
+                _("%(number)s is “%(state)s” and cannot be recommended.")
+                % {"number": application.number, "state": application.get_status_display()}
+            )
+        if RecommendationEntry.objects.filter(application=application).exists():
+            raise ApplicationError(_("%(number)s is already on a recommendation list.") % {"number": application.number})
+        RecommendationEntry.objects.create(recommendation_list=rec, application=application, position=start + offset + 1)
+
+
+@transaction.atomic
+def recommendation_list_remove(*, recommendation_list: RecommendationList, application: Application, actor: User) -> None:
+    rec = locks.lock_recommendation_list(recommendation_list.pk)
+    if not actor.has_perm("projects.manage_recommendationlist", rec):
+        raise ApplicationError(_("You may not change this list."))
+    if rec.status != RecommendationList.Status.DRAFT:
+        raise ApplicationError(_("Only a draft list can be changed; withdraw the co-signature first."))
+    RecommendationEntry.objects.filter(recommendation_list=rec, application=application).delete()
+
+
+@transaction.atomic
+def recommendation_list_discard(*, recommendation_list: RecommendationList, actor: User) -> None:
+    rec = locks.lock_recommendation_list(recommendation_list.pk)
+    if not actor.has_perm("projects.manage_recommendationlist", rec):
+        raise ApplicationError(_("You may not change this list."))
+    if rec.status == RecommendationList.Status.SUBMITTED:
+        raise ApplicationError(_("A submitted list cannot be discarded."))
+    rec.entries.all().delete()
+    rec.delete()
+
+
+@transaction.atomic
+def recommendation_cosign(*, recommendation_list: RecommendationList, actor: User) -> RecommendationList:
+    """区县财政局 co-signs the list (award flow); the list is frozen from then on."""
+    rec = locks.lock_recommendation_list(recommendation_list.pk)
+    if not actor.has_perm("projects.cosign_recommendationlist", rec):
+        raise ApplicationError(_("Only the district finance bureau of %(d)s can co-sign this list.") % {"d": rec.district})
+    if rec.status != RecommendationList.Status.DRAFT:
+        raise ApplicationConflict(_("This list has already been co-signed."))
+    if not rec.entries.exists():
+        raise ApplicationError(_("The list is empty."))
+    rec.status = RecommendationList.Status.COSIGNED
+    rec.cosigned_by = actor
+    rec.cosigned_at = clock.now()
+    rec.save(update_fields=["status", "cosigned_by", "cosigned_at"])
+    return rec
+
+
+@transaction.atomic
+def recommendation_uncosign(*, recommendation_list: RecommendationList, actor: User) -> RecommendationList:
+    rec = locks.lock_recommendation_list(recommendation_list.pk)
+    if not (actor.has_perm("projects.cosign_recommendationlist", rec)
+            or actor.has_perm("projects.manage_recommendationlist", rec)):
+        raise ApplicationError(_("You may not change this list."))
+    if rec.status != RecommendationList.Status.COSIGNED:
+        raise ApplicationConflict(_("This list is not co-signed."))
+    rec.status = RecommendationList.Status.DRAFT
+    rec.cosigned_by = None
+    rec.cosigned_at = None
+    rec.save(update_fields=["status", "cosigned_by", "cosigned_at"])
+    return rec
+
+
+def quota_usage(*, call: Call, district: OrgUnit) -> dict[int, dict[str, int]]:
+    """category id → count and amount already recommended (or further) in the call."""
+    rows = (
+        Application.objects.filter(call=call, district=district, recommendation_entry__recommendation_list__status="submitted")
+        .values("category_id")
+        .annotate(n=Count("pk"), amount=Sum("amount_requested_fen"))
+    )
+    return {r["category_id"]: {"count": r["n"], "amount": r["amount"] or 0} for r in rows}
+
+
+@transaction.atomic
+def recommendation_submit(*, recommendation_list: RecommendationList, actor: User) -> RecommendationList:
+    """Recommend every application of the list to the city, within the quota.
+
+    Quota rows are locked first (pk order), so two lists submitted at the same moment
+    are counted one after the other and cannot together exceed the quota."""
+    rec = locks.lock_recommendation_list(recommendation_list.pk)
+    call = rec.call
+    if not actor.has_perm("projects.manage_recommendationlist", rec):
+        raise ApplicationError(_("You may not submit this list."))
+    if rec.status == RecommendationList.Status.SUBMITTED:
+        raise ApplicationConflict(_("This list has already been submitted."))
+    today = clock.today()
+    problems: list[str] = []
+    if today > call.district_deadline:
+        problems.append(
+            _("The district deadline (%(date)s) has passed; the list can no longer go to the city.")
+            % {"date": call.district_deadline}
+        )
+    if rec.needs_cosign and rec.status != RecommendationList.Status.COSIGNED:
+        problems.append(_("The district finance bureau has not co-signed the list."))
+    entries = list(rec.entries.select_related("application"))
+    if not entries:
+        problems.append(_("The list is empty."))
+    category_ids = {e.application.category_id for e in entries}
+    quotas = {q.category_id: q for q in locks.lock_quotas(
+        Quota.objects.filter(call=call, district=rec.district, category_id__in=category_ids)
+    )}
+    applications = locks.lock_applications(e.application_id for e in entries)
+    prefetched = {
+        a.pk: a for a in Application.objects.filter(pk__in=[a.pk for a in applications])
+        .prefetch_related("notices__objections")
+    }
+    for application in applications:
+        if application.status not in Application.DISTRICT_STAGE:
+            problems.append(
+                _("%(number)s is now “%(state)s” and cannot be recommended.")
+                % {"number": application.number, "state": application.get_status_display()}
+            )
+            continue
+        if application.formal_check_at is None:
+            problems.append(_("%(number)s has not passed the formal check.") % {"number": application.number})
+        if application.is_award:
+            problems += notice_blockers(prefetched[application.pk], day=today)
+    used = quota_usage(call=call, district=rec.district)
+    adding: dict[int, dict[str, int]] = defaultdict(lambda: {"count": 0, "amount": 0})
+    for application in applications:
+        adding[application.category_id]["count"] += 1
+        adding[application.category_id]["amount"] += application.amount_requested_fen
+    for category_id, add in sorted(adding.items()):
+        quota = quotas.get(category_id)
+        category = next(a.category for a in applications if a.category_id == category_id)
+        if quota is None:
+            problems.append(_("%(d)s has no quota for %(c)s in this call.") % {"d": rec.district, "c": category})
+            continue
+        already = used.get(category_id, {"count": 0, "amount": 0})
+        if already["count"] + add["count"] > quota.max_count:
+            problems.append(
+                _("%(c)s: the quota is %(max)d; %(used)d already recommended and %(add)d on this list.")
+                % {"c": category, "max": quota.max_count, "used": already["count"], "add": add["count"]}
+            )
+        if already["amount"] + add["amount"] > quota.max_amount_fen:
+            problems.append(
+                _("%(c)s: the amount quota is %(max)s yuan; %(used)s already recommended and %(add)s on this list.")
+                % {"c": category, "max": format_yuan(quota.max_amount_fen), "used": format_yuan(already["amount"]),
+                   "add": format_yuan(add["amount"])}
+            )
+    if problems:
+        raise ApplicationError(problems[0], reasons=problems)
+    for application in applications:
+        _take(application, "recommend", actor=actor, reason=_("Recommendation list #%(n)d") % {"n": rec.pk})
+    rec.status = RecommendationList.Status.SUBMITTED
+    rec.submitted_by = actor
+    rec.submitted_at = clock.now()
+    rec.save(update_fields=["status", "submitted_by", "submitted_at"])
+    return rec
+

@@ -1,0 +1,439 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
+from django_fsm import can_proceed, has_transition_perm
+
+from accounts.http import actor_of
+from accounts.models import Person
+from accounts.permissions import scope_of
+from core import clock
+from core.xlsx import XLSX_CONTENT_TYPE
+from funding.facts import FACTS
+
+from . import selectors, services
+from .filters import ApplicationFilter
+from .forms import (
+    ApplicationEditForm,
+    ApplicationStartForm,
+    AttachmentForm,
+    NoticeForm,
+    ObjectionForm,
+    ObjectionHandleForm,
+    ReasonForm,
+)
+from .models import Application, Attachment, Notice, Objection, RecommendationList
+from .services import ApplicationError
+from .xlsx import recommendation_list_xlsx
+
+# Transitions offered as buttons on the application page, and whether they need a reason.
+DETAIL_ACTIONS: dict[str, bool] = {
+    "submit": False,
+    "withdraw": False,
+    "return_for_revision": True,
+    "reject": True,
+}
+
+
+def _report(request: HttpRequest, error: ApplicationError) -> None:
+    for reason in error.reasons:
+        messages.error(request, reason)
+
+
+def _run(request: HttpRequest, action: Any, success: str) -> bool:
+    """Run one service in the request's outermost transaction; report refusals."""
+    try:
+        with transaction.atomic(durable=True):
+            action()
+    except ApplicationError as error:
+        _report(request, error)
+        return False
+    messages.success(request, success)
+    return True
+
+
+# --- applications ---------------------------------------------------------------------
+
+
+class ApplicationListView(LoginRequiredMixin, FilterView):
+    """The applicant's own applications; the officer's queue (with bulk actions)."""
+
+    template_name = "projects/application_list.html"
+    filterset_class = ApplicationFilter
+    paginate_by = 25
+
+    def get_queryset(self) -> Any:
+        return selectors.application_list(user=self.request.user)
+
+    def get_filterset_kwargs(self, filterset_class: Any) -> dict[str, Any]:
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["user"] = self.request.user
+        return kwargs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        ctx["is_district_officer"] = user.has_any_role("district_officer")  # type: ignore[union-attr]
+        ctx["can_create"] = user.has_perm("projects.add_application")
+        ctx["notice_form"] = NoticeForm(initial={"starts_on": clock.today()})
+        return ctx
+
+
+def _nominees(user: Any) -> Any:
+    scope = scope_of(user)
+    return Person.objects.filter(pk=scope.person_id) | Person.objects.filter(organisation_id__in=scope.organisation_ids)
+
+
+def application_start(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    if not request.user.has_perm("projects.add_application"):
+        raise PermissionDenied
+    calls = selectors.open_calls()
+    form = ApplicationStartForm(request.POST or None, calls=calls, nominees=_nominees(request.user))
+    if request.method == "POST" and form.is_valid():
+        actor = actor_of(request)
+        scope = scope_of(actor)
+        organisation = None
+        if scope.organisation_ids:
+            from accounts.models import Organisation
+
+            organisation = Organisation.objects.get(pk=scope.organisation_ids[0])
+        category = form.cleaned_data["category"]
+        person = form.cleaned_data.get("nominee") if category.is_individual else None
+        try:
+            with transaction.atomic(durable=True):
+                application = services.application_create(
+                    call=form.cleaned_data["call"], category=category, title=form.cleaned_data["title"],
+                    organisation=organisation, person=person, actor=actor,
+                    contact_name=actor.full_name, district=(organisation or person).region if (organisation or person) else None,
+                )
+        except ApplicationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Draft %(number)s created. Fill in the form and submit it.") % {"number": application.number})
+            return redirect("application_edit", pk=application.pk)
+    return render(request, "projects/application_start.html", {"form": form, "calls": calls})
+
+
+def _get_application(request: HttpRequest, pk: int) -> Application:
+    if not request.user.is_authenticated:
+        raise Http404
+    try:
+        application = selectors.application_detail(user=request.user, pk=pk)
+    except Application.DoesNotExist as exc:
+        raise Http404 from exc
+    if not request.user.has_perm("projects.view_application", application):
+        raise Http404
+    return application
+
+
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    application = _get_application(request, pk)
+    user = request.user
+    actions = [
+        {"name": name, "label": services.ACTION_LABELS[name], "needs_reason": needs_reason}
+        for name, needs_reason in DETAIL_ACTIONS.items()
+        if can_proceed(getattr(application, name)) and has_transition_perm(getattr(application, name), user)
+    ]
+    facts = [
+        {"label": FACTS[k].label, "value": v, "unit": FACTS[k].unit, "fact": FACTS[k]}
+        for k, v in (application.facts or {}).items() if k in FACTS
+    ]
+    context = {
+        "application": application,
+        "actions": actions,
+        "facts": facts,
+        "can_edit": user.has_perm("projects.change_application", application),
+        "can_formal_check": user.has_perm("projects.formal_check_application", application)
+        and application.formal_check_at is None,
+        "problems": services.submission_problems(application, day=clock.today())
+        if user.has_perm("projects.submit_application", application) and application.is_editable else [],
+        "attachment_form": AttachmentForm(),
+        "reason_form": ReasonForm(),
+    }
+    return render(request, "projects/application_detail.html", context)
+
+
+def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    application = _get_application(request, pk)
+    if not request.user.has_perm("projects.change_application", application):
+        raise PermissionDenied
+    form = ApplicationEditForm(
+        request.POST or None, application=application, initial=ApplicationEditForm.initial_for(application)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def save() -> None:
+            services.application_update(
+                application=application, actor=actor_of(request), title=data["title"], summary=data["summary"],
+                contact_name=data["contact_name"], contact_phone=data["contact_phone"], facts=form.facts(),
+                funding=form.funding(), budget_items=form.budget_items(),
+            )
+
+        if _run(request, save, _("Saved.")):
+            return redirect("application_detail", pk=application.pk)
+    return render(request, "projects/application_edit.html", {"form": form, "application": application})
+
+
+@require_POST
+def application_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    application = _get_application(request, pk)
+    actor = actor_of(request)
+    reason = request.POST.get("reason", "")
+    calls = {
+        "submit": lambda: services.application_submit(application=application, actor=actor),
+        "withdraw": lambda: services.application_withdraw(application=application, actor=actor, reason=reason),
+        "return_for_revision": lambda: services.application_return(application=application, actor=actor, reason=reason),
+        "reject": lambda: services.application_reject(application=application, actor=actor, reason=reason),
+        "formal_check": lambda: services.application_formal_check(application=application, actor=actor),
+    }
+    if name not in calls:
+        raise Http404
+    label = _("Formal check passed") if name == "formal_check" else services.ACTION_LABELS[name]
+    _run(request, calls[name], _("%(action)s: done.") % {"action": label})
+    return redirect("application_detail", pk=application.pk)
+
+
+@require_POST
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    application = _get_application(request, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        _run(request, lambda: services.application_attach(
+            application=application, file=form.cleaned_data["file"], kind=form.cleaned_data["kind"],
+            actor=actor_of(request)), _("File added."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("application_detail", pk=application.pk)
+
+
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    attachment = get_object_or_404(Attachment.objects.select_related("application"), pk=pk)
+    _get_application(request, attachment.application_id)  # 404 unless the user may see it
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+
+
+@require_POST
+def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    attachment = get_object_or_404(Attachment, pk=pk)
+    _get_application(request, attachment.application_id)
+    _run(request, lambda: services.attachment_delete(attachment=attachment, actor=actor_of(request)), _("File removed."))
+    return redirect("application_detail", pk=attachment.application_id)
+
+
+# --- bulk actions from the officer's queue ----------------------------------------------
+
+
+def _selected(request: HttpRequest) -> list[Application]:
+    ids = [int(i) for i in request.POST.getlist("selected") if i.isdigit()]
+    apps = list(selectors.application_list(user=request.user).filter(pk__in=ids))
+    if not apps:
+        messages.error(request, _("Select at least one application."))
+    return apps
+
+
+def _common_call_and_district(request: HttpRequest, apps: list[Application]) -> tuple[Any, Any] | None:
+    calls = {a.call_id for a in apps}
+    districts = {a.district_id for a in apps}
+    if len(calls) != 1 or len(districts) != 1:
+        messages.error(request, _("Select applications of one call and one district."))
+        return None
+    return apps[0].call, apps[0].district
+
+
+@require_POST
+def notice_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    apps = _selected(request)
+    form = NoticeForm(request.POST)
+    if apps and form.is_valid():
+        common = _common_call_and_district(request, apps)
+        if common:
+            call, district = common
+            result: dict[str, Notice] = {}
+
+            def publish() -> None:
+                result["notice"] = services.notice_publish(
+                    level=Notice.Level.DISTRICT, call=call, unit=district, applications=apps,
+                    starts_on=form.cleaned_data["starts_on"], actor=actor_of(request),
+                )
+
+            if _run(request, publish, _("The notice is published.")):
+                return redirect("notice_detail", pk=result["notice"].pk)
+    elif not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect(request.POST.get("next") or reverse("application_list"))
+
+
+@require_POST
+def recommendation_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    apps = _selected(request)
+    if apps:
+        common = _common_call_and_district(request, apps)
+        if common:
+            call, district = common
+            result: dict[str, RecommendationList] = {}
+
+            def create() -> None:
+                result["list"] = services.recommendation_list_create(
+                    call=call, district=district, applications=apps, actor=actor_of(request)
+                )
+
+            if _run(request, create, _("Recommendation list made.")):
+                return redirect("recommendation_detail", pk=result["list"].pk)
+    return redirect(request.POST.get("next") or reverse("application_list"))
+
+
+# --- notices (officers) ---------------------------------------------------------------
+
+
+class NoticeListView(LoginRequiredMixin, FilterView):
+    template_name = "projects/notice_list.html"
+    paginate_by = 25
+    filterset_fields: list[str] = []
+
+    def get_queryset(self) -> Any:
+        return selectors.notice_list(user=self.request.user)
+
+
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    notice = get_object_or_404(selectors.notice_list(user=request.user), pk=pk)
+    can_handle = request.user.has_perm("projects.handle_objection", notice)
+    return render(request, "projects/notice_detail.html", {
+        "notice": notice,
+        "items": selectors.public_notice_items(notice),
+        "objections": notice.objections.select_related("application", "handled_by"),
+        "can_handle": can_handle,
+        "handle_form": ObjectionHandleForm(),
+        "today": clock.today(),
+    })
+
+
+@require_POST
+def objection_handle(request: HttpRequest, pk: int) -> HttpResponse:
+    objection = get_object_or_404(Objection.objects.select_related("notice"), pk=pk)
+    get_object_or_404(selectors.notice_list(user=request.user), pk=objection.notice_id)
+    form = ObjectionHandleForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        _run(request, lambda: services.objection_handle(
+            objection=objection, actor=actor_of(request), upheld=data["decision"] == "uphold",
+            resolution=data["resolution"], outcome=data["outcome"]), _("The objection is handled."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("notice_detail", pk=objection.notice_id)
+
+
+# --- public notice pages (no login) ---------------------------------------------------------
+
+
+def public_notice_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "projects/public_notice_list.html", {"notices": selectors.public_notices(day=clock.today())})
+
+
+def public_notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = get_object_or_404(selectors.public_notices(day=clock.today()), pk=pk)
+    items = selectors.public_notice_items(notice)
+    form = ObjectionForm(request.POST or None, applications=items)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _run(request, lambda: services.objection_file(
+                notice=notice, application=data["application"], name=data["name"], contact=data["contact"],
+                content=data["content"]), _("Your objection has been received and will be answered.")):
+            return redirect("public_notice_detail", pk=notice.pk)
+    return render(request, "projects/public_notice_detail.html", {"notice": notice, "items": items, "form": form})
+
+
+# --- recommendation lists -------------------------------------------------------------------
+
+
+class RecommendationListView(LoginRequiredMixin, FilterView):
+    template_name = "projects/recommendation_list.html"
+    paginate_by = 25
+    filterset_fields: list[str] = []
+
+    def get_queryset(self) -> Any:
+        return selectors.recommendation_lists(user=self.request.user)
+
+
+def _get_list(request: HttpRequest, pk: int) -> RecommendationList:
+    if not request.user.is_authenticated:
+        raise Http404
+    return get_object_or_404(selectors.recommendation_lists(user=request.user), pk=pk)
+
+
+def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    rec = _get_list(request, pk)
+    user = request.user
+    return render(request, "projects/recommendation_detail.html", {
+        "rec": rec,
+        "entries": selectors.recommendation_entries(rec),
+        "quotas": selectors.quota_table(rec),
+        "can_manage": user.has_perm("projects.manage_recommendationlist", rec),
+        "can_cosign": user.has_perm("projects.cosign_recommendationlist", rec),
+        "today": clock.today(),
+    })
+
+
+@require_POST
+def recommendation_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    rec = _get_list(request, pk)
+    actor = actor_of(request)
+    actions = {
+        "cosign": (lambda: services.recommendation_cosign(recommendation_list=rec, actor=actor), _("Co-signed.")),
+        "uncosign": (lambda: services.recommendation_uncosign(recommendation_list=rec, actor=actor),
+                     _("The co-signature is withdrawn; the list can be changed.")),
+        "submit": (lambda: services.recommendation_submit(recommendation_list=rec, actor=actor),
+                   _("The list is submitted: the applications are recommended to the city.")),
+        "discard": (lambda: services.recommendation_list_discard(recommendation_list=rec, actor=actor),
+                    _("The list is discarded.")),
+    }
+    if name == "remove":
+        application = get_object_or_404(Application, pk=request.POST.get("application"))
+        _run(request, lambda: services.recommendation_list_remove(
+            recommendation_list=rec, application=application, actor=actor), _("Removed from the list."))
+        return redirect("recommendation_detail", pk=rec.pk)
+    if name not in actions:
+        raise Http404
+    action, message = actions[name]
+    if _run(request, action, message) and name == "discard":
+        return redirect("recommendation_list")
+    return redirect("recommendation_detail", pk=rec.pk)
+
+
+def recommendation_export(request: HttpRequest, pk: int) -> HttpResponse:
+    rec = _get_list(request, pk)
+    response = HttpResponse(recommendation_list_xlsx(rec), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="recommendation-{rec.pk}.xlsx"'
+    return response
