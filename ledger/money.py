@@ -1,0 +1,96 @@
+"""Money at the edges: ``Decimal`` yuan in Python, integer fen (分) in the database.
+
+Parsing is strict: "1,234.50", "1234.5元", "￥1 234.50" and Excel numbers are read;
+"12.345", "1,23.4", "abc" and floats that are not exact to the fen are refused, never
+rounded. The one rounding rule, for amounts the system computes (usage fees, overdue
+penalties), is ``ROUND_HALF_UP`` to the fen: see :func:`round_to_fen`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from .errors import MoneyError
+
+FEN_PER_YUAN = 100
+_CENT = Decimal("0.01")
+_SPACES = re.compile(r"[\s\u3000\u00a0]+")
+_GROUPED = re.compile(r"^-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
+_PLAIN = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+
+
+def parse_yuan(value: object) -> Decimal:
+    """A yuan amount from text, a Decimal, an int or an Excel number; exact to the fen."""
+    if isinstance(value, bool) or value is None:
+        raise MoneyError(_("An amount is required."))
+    if isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, int):
+        amount = Decimal(value)
+    elif isinstance(value, float):
+        # Excel stores numbers as binary floats; their shortest repr is what the user
+        # typed ("1234.5"), and it must still be exact to the fen.
+        amount = Decimal(repr(value))
+    elif isinstance(value, str):
+        # NFKC turns full-width digits and punctuation (１２３，４５６．７８) into ASCII.
+        text = _SPACES.sub("", unicodedata.normalize("NFKC", value))
+        for prefix in ("¥", "￥", "RMB", "CNY"):
+            text = text.removeprefix(prefix)
+        text = text.removesuffix("元").removesuffix("人民币")
+        if not text:
+            raise MoneyError(_("An amount is required."))
+        if _GROUPED.match(text):
+            text = text.replace(",", "")
+        elif not _PLAIN.match(text):
+            raise MoneyError(_("「%(value)s」 is not an amount.") % {"value": value.strip()})
+        try:
+            amount = Decimal(text)
+        except InvalidOperation as error:  # pragma: no cover - the regexes above prevent it
+            raise MoneyError(_("「%(value)s」 is not an amount.") % {"value": value}) from error
+    else:
+        raise MoneyError(_("「%(value)s」 is not an amount.") % {"value": value})
+    if not amount.is_finite():
+        raise MoneyError(_("「%(value)s」 is not an amount.") % {"value": value})
+    if amount != amount.quantize(_CENT):
+        raise MoneyError(
+            _("%(value)s has more than two decimal places; amounts are exact to the fen.")
+            % {"value": value}
+        )
+    return amount.quantize(_CENT)
+
+
+def yuan_to_fen(amount: Decimal | int | str) -> int:
+    """Exact conversion; refuses fractions of a fen."""
+    value = parse_yuan(amount)
+    return int(value * FEN_PER_YUAN)
+
+
+def fen_to_yuan(fen: int) -> Decimal:
+    return (Decimal(int(fen)) / FEN_PER_YUAN).quantize(_CENT)
+
+
+def round_to_fen(fen: Decimal) -> int:
+    """The rounding rule for computed amounts: ROUND_HALF_UP to the whole fen."""
+    return int(fen.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def format_fen(fen: int | None, *, sign: bool = False) -> str:
+    """``123456`` → ``1,234.56``."""
+    if fen is None:
+        return ""
+    yuan = fen_to_yuan(fen)
+    text = f"{abs(yuan):,.2f}"
+    if yuan < 0:
+        return f"-{text}"
+    return f"+{text}" if sign and yuan > 0 else text
+
+
+def positive_fen(amount: Decimal | int | str) -> int:
+    fen = yuan_to_fen(amount)
+    if fen <= 0:
+        raise MoneyError(_("The amount must be greater than zero."))
+    return fen

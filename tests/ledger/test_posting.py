@@ -1,0 +1,135 @@
+"""The journal: balanced, append-only, idempotent, chained; balances are running sums."""
+
+from __future__ import annotations
+
+import pytest
+
+from ledger import services
+from ledger.errors import LedgerError
+from ledger.models import Account, Entry, Leg
+from ledger.services import Posting
+
+from .conftest import D, figures, yuan
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_new_budget_line_is_all_available(line):
+    assert figures(line) == {
+        "appropriation": 100_000_000,
+        "available": 100_000_000,
+        "committed": 0,
+        "approved": 0,
+        "disbursed": 0,
+        "transferred": 0,
+    }
+
+
+def test_the_same_idempotency_key_twice_gives_one_entry(line, maker):
+    # given a commitment posted under a key
+    first = services.commitment_post(
+        budget_line=line,
+        project_ref="KJ2026-001",
+        amount=yuan("100000"),
+        value_date=D(2026, 3, 1),
+        actor=maker,
+        idempotency_key="contract:KJ2026-001",
+    )
+    entries = Entry.objects.count()
+    # when the caller retries with the same key
+    second = services.commitment_post(
+        budget_line=line,
+        project_ref="KJ2026-001",
+        amount=yuan("100000"),
+        value_date=D(2026, 3, 1),
+        actor=maker,
+        idempotency_key="contract:KJ2026-001",
+    )
+    # then nothing more is posted and the line is charged once
+    assert second == first
+    assert Entry.objects.count() == entries
+    assert Entry.objects.filter(idempotency_key="contract:KJ2026-001").count() == 1
+    assert figures(line)["committed"] == 10_000_000
+    assert figures(line)["available"] == 90_000_000
+
+
+def test_unbalanced_or_zero_legs_are_refused_by_the_service(line, maker):
+    available = services.line_account(line, Account.Kind.AVAILABLE)
+    appropriation = services.line_account(line, Account.Kind.APPROPRIATION)
+    with pytest.raises(LedgerError, match="不平衡|不平"):
+        services.entry_post(
+            idempotency_key="bad-1",
+            kind=Entry.Kind.BUDGET_ADJUST,
+            value_date=D(2026, 1, 1),
+            legs=[Posting(available, 100), Posting(appropriation, -99)],
+            actor=maker,
+        )
+    with pytest.raises(LedgerError):
+        services.entry_post(
+            idempotency_key="bad-2",
+            kind=Entry.Kind.BUDGET_ADJUST,
+            value_date=D(2026, 1, 1),
+            legs=[Posting(available, 0), Posting(appropriation, 0)],
+            actor=maker,
+        )
+    assert not Entry.objects.filter(idempotency_key__startswith="bad-").exists()
+
+
+def test_available_cannot_go_below_zero(line, maker):
+    # given a line of 1,000,000.00 with 900,000.00 committed
+    services.commitment_post(
+        budget_line=line, project_ref="P1", amount=yuan("900000"), value_date=D(2026, 3, 1),
+        actor=maker,
+    )
+    # when another 100,000.01 is committed
+    with pytest.raises(LedgerError) as error:
+        services.commitment_post(
+            budget_line=line, project_ref="P2", amount=yuan("100000.01"),
+            value_date=D(2026, 3, 2), actor=maker,
+        )
+    # then it is refused with the figures, and nothing moved
+    assert "100,000.00" in str(error.value) and "100,000.01" in str(error.value)
+    assert figures(line)["available"] == 10_000_000
+
+
+def test_a_reversal_points_to_the_original_and_restores_balances(line, maker):
+    commitment = services.commitment_post(
+        budget_line=line, project_ref="P1", amount=yuan("5000"), value_date=D(2026, 3, 1),
+        actor=maker,
+    )
+    original = Entry.objects.get(kind=Entry.Kind.COMMIT)
+    reversal = services.entry_reverse(entry=original, value_date=D(2026, 3, 2), actor=maker)
+    assert reversal.reverses == original
+    assert figures(line)["available"] == 100_000_000
+    commitment.account.refresh_from_db()
+    assert commitment.account.balance == 0
+    with pytest.raises(LedgerError):
+        services.entry_reverse(entry=original, value_date=D(2026, 3, 3), actor=maker)
+
+
+def test_entries_are_chained_and_balances_equal_their_legs(line, maker):
+    services.commitment_post(
+        budget_line=line, project_ref="P1", amount=yuan("5000"), value_date=D(2026, 3, 1),
+        actor=maker,
+    )
+    entries = list(Entry.objects.order_by("seq"))
+    assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
+    for before, after in zip(entries, entries[1:], strict=False):
+        assert after.prev_hash == before.hash
+    for account in Account.objects.all():
+        assert account.balance == sum(leg.amount for leg in Leg.objects.filter(account=account))
+
+
+def test_commitment_release_gives_back_what_is_left(line, maker):
+    commitment = services.commitment_post(
+        budget_line=line, project_ref="P1", amount=yuan("5000"), value_date=D(2026, 3, 1),
+        actor=maker,
+    )
+    services.commitment_release(
+        commitment=commitment, amount=yuan("2000"), value_date=D(2026, 4, 1), actor=maker
+    )
+    assert figures(line)["committed"] == 300_000
+    services.commitment_release(commitment=commitment, value_date=D(2026, 4, 2), actor=maker)
+    assert figures(line)["committed"] == 0
+    assert figures(line)["available"] == 100_000_000
+    assert services.commitment_release(commitment=commitment, value_date=D(2026, 4, 3), actor=maker) is None
