@@ -1138,6 +1138,7 @@ def repayment_record(
             % {"what": account, "status": account.get_status_display()}
         )
     _accrue(account, value_date, actor)
+    accounts = {a.kind: a for a in Account.objects.filter(repayable=account)}
     remaining = fen
     penalty = min(remaining, accounts[Kind.PENALTY_RECEIVABLE].normal_balance)
     remaining -= penalty

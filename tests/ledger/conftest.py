@@ -9,6 +9,7 @@ from django.db import connection
 
 from ledger import services
 from ledger.models import BankAccount, BudgetLine
+from ledger.money import parse_yuan
 
 CITY = "/330000/330100/"
 XIHU = "/330000/330100/330106/"
@@ -16,7 +17,7 @@ D = dt.date
 
 
 def yuan(text: str) -> Decimal:
-    return Decimal(text)
+    return parse_yuan(text)
 
 
 @pytest.fixture
