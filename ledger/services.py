@@ -591,6 +591,10 @@ def commitment_post(
     project_ref = project_ref.strip()
     if not project_ref:
         raise LedgerError(_("A commitment needs the project reference."))
+    # Locking the line's available account first serialises the commitments of a line,
+    # so two retries of the same call cannot both create the project's account.
+    available = line_account(budget_line, Kind.AVAILABLE)
+    lock_rows(Account, [available.pk])
     commitment = Commitment.objects.filter(budget_line=budget_line, project_ref=project_ref).first()
     if commitment is None:
         account = _new_account(
@@ -615,7 +619,7 @@ def commitment_post(
         value_date=value_date,
         legs=[
             _debit(commitment.account, fen),
-            _credit(line_account(budget_line, Kind.AVAILABLE), fen),
+            _credit(available, fen),
         ],
         actor=actor,
         memo=memo or _("Commitment for %(project)s") % {"project": project_ref},

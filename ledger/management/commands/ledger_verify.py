@@ -1,0 +1,58 @@
+"""Checks the whole journal and prints the trial balance; exits 1 naming the first bad
+entry when anything is wrong."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from ledger.models import Account
+from ledger.money import format_fen
+from ledger.verify import verify_ledger
+
+
+class Command(BaseCommand):
+    help = "Verify the ledger (balances, hash chain, running balances) and print the trial balance."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--quiet-accounts",
+            action="store_true",
+            help="Print only the totals of the trial balance, not every account.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = verify_ledger()
+        books = dict(Account.Book.choices)
+        self.stdout.write(_("Trial balance") + f" ({result.entries} " + _("entries") + ")")
+        if not options["quiet_accounts"]:
+            for row in result.trial_balance:
+                self.stdout.write(
+                    f"  {row.code:<60} {books.get(row.book, row.book)!s:<8} "
+                    f"{format_fen(row.debit_fen) if row.debit_fen else '':>18} "
+                    f"{format_fen(row.credit_fen) if row.credit_fen else '':>18}"
+                )
+        debit, credit = result.total_debit_fen, result.total_credit_fen
+        self.stdout.write(
+            f"  {_('Total'):<60} {'':<8} {format_fen(debit):>18} {format_fen(credit):>18}"
+        )
+        self.stdout.write(
+            _("Debits minus credits: %(diff)s yuan") % {"diff": format_fen(debit - credit)}
+        )
+        if result.ok:
+            self.stdout.write(self.style.SUCCESS(_("Ledger verified: no problems found.")))
+            return
+        for problem in result.problems:
+            self.stderr.write(problem)
+        if result.first_bad_entry is not None:
+            entry = result.first_bad_entry
+            message = _("First bad entry: #%(seq)d (%(key)s)") % {
+                "seq": entry.seq,
+                "key": entry.idempotency_key,
+            }
+        else:
+            message = result.problems[0]
+        self.stderr.write(self.style.ERROR(message))
+        raise SystemExit(1)

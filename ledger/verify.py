@@ -1,0 +1,119 @@
+"""Reads the whole journal back and checks it (``manage.py ledger_verify``): every entry
+balances, has at least two legs and no zero leg; the hash chain is unbroken; every
+account's running balance equals the sum of its legs. Also builds the trial balance."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from .chain import GENESIS, entry_hash
+from .models import Account, ChainHead, Entry, Leg
+
+
+@dataclass(frozen=True)
+class TrialBalanceRow:
+    code: str
+    name: str
+    book: str
+    debit_fen: int
+    credit_fen: int
+
+
+@dataclass
+class Verification:
+    entries: int = 0
+    problems: list[str] = field(default_factory=list)
+    first_bad_entry: Entry | None = None
+    trial_balance: list[TrialBalanceRow] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def total_debit_fen(self) -> int:
+        return sum(r.debit_fen for r in self.trial_balance)
+
+    @property
+    def total_credit_fen(self) -> int:
+        return sum(r.credit_fen for r in self.trial_balance)
+
+
+def _entry_label(entry: Entry) -> str:
+    return f"#{entry.seq} ({entry.idempotency_key})"
+
+
+def verify_ledger() -> Verification:
+    result = Verification()
+    legs_by_entry: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for entry_id, account_id, amount in Leg.objects.values_list(
+        "entry_id", "account_id", "amount"
+    ).iterator(chunk_size=20000):
+        legs_by_entry[entry_id].append((account_id, amount))
+
+    def bad(entry: Entry, message: str) -> None:
+        if result.first_bad_entry is None:
+            result.first_bad_entry = entry
+        result.problems.append(f"{_('Entry')} {_entry_label(entry)}: {message}")
+
+    prev_hash = GENESIS
+    expected_seq = 1
+    for entry in Entry.objects.order_by("seq").iterator(chunk_size=5000):
+        result.entries += 1
+        legs = legs_by_entry.get(entry.pk, [])
+        total = sum(amount for _account, amount in legs)
+        if entry.seq != expected_seq:
+            bad(entry, _("sequence %(seq)d where %(expected)d was expected (an entry is missing)")
+                % {"seq": entry.seq, "expected": expected_seq})
+        if len(legs) < 2:
+            bad(entry, _("it has %(n)d leg(s)") % {"n": len(legs)})
+        if any(amount == 0 for _account, amount in legs):
+            bad(entry, _("it has a leg of zero"))
+        if total != 0:
+            bad(entry, _("it does not balance: its legs sum to %(total)d fen") % {"total": total})
+        if entry.prev_hash != prev_hash:
+            bad(entry, _("its link to the previous entry is broken"))
+        digest = entry_hash(
+            prev_hash=entry.prev_hash,
+            seq=entry.seq,
+            idempotency_key=entry.idempotency_key,
+            kind=entry.kind,
+            value_date=entry.value_date,
+            reverses_id=entry.reverses_id,
+            legs=legs,
+        )
+        if digest != entry.hash:
+            bad(entry, _("its hash does not match its content (changed after posting)"))
+        prev_hash = entry.hash
+        expected_seq = entry.seq + 1
+    head = ChainHead.objects.filter(pk=1).first()
+    if result.entries and (head is None or head.hash != prev_hash):
+        result.problems.append(_("The chain head does not point to the last entry."))
+
+    sums = dict(
+        Leg.objects.values("account_id")
+        .annotate(total=Sum("amount"))
+        .values_list("account_id", "total")
+    )
+    for account in Account.objects.order_by("code"):
+        recomputed = int(sums.get(account.pk) or 0)
+        if recomputed != account.balance:
+            result.problems.append(
+                _("Account %(code)s: balance %(balance)d fen, but its legs sum to %(legs)d fen")
+                % {"code": account.code, "balance": account.balance, "legs": recomputed}
+            )
+        if recomputed:
+            result.trial_balance.append(
+                TrialBalanceRow(
+                    code=account.code,
+                    name=account.name,
+                    book=account.book,
+                    debit_fen=max(recomputed, 0),
+                    credit_fen=max(-recomputed, 0),
+                )
+            )
+    return result
