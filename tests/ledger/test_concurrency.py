@@ -46,15 +46,24 @@ def run_together(jobs: list[Callable[[], Any]]) -> list[Any]:
 def test_fifty_concurrent_approvals_against_one_line(maker, checker):
     # given a line of 1,000,000.00 and 50 submitted disbursements of 30,000.00 (33 fit)
     line = services.budget_line_create(
-        year=2026, funding_source=BudgetLine.Source.CITY_SPECIAL, instrument="award",
-        programme_code="KPHN", name="科普惠农兴村计划奖补资金", scope_path=CITY,
-        amount=yuan("1000000"), value_date=D(2026, 1, 10), actor=maker,
+        year=2026,
+        funding_source=BudgetLine.Source.CITY_SPECIAL,
+        instrument="award",
+        programme_code="KPHN",
+        name="科普惠农兴村计划奖补资金",
+        scope_path=CITY,
+        amount=yuan("1000000"),
+        value_date=D(2026, 1, 10),
+        actor=maker,
     )
     drafts = []
     for n in range(50):
         d = services.disbursement_create(
-            budget_line=line, amount=yuan("30000"), payee_name=f"获奖对象{n:02d}",
-            payee_account=f"6222{n:012d}", actor=maker,
+            budget_line=line,
+            amount=yuan("30000"),
+            payee_name=f"获奖对象{n:02d}",
+            payee_account=f"6222{n:012d}",
+            actor=maker,
         )
         services.disbursement_submit(disbursement=d, actor=maker)
         drafts.append(d)
@@ -98,8 +107,12 @@ def test_the_same_idempotency_key_at_once_gives_one_entry(line, maker):
     results = run_together(
         [
             lambda: services.commitment_post(
-                budget_line=line, project_ref="KJ2026-009", amount=yuan("5000"),
-                value_date=D(2026, 3, 1), actor=maker, idempotency_key="contract:KJ2026-009",
+                budget_line=line,
+                project_ref="KJ2026-009",
+                amount=yuan("5000"),
+                value_date=D(2026, 3, 1),
+                actor=maker,
+                idempotency_key="contract:KJ2026-009",
             )
         ]
         * 5

@@ -19,7 +19,10 @@ DB_ERRORS = (IntegrityError, InternalError)
 @pytest.fixture
 def posted(line, maker):
     services.commitment_post(
-        budget_line=line, project_ref="P1", amount=yuan("1000"), value_date=D(2026, 3, 1),
+        budget_line=line,
+        project_ref="P1",
+        amount=yuan("1000"),
+        value_date=D(2026, 3, 1),
         actor=maker,
     )
     return Entry.objects.get(kind=Entry.Kind.COMMIT)

@@ -16,8 +16,12 @@ pytestmark = pytest.mark.django_db
 def test_a_tranche_goes_from_commitment_to_paid(line, maker, checker, bank):
     # given a project committed for 300,000.00, paid in two tranches
     commitment = services.commitment_post(
-        budget_line=line, project_ref="KJ2026-007", amount=yuan("300000"),
-        value_date=D(2026, 3, 1), actor=maker, payee_name="湖州师范学院",
+        budget_line=line,
+        project_ref="KJ2026-007",
+        amount=yuan("300000"),
+        value_date=D(2026, 3, 1),
+        actor=maker,
+        payee_name="湖州师范学院",
     )
     first = disbursed(line, maker, checker, "180000", commitment=commitment, tranche_no=1)
     assert first.status == Disbursement.Status.APPROVED
@@ -25,8 +29,11 @@ def test_a_tranche_goes_from_commitment_to_paid(line, maker, checker, bank):
     assert figures(line)["approved"] == 18_000_000
     # when the bank confirms the payment
     services.disbursement_pay(
-        disbursement=first, bank_account=bank, paid_on=D(2026, 3, 20),
-        bank_reference="ICBC20260320001", actor=maker,
+        disbursement=first,
+        bank_account=bank,
+        paid_on=D(2026, 3, 20),
+        bank_reference="ICBC20260320001",
+        actor=maker,
     )
     # then the budget book shows it paid and the bank is lower by the same amount
     first.refresh_from_db()
@@ -43,8 +50,13 @@ def test_a_tranche_goes_from_commitment_to_paid(line, maker, checker, bank):
     assert bank.account.balance == 500_000_000 - 18_000_000
     # and a second tranche larger than what is left of the commitment is refused
     second = services.disbursement_create(
-        budget_line=line, amount=yuan("120000.01"), payee_name="湖州师范学院",
-        payee_account="3305 0000 1111", actor=maker, commitment=commitment, tranche_no=2,
+        budget_line=line,
+        amount=yuan("120000.01"),
+        payee_name="湖州师范学院",
+        payee_account="3305 0000 1111",
+        actor=maker,
+        commitment=commitment,
+        tranche_no=2,
     )
     services.disbursement_submit(disbursement=second, actor=maker)
     with pytest.raises(LedgerError, match="120,000.00"):
@@ -56,7 +68,11 @@ def test_a_tranche_goes_from_commitment_to_paid(line, maker, checker, bank):
 def test_a_maker_cannot_approve_their_own_disbursement(line, maker, checker):
     # given a disbursement made and submitted by the maker
     d = services.disbursement_create(
-        budget_line=line, amount=yuan("1000"), payee_name="甲", payee_account="1", actor=maker,
+        budget_line=line,
+        amount=yuan("1000"),
+        payee_name="甲",
+        payee_account="1",
+        actor=maker,
     )
     services.disbursement_submit(disbursement=d, actor=maker)
     # when the maker tries to approve it
@@ -110,8 +126,11 @@ def test_a_stale_copy_cannot_run_a_transition_twice(line, maker, checker, bank):
     )
     with pytest.raises(LedgerError):
         services.disbursement_pay(
-            disbursement=stale, bank_account=bank, paid_on=D(2026, 4, 1),
-            bank_reference="R10", actor=maker,
+            disbursement=stale,
+            bank_account=bank,
+            paid_on=D(2026, 4, 1),
+            bank_reference="R10",
+            actor=maker,
         )
     assert Entry.objects.filter(kind=Entry.Kind.PAY).count() == 1
 
@@ -125,7 +144,10 @@ def test_adjustments_need_a_second_person_and_cannot_overdraw(line, maker, check
     services.budget_adjustment_approve(adjustment=raise_line, actor=checker)
     assert figures(line)["appropriation"] == 120_000_000
     services.commitment_post(
-        budget_line=line, project_ref="P", amount=yuan("1100000"), value_date=D(2026, 5, 1),
+        budget_line=line,
+        project_ref="P",
+        amount=yuan("1100000"),
+        value_date=D(2026, 5, 1),
         actor=maker,
     )
     cut = services.budget_adjustment_request(
@@ -139,14 +161,24 @@ def test_adjustments_need_a_second_person_and_cannot_overdraw(line, maker, check
 def test_the_city_issues_indicators_and_the_district_pays(maker, checker, bank):
     # given the city's award line
     city = services.budget_line_create(
-        year=2026, funding_source="city_special", instrument="award", programme_code="KPHN",
-        name="科普惠农兴村计划", scope_path="/330000/330100/", amount=yuan("500000"),
-        value_date=D(2026, 1, 5), actor=maker,
+        year=2026,
+        funding_source="city_special",
+        instrument="award",
+        programme_code="KPHN",
+        name="科普惠农兴村计划",
+        scope_path="/330000/330100/",
+        amount=yuan("500000"),
+        value_date=D(2026, 1, 5),
+        actor=maker,
     )
     # when the city issues 120,000.00 of indicators to 西湖区 early next year
     indicator = services.budget_indicator_issue(
-        from_line=city, district_scope_path="/330000/330100/330106/", district_name="西湖区",
-        amount=yuan("120000"), value_date=D(2027, 1, 20), document_no="杭财教〔2027〕3号",
+        from_line=city,
+        district_scope_path="/330000/330100/330106/",
+        district_name="西湖区",
+        amount=yuan("120000"),
+        value_date=D(2027, 1, 20),
+        document_no="杭财教〔2027〕3号",
         actor=maker,
     )
     district = indicator.to_line
@@ -157,20 +189,30 @@ def test_the_city_issues_indicators_and_the_district_pays(maker, checker, bank):
     assert district.scope_path == "/330000/330100/330106/"
     # and the district commits and pays an awardee from it
     award = services.commitment_post(
-        budget_line=district, project_ref="KPHN2026-015", amount=yuan("50000"),
-        value_date=D(2027, 2, 1), actor=maker,
+        budget_line=district,
+        project_ref="KPHN2026-015",
+        amount=yuan("50000"),
+        value_date=D(2027, 2, 1),
+        actor=maker,
     )
     d = disbursed(district, maker, checker, "50000", commitment=award)
     services.disbursement_pay(
-        disbursement=d, bank_account=bank, paid_on=D(2027, 2, 10), bank_reference="XH1",
+        disbursement=d,
+        bank_account=bank,
+        paid_on=D(2027, 2, 10),
+        bank_reference="XH1",
         actor=maker,
     )
     assert figures(district)["disbursed"] == 5_000_000
     assert figures(district)["available"] == 7_000_000
     # the same document twice posts once
     again = services.budget_indicator_issue(
-        from_line=city, district_scope_path="/330000/330100/330106/", district_name="西湖区",
-        amount=yuan("120000"), value_date=D(2027, 1, 20), document_no="杭财教〔2027〕3号",
+        from_line=city,
+        district_scope_path="/330000/330100/330106/",
+        district_name="西湖区",
+        amount=yuan("120000"),
+        value_date=D(2027, 1, 20),
+        document_no="杭财教〔2027〕3号",
         actor=maker,
     )
     assert again == indicator

@@ -78,14 +78,20 @@ def test_unbalanced_or_zero_legs_are_refused_by_the_service(line, maker):
 def test_available_cannot_go_below_zero(line, maker):
     # given a line of 1,000,000.00 with 900,000.00 committed
     services.commitment_post(
-        budget_line=line, project_ref="P1", amount=yuan("900000"), value_date=D(2026, 3, 1),
+        budget_line=line,
+        project_ref="P1",
+        amount=yuan("900000"),
+        value_date=D(2026, 3, 1),
         actor=maker,
     )
     # when another 100,000.01 is committed
     with pytest.raises(LedgerError) as error:
         services.commitment_post(
-            budget_line=line, project_ref="P2", amount=yuan("100000.01"),
-            value_date=D(2026, 3, 2), actor=maker,
+            budget_line=line,
+            project_ref="P2",
+            amount=yuan("100000.01"),
+            value_date=D(2026, 3, 2),
+            actor=maker,
         )
     # then it is refused with the figures, and nothing moved
     assert "100,000.00" in str(error.value) and "100,000.01" in str(error.value)
@@ -94,7 +100,10 @@ def test_available_cannot_go_below_zero(line, maker):
 
 def test_a_reversal_points_to_the_original_and_restores_balances(line, maker):
     commitment = services.commitment_post(
-        budget_line=line, project_ref="P1", amount=yuan("5000"), value_date=D(2026, 3, 1),
+        budget_line=line,
+        project_ref="P1",
+        amount=yuan("5000"),
+        value_date=D(2026, 3, 1),
         actor=maker,
     )
     original = Entry.objects.get(kind=Entry.Kind.COMMIT)
@@ -109,7 +118,10 @@ def test_a_reversal_points_to_the_original_and_restores_balances(line, maker):
 
 def test_entries_are_chained_and_balances_equal_their_legs(line, maker):
     services.commitment_post(
-        budget_line=line, project_ref="P1", amount=yuan("5000"), value_date=D(2026, 3, 1),
+        budget_line=line,
+        project_ref="P1",
+        amount=yuan("5000"),
+        value_date=D(2026, 3, 1),
         actor=maker,
     )
     entries = list(Entry.objects.order_by("seq"))
@@ -122,7 +134,10 @@ def test_entries_are_chained_and_balances_equal_their_legs(line, maker):
 
 def test_commitment_release_gives_back_what_is_left(line, maker):
     commitment = services.commitment_post(
-        budget_line=line, project_ref="P1", amount=yuan("5000"), value_date=D(2026, 3, 1),
+        budget_line=line,
+        project_ref="P1",
+        amount=yuan("5000"),
+        value_date=D(2026, 3, 1),
         actor=maker,
     )
     services.commitment_release(
@@ -132,4 +147,7 @@ def test_commitment_release_gives_back_what_is_left(line, maker):
     services.commitment_release(commitment=commitment, value_date=D(2026, 4, 2), actor=maker)
     assert figures(line)["committed"] == 0
     assert figures(line)["available"] == 100_000_000
-    assert services.commitment_release(commitment=commitment, value_date=D(2026, 4, 3), actor=maker) is None
+    assert (
+        services.commitment_release(commitment=commitment, value_date=D(2026, 4, 3), actor=maker)
+        is None
+    )

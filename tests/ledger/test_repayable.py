@@ -20,9 +20,15 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def repayable_line(maker):
     return services.budget_line_create(
-        year=2026, funding_source="sci_tech", instrument="repayable", programme_code="KJJH",
-        name="科技型企业有偿使用资金", scope_path=CITY, amount=yuan("2000000"),
-        value_date=D(2026, 1, 2), actor=maker,
+        year=2026,
+        funding_source="sci_tech",
+        instrument="repayable",
+        programme_code="KJJH",
+        name="科技型企业有偿使用资金",
+        scope_path=CITY,
+        amount=yuan("2000000"),
+        value_date=D(2026, 1, 2),
+        actor=maker,
     )
 
 
@@ -45,14 +51,21 @@ def open_and_pay(line, maker, checker, bank, **overrides):
     params.update(overrides)
     account = services.repayable_open(**params)
     d = services.disbursement_create(
-        budget_line=line, amount=params["principal"], payee_name=params["borrower_name"],
-        payee_account=params["borrower_account"], actor=maker, repayable=account,
+        budget_line=line,
+        amount=params["principal"],
+        payee_name=params["borrower_name"],
+        payee_account=params["borrower_account"],
+        actor=maker,
+        repayable=account,
     )
     services.disbursement_submit(disbursement=d, actor=maker)
     services.disbursement_approve(disbursement=d, actor=checker)
     services.disbursement_pay(
-        disbursement=d, bank_account=bank, paid_on=params["start_date"],
-        bank_reference=f"PAY-{account.number}", actor=maker,
+        disbursement=d,
+        bank_account=bank,
+        paid_on=params["start_date"],
+        bank_reference=f"PAY-{account.number}",
+        actor=maker,
     )
     account.refresh_from_db()
     return account
@@ -119,8 +132,12 @@ def test_worked_example_matches_the_hand_calculation(repayable_line, maker, chec
 
     # a) on time
     r = services.repayment_record(
-        account=account, amount=yuan("600.00"), value_date=D(2026, 4, 1), bank_account=bank,
-        actor=maker, bank_reference="HK-A",
+        account=account,
+        amount=yuan("600.00"),
+        value_date=D(2026, 4, 1),
+        bank_account=bank,
+        actor=maker,
+        bank_reference="HK-A",
     )
     assert (r.penalty_fen, r.fee_fen, r.principal_fen) == (0, 60_000, 0)
 
@@ -133,8 +150,12 @@ def test_worked_example_matches_the_hand_calculation(repayable_line, maker, chec
     age("2026-07-10")  # idempotent for a date
     assert balances(account)[Account.Kind.PENALTY_INCOME] == 270
     r = services.repayment_record(
-        account=account, amount=yuan("606.00"), value_date=D(2026, 7, 21), bank_account=bank,
-        actor=maker, bank_reference="HK-B",
+        account=account,
+        amount=yuan("606.00"),
+        value_date=D(2026, 7, 21),
+        bank_account=bank,
+        actor=maker,
+        bank_reference="HK-B",
     )
     assert (r.penalty_fen, r.fee_fen, r.principal_fen) == (600, 60_000, 0)
     account.refresh_from_db()
@@ -142,8 +163,12 @@ def test_worked_example_matches_the_hand_calculation(repayable_line, maker, chec
 
     # c) partial
     r = services.repayment_record(
-        account=account, amount=yuan("30,000.00"), value_date=D(2026, 10, 1), bank_account=bank,
-        actor=maker, bank_reference="HK-C",
+        account=account,
+        amount=yuan("30,000.00"),
+        value_date=D(2026, 10, 1),
+        bank_account=bank,
+        actor=maker,
+        bank_reference="HK-C",
     )
     assert (r.penalty_fen, r.fee_fen, r.principal_fen) == (0, 60_000, 2_940_000)
 
@@ -155,8 +180,11 @@ def test_worked_example_matches_the_hand_calculation(repayable_line, maker, chec
 
     # e) 展期, requested by the maker, approved by the checker
     reschedule = services.reschedule_request(
-        account=account, effective_date=D(2026, 12, 1), term_months=6,
-        reason="企业经营困难，申请展期", actor=maker,
+        account=account,
+        effective_date=D(2026, 12, 1),
+        term_months=6,
+        reason="企业经营困难，申请展期",
+        actor=maker,
     )
     services.reschedule_approve(reschedule=reschedule, actor=checker)
     account.refresh_from_db()
@@ -173,7 +201,10 @@ def test_worked_example_matches_the_hand_calculation(repayable_line, maker, chec
 
     # f) 核销
     write_off = services.write_off_request(
-        account=account, value_date=D(2027, 4, 30), reason="企业破产清算", actor=maker,
+        account=account,
+        value_date=D(2027, 4, 30),
+        reason="企业破产清算",
+        actor=maker,
         document_no="杭财核〔2027〕5号",
     )
     services.write_off_approve(write_off=write_off, actor=checker)
@@ -194,8 +225,12 @@ def test_worked_example_matches_the_hand_calculation(repayable_line, maker, chec
 
     # g) recovery
     r = services.repayment_record(
-        account=account, amount=yuan("10000"), value_date=D(2027, 6, 15), bank_account=bank,
-        actor=maker, bank_reference="HK-G",
+        account=account,
+        amount=yuan("10000"),
+        value_date=D(2027, 6, 15),
+        bank_account=bank,
+        actor=maker,
+        bank_reference="HK-G",
     )
     assert r.recovery_fen == 1_000_000
     assert balances(account)[Account.Kind.RECOVERY_INCOME] == 1_000_000
@@ -225,22 +260,35 @@ def test_a_maker_cannot_approve_their_own_write_off_or_reschedule(
 
 def test_bullet_repayment_and_early_settlement(repayable_line, maker, checker, bank):
     account = open_and_pay(
-        repayable_line, maker, checker, bank, principal=yuan("10000"), grace_months=0,
-        method=RepayableAccount.Method.BULLET, project_ref="KJ2026-YC-002",
+        repayable_line,
+        maker,
+        checker,
+        bank,
+        principal=yuan("10000"),
+        grace_months=0,
+        method=RepayableAccount.Method.BULLET,
+        project_ref="KJ2026-YC-002",
         borrower_account="6222 0000 0001",
     )
     assert [p for _, p, *_ in schedule(account)] == [0, 0, 0, 1_000_000]
     # paying the first fee and all the principal early settles the account
     services.repayment_record(
-        account=account, amount=yuan("10050"), value_date=D(2026, 4, 1), bank_account=bank,
-        actor=maker, bank_reference="EARLY",
+        account=account,
+        amount=yuan("10050"),
+        value_date=D(2026, 4, 1),
+        bank_account=bank,
+        actor=maker,
+        bank_reference="EARLY",
     )
     account.refresh_from_db()
     assert account.status == RepayableAccount.Status.REPAID
     assert balances(account)[Account.Kind.RECEIVABLE] == 0
     with pytest.raises(LedgerError):
         services.repayment_record(
-            account=account, amount=yuan("1"), value_date=D(2026, 5, 1), bank_account=bank,
+            account=account,
+            amount=yuan("1"),
+            value_date=D(2026, 5, 1),
+            bank_account=bank,
             actor=maker,
         )
 
@@ -249,6 +297,9 @@ def test_overpayment_is_refused(repayable_line, maker, checker, bank):
     account = open_and_pay(repayable_line, maker, checker, bank)
     with pytest.raises(LedgerError):
         services.repayment_record(
-            account=account, amount=yuan("130000"), value_date=D(2026, 4, 1), bank_account=bank,
+            account=account,
+            amount=yuan("130000"),
+            value_date=D(2026, 4, 1),
+            bank_account=bank,
             actor=maker,
         )

@@ -39,12 +39,18 @@ def tamper(sql: str, params: list) -> None:
 @pytest.fixture
 def books(line, maker, checker, bank):
     services.commitment_post(
-        budget_line=line, project_ref="KJ2026-001", amount=yuan("200000"),
-        value_date=D(2026, 3, 1), actor=maker,
+        budget_line=line,
+        project_ref="KJ2026-001",
+        amount=yuan("200000"),
+        value_date=D(2026, 3, 1),
+        actor=maker,
     )
     d = disbursed(line, maker, checker, "80000")
     services.disbursement_pay(
-        disbursement=d, bank_account=bank, paid_on=D(2026, 3, 9), bank_reference="V1",
+        disbursement=d,
+        bank_account=bank,
+        paid_on=D(2026, 3, 9),
+        bank_reference="V1",
         actor=maker,
     )
     return d

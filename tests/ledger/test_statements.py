@@ -1,0 +1,186 @@
+"""Acceptance 6: a bank statement with matched, ambiguous and unmatched lines."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from openpyxl import Workbook
+
+from ledger import services, xlsx
+from ledger.models import Disbursement, Repayment, StatementLine
+
+from .conftest import D, disbursed, yuan
+from .test_repayable import open_and_pay
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["交易日期", "金额", "收付方向", "对方户名", "对方账号", "摘要", "流水号"]
+
+
+def workbook(rows, header=HEADER) -> io.BytesIO:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def test_the_dry_run_lists_every_bad_row_and_imports_nothing(bank):
+    parsed = xlsx.parse_statement(
+        workbook(
+            [
+                ["2026-04-01", "1,000.00", "收", "甲", "1", "", "OK-1"],
+                ["2026-13-01", "12.345", "X", "乙", "2", "", "BAD-1"],
+                ["2026/4/2", "-5", "付", "丙", "3", "", "OK-1"],
+                ["2026年4月3日", "", "付", "丁", "4", "", ""],
+            ]
+        ),
+        bank_account=bank,
+    )
+    assert not parsed.ok
+    found = {(e.row, e.column) for e in parsed.errors}
+    assert found == {
+        (3, "交易日期"),
+        (3, "金额"),
+        (3, "收付方向"),
+        (4, "金额"),
+        (4, "流水号"),
+        (5, "金额"),
+        (5, "流水号"),
+    }
+    assert StatementLine.objects.count() == 0
+    texts = [str(e) for e in parsed.errors]
+    assert any("第3行" in t or "Row 3" in t for t in texts)
+
+
+def test_dates_amounts_and_english_headers_people_use_are_read(bank):
+    parsed = xlsx.parse_statement(
+        workbook(
+            [
+                [D(2026, 4, 1), 1234.5, "收入", " 甲 ", "6222 0000 1111", "x", "A1"],
+                ["2026/4/2", "1,000.00元", "付", "乙", "", "", "A2"],
+                ["2026年4月3日", "￥300", "out", "", "", "", " A3 "],
+                [46115, "5", "in", "", "", "", "A4"],
+            ],
+            header=[
+                "txn_date",
+                "amount",
+                "direction",
+                "counterparty_name",
+                "counterparty_account",
+                "memo",
+                "bank_reference",
+            ],
+        )
+    )
+    assert parsed.errors == []
+    assert [(r.txn_date, r.amount_fen, r.direction) for r in parsed.rows] == [
+        (D(2026, 4, 1), 123450, "in"),
+        (D(2026, 4, 2), 100000, "out"),
+        (D(2026, 4, 3), 30000, "out"),
+        (D(2026, 4, 3), 500, "in"),
+    ]
+    assert parsed.rows[0].counterparty_account == "622200001111"
+    assert parsed.rows[2].bank_reference == "A3"
+
+
+def test_the_template_downloads_with_the_chinese_headers():
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(xlsx.template())).active
+    assert [c.value for c in sheet[1]] == HEADER
+
+
+def test_matched_ambiguous_and_unmatched_lines(line, maker, checker, bank):
+    # given: the repayable line's borrower owes a fee on 04-01 (repayment recorded)
+    repayable_line = services.budget_line_create(
+        year=2026, funding_source="sci_tech", instrument="repayable", programme_code="KJJH",
+        name="有偿使用资金", scope_path=line.scope_path, amount=yuan("500000"),
+        value_date=D(2026, 1, 2), actor=maker,
+    )
+    loan = open_and_pay(repayable_line, maker, checker, bank)
+    fee = services.repayment_record(
+        account=loan, amount=yuan("600"), value_date=D(2026, 4, 1), bank_account=bank,
+        actor=maker, bank_reference="HK-0401",
+    )
+    # an approved payment whose number the bank puts in the memo
+    a = disbursed(line, maker, checker, "180000", payee_name="杭州西湖智慧农业科技有限公司")
+    # a paid one whose 流水号 is known
+    b = disbursed(line, maker, checker, "50000", payee_name="湖州师范学院", payee_account="9")
+    services.disbursement_pay(
+        disbursement=b, bank_account=bank, paid_on=D(2026, 4, 8), bank_reference="ICBC-B",
+        actor=maker,
+    )
+    # two approved payments of the same amount to the same cooperative
+    c1 = disbursed(line, maker, checker, "20000", payee_name="德清县五四村果蔬专业合作社",
+                   payee_account="3305 2100 7777")
+    c2 = disbursed(line, maker, checker, "20000", payee_name="德清县五四村果蔬专业合作社",
+                   payee_account="3305 2100 7777")
+    opening = services.ledger_bank_balance(bank, D(2026, 3, 31))
+    lines = [
+        ["2026-04-01", "600.00", "收", loan.borrower_name, loan.borrower_account, "占用费", "HK-0401"],
+        ["2026-04-05", "180,000.00", "付", a.payee_name, a.payee_account, f"拨付 {a.number}", "ICBC-A"],
+        ["2026-04-08", "50,000.00", "付", "湖州师范学院", "9", "", "ICBC-B"],
+        ["2026-04-10", "20,000.00", "付", "德清县五四村果蔬专业合作社", "330521007777", "", "ICBC-C"],
+        ["2026-04-20", "1,000.00", "收", loan.borrower_name, loan.borrower_account, "还款", "ICBC-D"],
+    ]
+    closing = opening + 60_000 - 18_000_000 - 5_000_000 - 2_000_000 + 100_000
+    parsed = xlsx.parse_statement(workbook(lines), bank_account=bank)
+    assert parsed.ok, parsed.errors
+    # when it is imported
+    statement, report = services.statement_import(
+        bank_account=bank, rows=parsed.rows, period_start=D(2026, 4, 1),
+        period_end=D(2026, 4, 30), opening_balance=Decimal(opening) / 100,
+        closing_balance=Decimal(closing) / 100, actor=maker, file_name="四月流水.xlsx",
+    )
+    # then three lines are matched, one waits for a person, one is unmatched
+    assert (report.matched, report.ambiguous, report.unmatched) == (3, 1, 1)
+    by_ref = {s.bank_reference: s for s in statement.lines.all()}
+    assert by_ref["HK-0401"].repayment == fee
+    assert by_ref["ICBC-A"].disbursement == a
+    assert by_ref["ICBC-B"].disbursement == b
+    a.refresh_from_db()
+    assert a.status == Disbursement.Status.RECONCILED and a.bank_reference == "ICBC-A"
+    assert Repayment.objects.get(pk=fee.pk).reconciled
+    ambiguous = by_ref["ICBC-C"]
+    assert ambiguous.status == StatementLine.MatchStatus.AMBIGUOUS
+    assert sorted(ambiguous.candidates) == sorted([f"disbursement:{c1.pk}", f"disbursement:{c2.pk}"])
+    c1.refresh_from_db()
+    assert c1.status == Disbursement.Status.APPROVED  # nothing paid while a person decides
+    assert by_ref["ICBC-D"].status == StatementLine.MatchStatus.UNMATCHED
+    # and the closing balance check names the difference
+    check = services.statement_check_balance(statement=statement, actor=maker)
+    assert not check.ok
+    assert check.difference_fen == -2_000_000 + 100_000
+    assert "19,000.00" in check.message and "-" in check.message
+
+    # when a person settles the ambiguous line and records the unmatched receipt
+    services.statement_line_match(line=ambiguous, disbursement=c1, actor=checker)
+    services.statement_line_record_repayment(line=by_ref["ICBC-D"], account=loan, actor=maker)
+    # then everything is matched and the statement agrees with the books
+    assert not statement.lines.exclude(status=StatementLine.MatchStatus.MATCHED).exists()
+    c1.refresh_from_db()
+    c2.refresh_from_db()
+    assert c1.status == Disbursement.Status.RECONCILED
+    assert c2.status == Disbursement.Status.APPROVED
+    check = services.statement_check_balance(statement=statement, actor=maker)
+    assert check.ok, check.message
+    assert check.difference_fen == 0
+
+
+def test_a_statement_that_does_not_add_up_is_named(bank, maker):
+    parsed = xlsx.parse_statement(workbook([["2026-04-01", "10", "收", "", "", "", "Z1"]]))
+    statement, _ = services.statement_import(
+        bank_account=bank, rows=parsed.rows, period_start=D(2026, 4, 1),
+        period_end=D(2026, 4, 30), opening_balance=yuan("0"), closing_balance=yuan("11"),
+        actor=maker,
+    )
+    check = services.statement_check_balance(statement=statement, actor=maker)
+    assert not check.ok
+    assert "10.00" in check.message and "11.00" in check.message
