@@ -34,10 +34,13 @@ def parse_yuan(value: object) -> Decimal:
         try:
             amount = Decimal(text)
         except InvalidOperation as exc:  # pragma: no cover - regex guards it
-            raise MoneyError(_("“%(value)s” is not an amount of money.") % {"value": value}) from exc
+            raise MoneyError(
+                _("“%(value)s” is not an amount of money.") % {"value": value}
+            ) from exc
     if amount != amount.quantize(FEN):
         raise MoneyError(
-            _("The amount “%(value)s” has more than two decimals (below one fen).") % {"value": value}
+            _("The amount “%(value)s” has more than two decimals (below one fen).")
+            % {"value": value}
         )
     return amount.quantize(FEN)
 
@@ -45,7 +48,8 @@ def parse_yuan(value: object) -> Decimal:
 def yuan_to_fen(amount: Decimal) -> int:
     if amount != amount.quantize(FEN):
         raise MoneyError(
-            _("The amount “%(value)s” has more than two decimals (below one fen).") % {"value": amount}
+            _("The amount “%(value)s” has more than two decimals (below one fen).")
+            % {"value": amount}
         )
     return int(amount * 100)
 

@@ -110,6 +110,15 @@ USERS = [
     ("expert", "张立新", Role.EXPERT, "330100", None),
     ("applicant", "周明", Role.APPLICANT, None, "杭州西湖智慧农业科技有限公司"),
     ("applicant_yh", "陈建国", Role.APPLICANT, None, "杭州余杭径山茶叶专业合作社"),
+    ("applicant_nt", "王丽", Role.APPLICANT, None, "杭州市西湖区农业技术推广中心"),
+]
+
+# Individuals nominated in the award flow (by the organisation that employs them).
+NOMINEES = [
+    # name, district, birth, employer
+    ("俞根土", "330106", "19660418", "杭州市西湖区农业技术推广中心"),
+    ("沈建明", "330106", "19780923", "杭州市西湖区农业技术推广中心"),
+    ("潘桂英", "330106", "19710602", "杭州市西湖区农业技术推广中心"),
 ]
 
 
@@ -159,6 +168,19 @@ def build(log: Log) -> None:
                     title=title,
                     specialties=specialties,
                     load_cap=12 if title == "senior" else 10,
+                )
+            )
+
+    for seq, (name, district, birth, employer) in enumerate(NOMINEES, start=1):
+        number = id_number(division=district, birth=birth, seq=300 + seq)
+        if number not in persons:
+            persons[number] = log.created(
+                accounts.person_create(
+                    name=name,
+                    id_number=number,
+                    region=units[district],
+                    organisation=orgs[employer],
+                    mobile=f"137{(seq * 104729) % 10**8:08d}",
                 )
             )
 

@@ -55,7 +55,15 @@ class CategoryAdmin(RulesModelAdmin):
 
 @admin.register(Call)
 class CallAdmin(RulesModelAdmin):
-    list_display = ("title", "programme", "year", "opens_on", "closes_on", "district_deadline", "status")
+    list_display = (
+        "title",
+        "programme",
+        "year",
+        "opens_on",
+        "closes_on",
+        "district_deadline",
+        "status",
+    )
     list_filter = ("programme", "year", "status")
     readonly_fields = ("status",)
     filter_horizontal = ("categories",)
@@ -75,8 +83,12 @@ class CallAdmin(RulesModelAdmin):
                 with transaction.atomic():
                     service(call=call, actor=request.user)
             except TransitionNotAllowed:
-                self.message_user(request, _("%(call)s: not possible from “%(s)s”.") % {
-                    "call": call, "s": call.get_status_display()}, messages.ERROR)
+                self.message_user(
+                    request,
+                    _("%(call)s: not possible from “%(s)s”.")
+                    % {"call": call, "s": call.get_status_display()},
+                    messages.ERROR,
+                )
 
 
 @admin.register(Quota)

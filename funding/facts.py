@@ -54,7 +54,11 @@ NAMED_BASE_CHOICES = (
 FACTS: dict[str, Fact] = {
     f.key: f
     for f in (
-        Fact("registered_and_inspected", _("Formally registered and passed the annual inspection"), "bool"),
+        Fact(
+            "registered_and_inspected",
+            _("Formally registered and passed the annual inspection"),
+            "bool",
+        ),
         Fact("member_households", _("Member households"), "int", _("households")),
         Fact("member_avg_income", _("Average annual net income of members"), "decimal", _("yuan")),
         Fact(
@@ -66,10 +70,25 @@ FACTS: dict[str, Fact] = {
         ),
         Fact("named_base", _("Named demonstration base"), "choice", choices=NAMED_BASE_CHOICES),
         Fact("beneficiary_person_times", _("Beneficiaries per year"), "int", _("person-times")),
-        Fact("years_rural_popsci", _("Consecutive years of rural science popularisation"), "int", _("years")),
-        Fact("years_serving_agri", _("Consecutive years serving agriculture and rural areas"), "int", _("years")),
+        Fact(
+            "years_rural_popsci",
+            _("Consecutive years of rural science popularisation"),
+            "int",
+            _("years"),
+        ),
+        Fact(
+            "years_serving_agri",
+            _("Consecutive years serving agriculture and rural areas"),
+            "int",
+            _("years"),
+        ),
         Fact("title_level", _("Professional title"), "choice", choices=TITLE_CHOICES),
-        Fact("years_grassroots_service", _("Years of grassroots technical service"), "int", _("years")),
+        Fact(
+            "years_grassroots_service",
+            _("Years of grassroots technical service"),
+            "int",
+            _("years"),
+        ),
         Fact("trainings_held", _("Trainings and lectures held last year"), "int", _("sessions")),
     )
 }

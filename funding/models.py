@@ -94,8 +94,12 @@ class Programme(models.Model):
     acceptance_overdue_fail_months = models.PositiveSmallIntegerField(
         _("acceptance: fail when overdue by (months)"), default=6
     )
-    rectification_months = models.PositiveSmallIntegerField(_("rectification period (months)"), default=3)
-    debarment_years = models.PositiveSmallIntegerField(_("debarment after fraud (years)"), default=3)
+    rectification_months = models.PositiveSmallIntegerField(
+        _("rectification period (months)"), default=3
+    )
+    debarment_years = models.PositiveSmallIntegerField(
+        _("debarment after fraud (years)"), default=3
+    )
     fraud_quota_cut_pct = models.PositiveSmallIntegerField(
         _("next year's quota cut after fraud (%)"),
         default=20,
@@ -115,7 +119,9 @@ class Programme(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(acceptance_fail_below_pct__lte=models.F("acceptance_rectify_below_pct")),
+                condition=Q(
+                    acceptance_fail_below_pct__lte=models.F("acceptance_rectify_below_pct")
+                ),
                 name="programme_thresholds_ordered",
             ),
         ]
@@ -148,7 +154,10 @@ class Category(models.Model):
         _("applicant is"), max_length=12, choices=Applicant.choices, default=Applicant.ORGANISATION
     )
     extra_facts = models.JSONField(
-        _("other facts asked"), default=list, blank=True, help_text=_("Fact keys asked on the form besides those the rules test.")
+        _("other facts asked"),
+        default=list,
+        blank=True,
+        help_text=_("Fact keys asked on the form besides those the rules test."),
     )
     description = models.TextField(_("description"), blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -206,7 +215,10 @@ class EligibilityRule(models.Model):
     )
     operator = models.CharField(_("operator"), max_length=5, choices=Operator.choices)
     value = models.CharField(
-        _("value"), max_length=100, blank=True, help_text=_("For 'one of': codes separated by commas.")
+        _("value"),
+        max_length=100,
+        blank=True,
+        help_text=_("For 'one of': codes separated by commas."),
     )
     message = models.CharField(_("message to the applicant"), max_length=300)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -270,7 +282,9 @@ class DistrictStatistic(models.Model):
         verbose_name_plural = _("district statistics")
         constraints = [
             models.UniqueConstraint(fields=["district", "year"], name="districtstatistic_unique"),
-            models.CheckConstraint(condition=Q(farmer_avg_income__gt=0), name="districtstatistic_income_positive"),
+            models.CheckConstraint(
+                condition=Q(farmer_avg_income__gt=0), name="districtstatistic_income_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -307,7 +321,9 @@ class Call(models.Model):
         _("counted in"), max_length=10, choices=DayKind.choices, default=DayKind.CALENDAR
     )
     budget_envelope_fen = models.BigIntegerField(_("budget envelope (fen)"), default=0)
-    categories = models.ManyToManyField(Category, verbose_name=_("categories"), related_name="calls")
+    categories = models.ManyToManyField(
+        Category, verbose_name=_("categories"), related_name="calls"
+    )
     status = FSMField(_("status"), default=Status.DRAFT, choices=Status.choices, protected=True)
 
     objects = CallQuerySet.as_manager()
@@ -317,13 +333,22 @@ class Call(models.Model):
         verbose_name_plural = _("calls")
         ordering = ["-year", "programme"]
         constraints = [
-            models.UniqueConstraint(fields=["programme", "year"], name="call_unique_programme_year"),
-            models.CheckConstraint(condition=Q(closes_on__gte=models.F("opens_on")), name="call_window_ordered"),
-            models.CheckConstraint(
-                condition=Q(district_deadline__gte=models.F("opens_on")), name="call_district_deadline_after_open"
+            models.UniqueConstraint(
+                fields=["programme", "year"], name="call_unique_programme_year"
             ),
-            models.CheckConstraint(condition=Q(budget_envelope_fen__gte=0), name="call_envelope_not_negative"),
-            models.CheckConstraint(condition=Q(publicity_days__gte=1), name="call_publicity_days_positive"),
+            models.CheckConstraint(
+                condition=Q(closes_on__gte=models.F("opens_on")), name="call_window_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(district_deadline__gte=models.F("opens_on")),
+                name="call_district_deadline_after_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_envelope_fen__gte=0), name="call_envelope_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(publicity_days__gte=1), name="call_publicity_days_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -367,9 +392,15 @@ class QuotaQuerySet(models.QuerySet["Quota"]):
 class Quota(models.Model):
     """推荐名额: how many applications, and how much money, a district may recommend."""
 
-    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="quotas")
-    district = models.ForeignKey(OrgUnit, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+")
-    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
+    call = models.ForeignKey(
+        Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="quotas"
+    )
+    district = models.ForeignKey(
+        OrgUnit, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
+    )
     max_count = models.PositiveIntegerField(_("maximum number"))
     max_amount_fen = models.BigIntegerField(_("maximum amount (fen)"))
     cut_note = models.CharField(_("reduction note"), max_length=200, blank=True)
@@ -382,7 +413,9 @@ class Quota(models.Model):
         ordering = ["call", "district", "category"]
         constraints = [
             models.UniqueConstraint(fields=["call", "district", "category"], name="quota_unique"),
-            models.CheckConstraint(condition=Q(max_amount_fen__gte=0), name="quota_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(max_amount_fen__gte=0), name="quota_amount_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -410,17 +443,34 @@ class Debarment(models.Model):
     """取消资格: no submission by this organisation or person before ``ends_on``."""
 
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), null=True, blank=True, on_delete=models.PROTECT, related_name="debarments"
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="debarments",
     )
     person = models.ForeignKey(
-        Person, verbose_name=_("person"), null=True, blank=True, on_delete=models.PROTECT, related_name="debarments"
+        Person,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="debarments",
     )
     reason = models.CharField(_("reason"), max_length=300)
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until (exclusive)"))
-    source = models.CharField(_("source"), max_length=100, blank=True, help_text=_("e.g. the application number"))
+    source = models.CharField(
+        _("source"), max_length=100, blank=True, help_text=_("e.g. the application number")
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
@@ -433,9 +483,12 @@ class Debarment(models.Model):
         ordering = ["-starts_on"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(organisation__isnull=False) | Q(person__isnull=False), name="debarment_has_subject"
+                condition=Q(organisation__isnull=False) | Q(person__isnull=False),
+                name="debarment_has_subject",
             ),
-            models.CheckConstraint(condition=Q(ends_on__gt=models.F("starts_on")), name="debarment_period_ordered"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gt=models.F("starts_on")), name="debarment_period_ordered"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -467,7 +520,9 @@ class CalendarYear(models.Model):
     """A year whose whole holiday arrangement has been entered by hand, so working days
     can be counted in it even where ``chinesecalendar`` has no data."""
 
-    year = models.PositiveSmallIntegerField(_("year"), unique=True, validators=[MinValueValidator(2000)])
+    year = models.PositiveSmallIntegerField(
+        _("year"), unique=True, validators=[MinValueValidator(2000)]
+    )
     note = models.CharField(_("source (e.g. 国办发明电 number)"), max_length=200, blank=True)
 
     class Meta:

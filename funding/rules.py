@@ -5,8 +5,17 @@ from accounts.roles import REGION_READERS, Role
 
 readers = in_region_as(*REGION_READERS)
 
-for model in ("programme", "category", "eligibilityrule", "call", "quota", "debarment",
-              "districtstatistic", "calendarday", "calendaryear"):
+for model in (
+    "programme",
+    "category",
+    "eligibilityrule",
+    "call",
+    "quota",
+    "debarment",
+    "districtstatistic",
+    "calendarday",
+    "calendaryear",
+):
     rules.add_perm(f"funding.view_{model}", is_admin | has_role(Role.AUDITOR) | readers)
     for action in ("add", "change", "delete"):
         rules.add_perm(f"funding.{action}_{model}", is_admin)

@@ -38,8 +38,13 @@ def programme_create(*, actor: User | None = None, **fields: Any) -> Programme:
 
 @transaction.atomic
 def category_create(
-    *, programme: Programme, code: str, name: str, rules: list[dict[str, Any]] = (),  # type: ignore[assignment]
-    actor: User | None = None, **fields: Any,
+    *,
+    programme: Programme,
+    code: str,
+    name: str,
+    rules: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    actor: User | None = None,
+    **fields: Any,
 ) -> Category:
     category = Category(programme=programme, code=code, name=name, **fields)
     category.full_clean()
@@ -56,7 +61,7 @@ def call_create(
     *, programme: Programme, categories: list[Category], actor: User | None = None, **fields: Any
 ) -> Call:
     call = Call(programme=programme, **fields)
-    call.full_clean()
+    call.full_clean(exclude=["status"])  # protected FSM field: set only by transitions
     call.save()
     call.categories.set(categories)
     return call
@@ -80,11 +85,18 @@ def call_close(*, call: Call, actor: User | None = None) -> Call:
 
 @transaction.atomic
 def quota_set(
-    *, call: Call, district: OrgUnit, category: Category, max_count: int, max_amount_fen: int,
+    *,
+    call: Call,
+    district: OrgUnit,
+    category: Category,
+    max_count: int,
+    max_amount_fen: int,
     actor: User | None = None,
 ) -> Quota:
     quota, _created = Quota.objects.update_or_create(
-        call=call, district=district, category=category,
+        call=call,
+        district=district,
+        category=category,
         defaults={"max_count": max_count, "max_amount_fen": max_amount_fen},
     )
     quota.full_clean()
@@ -92,7 +104,9 @@ def quota_set(
 
 
 @transaction.atomic
-def district_statistic_set(*, district: OrgUnit, year: int, farmer_avg_income: Decimal) -> DistrictStatistic:
+def district_statistic_set(
+    *, district: OrgUnit, year: int, farmer_avg_income: Decimal
+) -> DistrictStatistic:
     stat, _created = DistrictStatistic.objects.update_or_create(
         district=district, year=year, defaults={"farmer_avg_income": farmer_avg_income}
     )
@@ -118,8 +132,13 @@ def debarment_create(
     except ValueError:  # 29 February
         end = start.replace(year=start.year + years, day=28)
     debarment = Debarment(
-        organisation=organisation, person=person, reason=reason.strip(), starts_on=start,
-        ends_on=end, source=source, created_by=actor,
+        organisation=organisation,
+        person=person,
+        reason=reason.strip(),
+        starts_on=start,
+        ends_on=end,
+        source=source,
+        created_by=actor,
     )
     debarment.full_clean()
     debarment.save()

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 
 from core.admin import ReadOnlyModelAdmin
@@ -12,10 +14,10 @@ class TransitionInline(admin.TabularInline):
     fields = ("at", "transition", "from_state", "to_state", "actor", "reason")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False
 
-    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_view_permission(self, request: Any, obj: Any = None) -> bool:
         return request.user.has_perm("projects.view_transitionlog")
 
 

@@ -18,8 +18,12 @@ class ApplicationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("number, title or applicant"), method="search")
     status = django_filters.ChoiceFilter(label=_("status"), choices=Application.Status.choices)
     call = django_filters.ModelChoiceFilter(label=_("call"), queryset=Call.objects.all())
-    category = django_filters.ModelChoiceFilter(label=_("category"), queryset=Category.objects.all())
-    district = django_filters.ModelChoiceFilter(label=_("district"), queryset=OrgUnit.objects.none())
+    category = django_filters.ModelChoiceFilter(
+        label=_("category"), queryset=Category.objects.all()
+    )
+    district = django_filters.ModelChoiceFilter(
+        label=_("district"), queryset=OrgUnit.objects.none()
+    )
 
     class Meta:
         model = Application
@@ -29,9 +33,13 @@ class ApplicationFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.filters["district"].queryset = districts_for(user=user, roles=REGION_READERS)
 
-    def search(self, queryset: QuerySet[Application], name: str, value: str) -> QuerySet[Application]:
+    def search(
+        self, queryset: QuerySet[Application], name: str, value: str
+    ) -> QuerySet[Application]:
         value = value.strip()
         return queryset.filter(
-            Q(number__icontains=value) | Q(title__icontains=value)
-            | Q(organisation__name__icontains=value) | Q(person__name__icontains=value)
+            Q(number__icontains=value)
+            | Q(title__icontains=value)
+            | Q(organisation__name__icontains=value)
+            | Q(person__name__icontains=value)
         )

@@ -6,12 +6,20 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Person
 from core import clock
 from core.forms import YuanField
 from funding.facts import FACTS
 from funding.models import Call, Category, Instrument
 
-from .models import AWARD_BUDGET_ITEMS, PROJECT_BUDGET_ITEMS, Application, Attachment, BudgetItem, Objection
+from .models import (
+    AWARD_BUDGET_ITEMS,
+    PROJECT_BUDGET_ITEMS,
+    Application,
+    Attachment,
+    BudgetItem,
+    Objection,
+)
 
 
 class ApplicationStartForm(forms.Form):
@@ -19,7 +27,9 @@ class ApplicationStartForm(forms.Form):
     category = forms.ModelChoiceField(label=_("category"), queryset=Category.objects.none())
     title = forms.CharField(label=_("title"), max_length=200)
     nominee = forms.ModelChoiceField(
-        label=_("nominee"), queryset=None, required=False,
+        label=_("nominee"),
+        queryset=Person.objects.none(),
+        required=False,
         help_text=_("For categories that nominate a person."),
     )
 
@@ -45,7 +55,9 @@ def _fact_field(key: str) -> forms.Field:
     if fact.kind == "int":
         return forms.IntegerField(label=label, required=False, min_value=0)
     if fact.kind == "decimal":
-        return forms.DecimalField(label=label, required=False, min_value=0, max_digits=14, decimal_places=2)
+        return forms.DecimalField(
+            label=label, required=False, min_value=0, max_digits=14, decimal_places=2
+        )
     if fact.kind == "bool":
         return forms.BooleanField(label=label, required=False)
     return forms.ChoiceField(label=label, required=False, choices=[("", "—"), *fact.choices])
@@ -68,18 +80,24 @@ class ApplicationEditForm(forms.Form):
             self.fields[f"fact_{key}"] = _fact_field(key)
         self.instruments = list(application.call.programme.instruments)
         for code in self.instruments:
-            self.fields[f"fund_{code}"] = YuanField(label=_("%(i)s, yuan") % {"i": Instrument(code).label}, required=False)
+            self.fields[f"fund_{code}"] = YuanField(
+                label=_("%(i)s, yuan") % {"i": Instrument(code).label}, required=False
+            )
         self.items = AWARD_BUDGET_ITEMS if application.is_award else PROJECT_BUDGET_ITEMS
         for code in self.items:
-            self.fields[f"item_{code}"] = YuanField(label=_("%(i)s, yuan") % {"i": BudgetItem(code).label}, required=False)
+            self.fields[f"item_{code}"] = YuanField(
+                label=_("%(i)s, yuan") % {"i": BudgetItem(code).label}, required=False
+            )
 
     @classmethod
     def initial_for(cls, application: Application) -> dict[str, Any]:
         from core.money import fen_to_yuan
 
         initial: dict[str, Any] = {
-            "title": application.title, "contact_name": application.contact_name,
-            "contact_phone": application.contact_phone, "summary": application.summary,
+            "title": application.title,
+            "contact_name": application.contact_name,
+            "contact_phone": application.contact_phone,
+            "summary": application.summary,
         }
         for key, value in (application.facts or {}).items():
             initial[f"fact_{key}"] = value
@@ -109,7 +127,9 @@ class ApplicationEditForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    reason = forms.CharField(
+        label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
 
 class AttachmentForm(forms.Form):
@@ -118,7 +138,9 @@ class AttachmentForm(forms.Form):
 
 
 class NoticeForm(forms.Form):
-    starts_on = forms.DateField(label=_("notice starts on"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(
+        label=_("notice starts on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean_starts_on(self) -> dt.date:
         day: dt.date = self.cleaned_data["starts_on"]
@@ -128,8 +150,12 @@ class NoticeForm(forms.Form):
 
 
 class ObjectionForm(forms.Form):
-    application = forms.ModelChoiceField(label=_("about"), queryset=Application.objects.none(), required=False,
-                                         empty_label=_("the whole list"))
+    application = forms.ModelChoiceField(
+        label=_("about"),
+        queryset=Application.objects.none(),
+        required=False,
+        empty_label=_("the whole list"),
+    )
     name = forms.CharField(label=_("your name"), max_length=50)
     contact = forms.CharField(label=_("phone or email"), max_length=100)
     content = forms.CharField(label=_("objection"), widget=forms.Textarea)
@@ -141,6 +167,12 @@ class ObjectionForm(forms.Form):
 
 
 class ObjectionHandleForm(forms.Form):
-    decision = forms.ChoiceField(label=_("decision"), choices=[("dismiss", _("Dismiss")), ("uphold", _("Uphold"))])
-    outcome = forms.ChoiceField(label=_("if upheld, the application is"), choices=[("", "—"), *Objection.Outcome.choices], required=False)
+    decision = forms.ChoiceField(
+        label=_("decision"), choices=[("dismiss", _("Dismiss")), ("uphold", _("Uphold"))]
+    )
+    outcome = forms.ChoiceField(
+        label=_("if upheld, the application is"),
+        choices=[("", "—"), *Objection.Outcome.choices],
+        required=False,
+    )
     resolution = forms.CharField(label=_("handling note"), widget=forms.Textarea(attrs={"rows": 3}))

@@ -41,6 +41,27 @@ def can(permission: str) -> Callable[[Any, Any], bool]:
     return check
 
 
+def _is_award(application: Any) -> bool:
+    return bool(application.is_award)
+
+
+def _is_project(application: Any) -> bool:
+    return not application.is_award
+
+
+def _formally_checked(application: Any) -> bool:
+    return application.formal_check_at is not None
+
+
+def _award_after_notice_project_directly(application: Any) -> bool:
+    """Award flow: from the district notice; project flow: straight from submitted."""
+    return bool((application.status == "district_publicity") == application.is_award)
+
+
+def _contracted_or_award(application: Any) -> bool:
+    return bool(application.status == "contracted" or application.is_award)
+
+
 class BudgetItem(models.TextChoices):
     EQUIPMENT = "equipment", _("Equipment (设备费)")
     MATERIALS = "materials", _("Materials (材料费)")
@@ -49,18 +70,30 @@ class BudgetItem(models.TextChoices):
     CONFERENCE = "conference", _("Meetings (会议费)")
     LABOUR = "labour", _("Labour (劳务费)")
     CONSULTING = "consulting", _("Expert consulting (专家咨询费)")
-    POPSCI_MATERIALS = "popsci_materials", _("Popular-science materials and equipment (科普资料与设备)")
+    POPSCI_MATERIALS = (
+        "popsci_materials",
+        _("Popular-science materials and equipment (科普资料与设备)"),
+    )
     TRAINING = "training", _("Trainings and lectures (培训讲座)")
     EXHIBITION = "exhibition", _("Exhibitions and extension (展览与推广)")
     OTHER = "other", _("Other (其他)")
 
 
 PROJECT_BUDGET_ITEMS = (
-    BudgetItem.EQUIPMENT, BudgetItem.MATERIALS, BudgetItem.TESTING, BudgetItem.TRAVEL,
-    BudgetItem.CONFERENCE, BudgetItem.LABOUR, BudgetItem.CONSULTING, BudgetItem.OTHER,
+    BudgetItem.EQUIPMENT,
+    BudgetItem.MATERIALS,
+    BudgetItem.TESTING,
+    BudgetItem.TRAVEL,
+    BudgetItem.CONFERENCE,
+    BudgetItem.LABOUR,
+    BudgetItem.CONSULTING,
+    BudgetItem.OTHER,
 )
 AWARD_BUDGET_ITEMS = (
-    BudgetItem.POPSCI_MATERIALS, BudgetItem.TRAINING, BudgetItem.EXHIBITION, BudgetItem.OTHER,
+    BudgetItem.POPSCI_MATERIALS,
+    BudgetItem.TRAINING,
+    BudgetItem.EXHIBITION,
+    BudgetItem.OTHER,
 )
 
 
@@ -114,18 +147,32 @@ class Application(ConcurrentTransitionMixin, models.Model):
     CITY_STAGE = (S.RECOMMENDED, S.REVIEWED, S.PUBLICITY)
 
     number = models.CharField(_("application number"), max_length=40, unique=True)
-    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="applications")
-    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="applications")
+    call = models.ForeignKey(
+        Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="applications"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="applications"
+    )
     title = models.CharField(_("title"), max_length=200)
     organisation = models.ForeignKey(
-        Organisation, verbose_name=_("applicant organisation"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="applications",
-    )
-    person = models.ForeignKey(
-        Person, verbose_name=_("nominee"), null=True, blank=True, on_delete=models.PROTECT,
+        Organisation,
+        verbose_name=_("applicant organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="applications",
     )
-    district = models.ForeignKey(OrgUnit, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("nominee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    district = models.ForeignKey(
+        OrgUnit, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+"
+    )
     contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     summary = models.TextField(_("summary"), blank=True)
@@ -135,12 +182,19 @@ class Application(ConcurrentTransitionMixin, models.Model):
     rejected_stage = models.CharField(_("rejected at"), max_length=30, blank=True)
     formal_check_at = models.DateTimeField(_("formal check passed at"), null=True, blank=True)
     formal_check_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("formal check by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("formal check by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -153,9 +207,12 @@ class Application(ConcurrentTransitionMixin, models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(organisation__isnull=False) | Q(person__isnull=False), name="application_has_applicant"
+                condition=Q(organisation__isnull=False) | Q(person__isnull=False),
+                name="application_has_applicant",
             ),
-            models.CheckConstraint(condition=Q(amount_requested_fen__gte=0), name="application_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(amount_requested_fen__gte=0), name="application_amount_not_negative"
+            ),
         ]
         indexes = [
             models.Index(fields=["call", "district", "status"], name="application_call_district"),
@@ -188,7 +245,11 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def applicant_name(self) -> str:
         if self.category.is_individual and self.person is not None:
             return self.person.name
-        return self.organisation.name if self.organisation else (self.person.name if self.person else "")
+        return (
+            self.organisation.name
+            if self.organisation
+            else (self.person.name if self.person else "")
+        )
 
     @property
     def is_editable(self) -> bool:
@@ -196,112 +257,198 @@ class Application(ConcurrentTransitionMixin, models.Model):
 
     # --- transitions (DESIGN §3) ------------------------------------------------------
 
-    @transition(field=status, source=[S.DRAFT, S.RETURNED], target=S.SUBMITTED,
-                permission=can("projects.submit_application"))
+    @transition(
+        field=status,
+        source=[S.DRAFT, S.RETURNED],
+        target=S.SUBMITTED,
+        permission=can("projects.submit_application"),
+    )
     def submit(self) -> None:
         """已提交: inside the call window, eligible, not debarred (checked by the service)."""
 
-    @transition(field=status, source=[S.SUBMITTED, S.DISTRICT_PUBLICITY], target=S.RETURNED,
-                permission=can("projects.return_application"))
+    @transition(
+        field=status,
+        source=[S.SUBMITTED, S.DISTRICT_PUBLICITY],
+        target=S.RETURNED,
+        permission=can("projects.return_application"),
+    )
     def return_for_revision(self) -> None:
         """退回修改, with a reason. Also after an upheld objection during the district notice."""
         self.formal_check_at = None
         self.formal_check_by = None
 
-    @transition(field=status, source=S.SUBMITTED, target=S.DISTRICT_PUBLICITY,
-                conditions=[lambda a: a.is_award and a.formal_check_at is not None],
-                permission=can("projects.publicise_application"))
+    @transition(
+        field=status,
+        source=S.SUBMITTED,
+        target=S.DISTRICT_PUBLICITY,
+        conditions=[_is_award, _formally_checked],
+        permission=can("projects.publicise_application"),
+    )
     def start_district_publicity(self) -> None:
         """区县公示 (award flow only, after the formal check)."""
 
-    @transition(field=status, source=[S.SUBMITTED, S.DISTRICT_PUBLICITY], target=S.RECOMMENDED,
-                conditions=[lambda a: a.formal_check_at is not None
-                            and (a.status == Application.S.DISTRICT_PUBLICITY) == a.is_award],
-                permission=can("projects.recommend_application"))
+    @transition(
+        field=status,
+        source=[S.SUBMITTED, S.DISTRICT_PUBLICITY],
+        target=S.RECOMMENDED,
+        conditions=[_formally_checked, _award_after_notice_project_directly],
+        permission=can("projects.recommend_application"),
+    )
     def recommend(self) -> None:
         """已推荐, within the quota; award flow after the district notice and the co-sign."""
 
-    @transition(field=status, source=S.RECOMMENDED, target=S.UNDER_REVIEW,
-                permission=can("projects.review_application"))
+    @transition(
+        field=status,
+        source=S.RECOMMENDED,
+        target=S.UNDER_REVIEW,
+        permission=can("projects.review_application"),
+    )
     def open_review(self) -> None:
         """专家评审, once experts are assigned."""
 
-    @transition(field=status, source=S.UNDER_REVIEW, target=S.REVIEWED,
-                permission=can("projects.review_application"))
+    @transition(
+        field=status,
+        source=S.UNDER_REVIEW,
+        target=S.REVIEWED,
+        permission=can("projects.review_application"),
+    )
     def close_review(self) -> None:
         """评审完成: scores locked."""
 
-    @transition(field=status, source=S.REVIEWED, target=S.PUBLICITY,
-                permission=can("projects.review_application"))
+    @transition(
+        field=status,
+        source=S.REVIEWED,
+        target=S.PUBLICITY,
+        permission=can("projects.review_application"),
+    )
     def start_publicity(self) -> None:
         """立项公示 / 终审公示 on the provisional list."""
 
-    @transition(field=status, source=S.PUBLICITY, target=S.APPROVED,
-                permission=can("projects.decide_application"))
+    @transition(
+        field=status,
+        source=S.PUBLICITY,
+        target=S.APPROVED,
+        permission=can("projects.decide_application"),
+    )
     def approve(self) -> None:
         """已立项 / 已授予, after the notice ended with no upheld objection."""
 
-    @transition(field=status, source=S.APPROVED, target=S.CONTRACTED,
-                conditions=[lambda a: not a.is_award],
-                permission=can("projects.contract_application"))
+    @transition(
+        field=status,
+        source=S.APPROVED,
+        target=S.CONTRACTED,
+        conditions=[_is_project],
+        permission=can("projects.contract_application"),
+    )
     def sign_contract(self) -> None:
         """已签任务书 (project flow); the service posts the commitment."""
 
-    @transition(field=status, source=[S.CONTRACTED, S.APPROVED], target=S.IN_PROGRESS,
-                conditions=[lambda a: a.status == Application.S.CONTRACTED or a.is_award],
-                permission=can("projects.start_application"))
+    @transition(
+        field=status,
+        source=[S.CONTRACTED, S.APPROVED],
+        target=S.IN_PROGRESS,
+        conditions=[_contracted_or_award],
+        permission=can("projects.start_application"),
+    )
     def start(self) -> None:
         """实施中: the first disbursement was paid."""
 
-    @transition(field=status, source=[S.IN_PROGRESS, S.RECTIFYING], target=S.ACCEPTANCE_REQUESTED,
-                permission=can("projects.request_acceptance"))
+    @transition(
+        field=status,
+        source=[S.IN_PROGRESS, S.RECTIFYING],
+        target=S.ACCEPTANCE_REQUESTED,
+        permission=can("projects.request_acceptance"),
+    )
     def request_acceptance(self) -> None:
         """申请验收, with the final report and indicator actuals."""
 
-    @transition(field=status, source=S.ACCEPTANCE_REQUESTED, target=S.ACCEPTANCE_REVIEW,
-                permission=can("projects.conclude_acceptance"))
+    @transition(
+        field=status,
+        source=S.ACCEPTANCE_REQUESTED,
+        target=S.ACCEPTANCE_REVIEW,
+        permission=can("projects.conclude_acceptance"),
+    )
     def open_acceptance(self) -> None:
         """验收评审, panel assigned."""
 
-    @transition(field=status, source=S.ACCEPTANCE_REVIEW, target=S.RECTIFYING,
-                permission=can("projects.conclude_acceptance"))
+    @transition(
+        field=status,
+        source=S.ACCEPTANCE_REVIEW,
+        target=S.RECTIFYING,
+        permission=can("projects.conclude_acceptance"),
+    )
     def require_rectification(self) -> None:
         """整改中: one chance, due within the programme's rectification period."""
 
-    @transition(field=status, source=S.ACCEPTANCE_REVIEW, target=S.ACCEPTED,
-                permission=can("projects.conclude_acceptance"))
+    @transition(
+        field=status,
+        source=S.ACCEPTANCE_REVIEW,
+        target=S.ACCEPTED,
+        permission=can("projects.conclude_acceptance"),
+    )
     def accept(self) -> None:
         """通过验收."""
 
-    @transition(field=status, source=[S.ACCEPTANCE_REVIEW, S.RECTIFYING], target=S.FAILED,
-                permission=can("projects.conclude_acceptance"))
+    @transition(
+        field=status,
+        source=[S.ACCEPTANCE_REVIEW, S.RECTIFYING],
+        target=S.FAILED,
+        permission=can("projects.conclude_acceptance"),
+    )
     def fail_acceptance(self) -> None:
         """未通过验收."""
 
-    @transition(field=status, source=[S.ACCEPTED, S.FAILED, S.TERMINATED], target=S.CLOSED,
-                permission=can("projects.close_application"))
+    @transition(
+        field=status,
+        source=[S.ACCEPTED, S.FAILED, S.TERMINATED],
+        target=S.CLOSED,
+        permission=can("projects.close_application"),
+    )
     def close(self) -> None:
         """已结项: nothing left to pay or recover, or the remainder written off."""
 
-    @transition(field=status, source=[S.SUBMITTED, S.DISTRICT_PUBLICITY, S.RECOMMENDED, S.REVIEWED, S.PUBLICITY],
-                target=S.REJECTED, permission=can("projects.reject_application"))
+    @transition(
+        field=status,
+        source=[S.SUBMITTED, S.DISTRICT_PUBLICITY, S.RECOMMENDED, S.REVIEWED, S.PUBLICITY],
+        target=S.REJECTED,
+        permission=can("projects.reject_application"),
+    )
     def reject(self) -> None:
         """未通过: the stage it failed at is recorded."""
         self.rejected_stage = self.status
 
-    @transition(field=status, source=[S.DRAFT, S.SUBMITTED, S.RETURNED], target=S.WITHDRAWN,
-                permission=can("projects.withdraw_application"))
+    @transition(
+        field=status,
+        source=[S.DRAFT, S.SUBMITTED, S.RETURNED],
+        target=S.WITHDRAWN,
+        permission=can("projects.withdraw_application"),
+    )
     def withdraw(self) -> None:
         """已撤回 by the applicant."""
 
-    @transition(field=status,
-                source=[S.RECOMMENDED, S.UNDER_REVIEW, S.REVIEWED, S.PUBLICITY, S.APPROVED, S.CONTRACTED, S.IN_PROGRESS],
-                target=S.DISQUALIFIED, permission=can("projects.disqualify_application"))
+    @transition(
+        field=status,
+        source=[
+            S.RECOMMENDED,
+            S.UNDER_REVIEW,
+            S.REVIEWED,
+            S.PUBLICITY,
+            S.APPROVED,
+            S.CONTRACTED,
+            S.IN_PROGRESS,
+        ],
+        target=S.DISQUALIFIED,
+        permission=can("projects.disqualify_application"),
+    )
     def disqualify(self) -> None:
         """取消资格: fraud found in a spot check."""
 
-    @transition(field=status, source=[S.CONTRACTED, S.IN_PROGRESS], target=S.TERMINATED,
-                permission=can("projects.terminate_application"))
+    @transition(
+        field=status,
+        source=[S.CONTRACTED, S.IN_PROGRESS],
+        target=S.TERMINATED,
+        permission=can("projects.terminate_application"),
+    )
     def terminate(self) -> None:
         """终止: releases what was committed and not paid."""
 
@@ -309,7 +456,9 @@ class Application(ConcurrentTransitionMixin, models.Model):
 class ApplicationFunding(models.Model):
     """The amount requested under one instrument."""
 
-    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="funding")
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="funding"
+    )
     instrument = models.CharField(_("instrument"), max_length=20, choices=Instrument.choices)
     amount_fen = models.BigIntegerField(_("amount (fen)"))
 
@@ -317,8 +466,12 @@ class ApplicationFunding(models.Model):
         verbose_name = _("requested funding")
         verbose_name_plural = _("requested funding")
         constraints = [
-            models.UniqueConstraint(fields=["application", "instrument"], name="applicationfunding_unique"),
-            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="applicationfunding_amount_positive"),
+            models.UniqueConstraint(
+                fields=["application", "instrument"], name="applicationfunding_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_fen__gt=0), name="applicationfunding_amount_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -328,7 +481,12 @@ class ApplicationFunding(models.Model):
 class ApplicationBudgetItem(models.Model):
     """The amount requested for one budget item (预算科目)."""
 
-    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="budget_items")
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="budget_items",
+    )
     item = models.CharField(_("budget item"), max_length=20, choices=BudgetItem.choices)
     amount_fen = models.BigIntegerField(_("amount (fen)"))
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -337,8 +495,12 @@ class ApplicationBudgetItem(models.Model):
         verbose_name = _("budget item")
         verbose_name_plural = _("budget items")
         constraints = [
-            models.UniqueConstraint(fields=["application", "item"], name="applicationbudgetitem_unique"),
-            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="applicationbudgetitem_amount_positive"),
+            models.UniqueConstraint(
+                fields=["application", "item"], name="applicationbudgetitem_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_fen__gt=0), name="applicationbudgetitem_amount_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -348,11 +510,22 @@ class ApplicationBudgetItem(models.Model):
 class TransitionLog(models.Model):
     """Who moved an application from which state to which, why and when (append-only)."""
 
-    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.PROTECT, related_name="transitions")
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.PROTECT,
+        related_name="transitions",
+    )
     transition = models.CharField(_("action"), max_length=40)
     from_state = models.CharField(_("from"), max_length=30, choices=Application.Status.choices)
     to_state = models.CharField(_("to"), max_length=30, choices=Application.Status.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     reason = models.TextField(_("reason"), blank=True)
     at = models.DateTimeField(_("at"))
 
@@ -379,12 +552,22 @@ class Attachment(models.Model):
         LICENCE = "licence", _("Licence or registration (证照)")
         OTHER = "other", _("Other")
 
-    application = models.ForeignKey(Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="attachments")
+    application = models.ForeignKey(
+        Application,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.EVIDENCE)
     file = models.FileField(_("file"), upload_to=attachment_upload_to)
     original_name = models.CharField(_("file name"), max_length=200)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
@@ -418,16 +601,27 @@ class Notice(models.Model):
         CITY = "city", _("City")
 
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
-    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="notices")
-    unit = models.ForeignKey(OrgUnit, verbose_name=_("publishing region"), on_delete=models.PROTECT, related_name="+")
+    call = models.ForeignKey(
+        Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="notices"
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("publishing region"), on_delete=models.PROTECT, related_name="+"
+    )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"), blank=True)
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until (inclusive)"))
     days = models.PositiveSmallIntegerField(_("length"))
     day_kind = models.CharField(_("counted in"), max_length=10, choices=DayKind.choices)
-    applications = models.ManyToManyField(Application, verbose_name=_("applications"), related_name="notices")
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("published by"), on_delete=models.PROTECT, related_name="+")
+    applications = models.ManyToManyField(
+        Application, verbose_name=_("applications"), related_name="notices"
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     published_at = models.DateTimeField(_("published at"))
 
     objects = NoticeQuerySet.as_manager()
@@ -437,7 +631,9 @@ class Notice(models.Model):
         verbose_name_plural = _("public notices")
         ordering = ["-starts_on", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="notice_period_ordered"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="notice_period_ordered"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -458,7 +654,7 @@ class Objection(models.Model):
     """异议: filed by anyone during a notice, handled by an officer."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", _("Pending")
         UPHELD = "upheld", _("Upheld")
         DISMISSED = "dismissed", _("Dismissed")
 
@@ -466,19 +662,33 @@ class Objection(models.Model):
         RETURNED = "returned", _("Application returned for revision")
         REJECTED = "rejected", _("Application rejected")
 
-    notice = models.ForeignKey(Notice, verbose_name=_("notice"), on_delete=models.PROTECT, related_name="objections")
+    notice = models.ForeignKey(
+        Notice, verbose_name=_("notice"), on_delete=models.PROTECT, related_name="objections"
+    )
     application = models.ForeignKey(
-        Application, verbose_name=_("application"), null=True, blank=True, on_delete=models.PROTECT, related_name="objections"
+        Application,
+        verbose_name=_("application"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="objections",
     )
     name = models.CharField(_("name"), max_length=50)
     contact = models.CharField(_("phone or email"), max_length=100)
     content = models.TextField(_("objection"))
     filed_at = models.DateTimeField(_("filed at"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
     resolution = models.TextField(_("handling note"), blank=True)
     handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("handled by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
 
@@ -488,7 +698,8 @@ class Objection(models.Model):
         ordering = ["filed_at", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="open", handled_at__isnull=True) | (~Q(status="open") & Q(handled_at__isnull=False)),
+                condition=Q(status="open", handled_at__isnull=True)
+                | (~Q(status="open") & Q(handled_at__isnull=False)),
                 name="objection_handled_when_closed",
             ),
             models.CheckConstraint(
@@ -519,20 +730,44 @@ class RecommendationList(models.Model):
         COSIGNED = "cosigned", _("Co-signed by the finance bureau")
         SUBMITTED = "submitted", _("Submitted to the city")
 
-    call = models.ForeignKey(Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="recommendation_lists")
-    district = models.ForeignKey(OrgUnit, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+")
-    applications = models.ManyToManyField(
-        Application, verbose_name=_("applications"), through="RecommendationEntry", related_name="recommendation_lists"
+    call = models.ForeignKey(
+        Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="recommendation_lists"
     )
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("made by"), on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey(
+        OrgUnit, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+"
+    )
+    applications = models.ManyToManyField(
+        Application,
+        verbose_name=_("applications"),
+        through="RecommendationEntry",
+        related_name="recommendation_lists",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("made by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("made at"))
     cosigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("co-signed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("co-signed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     cosigned_at = models.DateTimeField(_("co-signed at"), null=True, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
 
@@ -565,8 +800,12 @@ class RecommendationList(models.Model):
 
 
 class RecommendationEntry(models.Model):
-    recommendation_list = models.ForeignKey(RecommendationList, on_delete=models.CASCADE, related_name="entries")
-    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="recommendation_entry")
+    recommendation_list = models.ForeignKey(
+        RecommendationList, on_delete=models.CASCADE, related_name="entries"
+    )
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="recommendation_entry"
+    )
     position = models.PositiveIntegerField(_("rank in the list"), default=0)
 
     class Meta:

@@ -13,7 +13,10 @@ def owns_application(user: Any, application: Any) -> bool:
     if application is None:
         return False
     scope = scope_of(user)
-    if application.organisation_id is not None and application.organisation_id in scope.organisation_ids:
+    if (
+        application.organisation_id is not None
+        and application.organisation_id in scope.organisation_ids
+    ):
         return True
     return application.person_id is not None and application.person_id == scope.person_id
 
@@ -35,7 +38,11 @@ def at_district_stage(user: Any, application: Any) -> bool:
 
 @rules.predicate
 def at_city_stage(user: Any, application: Any) -> bool:
-    return application is not None and application.status in ("recommended", "reviewed", "publicity")
+    return application is not None and application.status in (
+        "recommended",
+        "reviewed",
+        "publicity",
+    )
 
 
 @rules.predicate
@@ -62,7 +69,15 @@ rules.add_perm(
     "projects.reject_application",
     (district_officer & at_district_stage) | (city_officer & at_city_stage),
 )
-for action in ("review", "decide", "contract", "conclude_acceptance", "disqualify", "terminate", "close"):
+for action in (
+    "review",
+    "decide",
+    "contract",
+    "conclude_acceptance",
+    "disqualify",
+    "terminate",
+    "close",
+):
     name = action if action == "conclude_acceptance" else f"{action}_application"
     rules.add_perm(f"projects.{name}", city_officer)
 rules.add_perm("projects.start_application", city_officer | in_region_as(Role.FINANCE))
@@ -77,6 +92,12 @@ rules.add_perm("projects.manage_recommendationlist", district_officer)
 rules.add_perm("projects.cosign_recommendationlist", district_finance)
 
 # Django admin (read-only there; every write goes through the services).
-for model in ("applicationfunding", "applicationbudgetitem", "transitionlog", "attachment",
-              "objection", "recommendationentry"):
+for model in (
+    "applicationfunding",
+    "applicationbudgetitem",
+    "transitionlog",
+    "attachment",
+    "objection",
+    "recommendationentry",
+):
     rules.add_perm(f"projects.view_{model}", is_admin | has_role(Role.AUDITOR))

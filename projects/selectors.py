@@ -9,7 +9,14 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from core import clock
 from funding.models import Call, Quota
 
-from .models import Application, Notice, Objection, RecommendationEntry, RecommendationList, TransitionLog
+from .models import (
+    Application,
+    Notice,
+    Objection,
+    RecommendationEntry,
+    RecommendationList,
+    TransitionLog,
+)
 
 
 def application_list(*, user: Any) -> QuerySet[Application]:
@@ -43,7 +50,9 @@ def notice_list(*, user: Any) -> QuerySet[Notice]:
         .select_related("call", "unit")
         .annotate(
             n_applications=Count("applications", distinct=True),
-            n_open=Count("objections", filter=Q(objections__status=Objection.Status.OPEN), distinct=True),
+            n_open=Count(
+                "objections", filter=Q(objections__status=Objection.Status.OPEN), distinct=True
+            ),
         )
     )
 
@@ -53,7 +62,9 @@ def public_notices(*, day: Any) -> QuerySet[Notice]:
 
 
 def public_notice_items(notice: Notice) -> QuerySet[Application]:
-    return notice.applications.select_related("category", "organisation", "person", "district").order_by("category__order", "number")
+    return notice.applications.select_related(
+        "category", "organisation", "person", "district"
+    ).order_by("category__order", "number")
 
 
 def recommendation_lists(*, user: Any) -> QuerySet[RecommendationList]:
@@ -66,7 +77,10 @@ def recommendation_lists(*, user: Any) -> QuerySet[RecommendationList]:
 
 def recommendation_entries(rec: RecommendationList) -> QuerySet[RecommendationEntry]:
     return rec.entries.select_related(
-        "application__category", "application__organisation", "application__person", "application__district"
+        "application__category",
+        "application__organisation",
+        "application__person",
+        "application__district",
     ).prefetch_related("application__notices")
 
 
@@ -82,17 +96,22 @@ def quota_table(rec: RecommendationList) -> list[dict[str, Any]]:
             row["count"] += 1
             row["amount"] += entry.application.amount_requested_fen
     table = []
-    for quota in Quota.objects.filter(call=rec.call, district=rec.district).select_related("category"):
+    for quota in Quota.objects.filter(call=rec.call, district=rec.district).select_related(
+        "category"
+    ):
         u = used.get(quota.category_id, {"count": 0, "amount": 0})
         a = on_list.get(quota.category_id, {"count": 0, "amount": 0})
-        table.append({
-            "category": quota.category,
-            "max_count": quota.max_count,
-            "max_amount_fen": quota.max_amount_fen,
-            "used_count": u["count"],
-            "used_amount_fen": u["amount"],
-            "list_count": a["count"],
-            "list_amount_fen": a["amount"],
-            "over": u["count"] + a["count"] > quota.max_count or u["amount"] + a["amount"] > quota.max_amount_fen,
-        })
+        table.append(
+            {
+                "category": quota.category,
+                "max_count": quota.max_count,
+                "max_amount_fen": quota.max_amount_fen,
+                "used_count": u["count"],
+                "used_amount_fen": u["amount"],
+                "list_count": a["count"],
+                "list_amount_fen": a["amount"],
+                "over": u["count"] + a["count"] > quota.max_count
+                or u["amount"] + a["amount"] > quota.max_amount_fen,
+            }
+        )
     return table

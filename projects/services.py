@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_fsm import ConcurrentTransition, TransitionNotAllowed, has_transition_perm
+from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, has_transition_perm
 
 from accounts.models import Organisation, OrgUnit, Person, User
 from core import clock
@@ -59,34 +59,55 @@ def _state_label(state: str) -> str:
     return str(S(state).label)
 
 
-def _take(application: Application, name: str, *, actor: User | None, reason: str = "") -> Application:
+def _take(
+    application: Application, name: str, *, actor: User | None, reason: str = ""
+) -> Application:
     """Run transition ``name`` on a locked application and log it.
 
     The permission of the transition is asked here too, so no caller can skip it;
     ``actor=None`` is the system itself (e.g. payment confirmation)."""
     method = getattr(application, name)
     before = application.status
+    if not can_proceed(method, check_conditions=False):
+        raise ApplicationConflict(
+            _(
+                "%(number)s is now “%(state)s”; “%(action)s” is not possible from there. Refresh the page."
+            )
+            % {
+                "number": application.number,
+                "state": _state_label(before),
+                "action": _action_label(name),
+            }
+        )
     if actor is not None and not has_transition_perm(method, actor):
         raise ApplicationError(
-            _("You may not do “%(action)s” on %(number)s.") % {"action": _action_label(name), "number": application.number}
+            _("You may not do “%(action)s” on %(number)s.")
+            % {"action": _action_label(name), "number": application.number}
         )
     try:
         method()
     except TransitionNotAllowed as exc:
-        raise ApplicationConflict(
-            _("%(number)s is now “%(state)s”; “%(action)s” is not possible from there. Refresh the page.")
-            % {"number": application.number, "state": _state_label(before), "action": _action_label(name)}
+        raise ApplicationError(
+            _("%(number)s does not yet meet the conditions for “%(action)s”.")
+            % {"number": application.number, "action": _action_label(name)}
         ) from exc
     try:
         application.save()
     except ConcurrentTransition as exc:
         raise ApplicationConflict(
-            _("%(number)s was changed by someone else at the same time. Refresh the page and try again.")
+            _(
+                "%(number)s was changed by someone else at the same time. Refresh the page and try again."
+            )
             % {"number": application.number}
         ) from exc
     TransitionLog.objects.create(
-        application=application, transition=name, from_state=before, to_state=application.status,
-        actor=actor, reason=reason, at=clock.now(),
+        application=application,
+        transition=name,
+        from_state=before,
+        to_state=application.status,
+        actor=actor,
+        reason=reason,
+        at=clock.now(),
     )
     return application
 
@@ -153,19 +174,33 @@ def application_create(
         raise ApplicationError(_("This category nominates a person: choose the nominee."))
     if not category.is_individual and organisation is None:
         raise ApplicationError(_("This category is for organisations: choose the organisation."))
-    region = district or (organisation.region if organisation else person.region if person else None)
+    region = district or (
+        organisation.region if organisation else person.region if person else None
+    )
     if region is None or region.level != OrgUnit.Level.DISTRICT:
         raise ApplicationError(_("The application must belong to a district."))
     application = Application(
-        number=_next_number(call), call=call, category=category, title=title.strip(),
-        organisation=organisation, person=person, district=region, contact_name=contact_name,
-        contact_phone=contact_phone, summary=summary, created_by=actor,
+        number=_next_number(call),
+        call=call,
+        category=category,
+        title=title.strip(),
+        organisation=organisation,
+        person=person,
+        district=region,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        summary=summary,
+        created_by=actor,
     )
-    application.full_clean()
+    application.full_clean(exclude=["status"])
     application.save()
     TransitionLog.objects.create(
-        application=application, transition="create", from_state=S.DRAFT, to_state=S.DRAFT,
-        actor=actor, at=clock.now(),
+        application=application,
+        transition="create",
+        from_state=S.DRAFT,
+        to_state=S.DRAFT,
+        actor=actor,
+        at=clock.now(),
     )
     return application
 
@@ -190,32 +225,41 @@ def application_update(
             _("%(number)s can no longer be edited (it is “%(state)s”).")
             % {"number": application.number, "state": application.get_status_display()}
         )
-    for name, value in (("title", title), ("summary", summary), ("contact_name", contact_name),
-                        ("contact_phone", contact_phone)):
+    for name, value in (
+        ("title", title),
+        ("summary", summary),
+        ("contact_name", contact_name),
+        ("contact_phone", contact_phone),
+    ):
         if value is not None:
             setattr(application, name, value.strip())
     if facts is not None:
-        application.facts = {k: _json_fact(v) for k, v in facts.items() if v is not None and v != ""}
+        application.facts = {
+            k: _json_fact(v) for k, v in facts.items() if v is not None and v != ""
+        }
     if funding is not None:
         allowed = set(application.call.programme.instruments)
         bad = [k for k, v in funding.items() if v and k not in allowed]
         if bad:
             raise ApplicationError(
-                _("This programme does not fund by %(i)s.") % {"i": ", ".join(str(Instrument(b).label) for b in bad)}
+                _("This programme does not fund by %(i)s.")
+                % {"i": ", ".join(str(Instrument(b).label) for b in bad)}
             )
         application.funding.all().delete()
         ApplicationFunding.objects.bulk_create(
             ApplicationFunding(application=application, instrument=k, amount_fen=yuan_to_fen(v))
-            for k, v in funding.items() if v
+            for k, v in funding.items()
+            if v
         )
         application.amount_requested_fen = sum(yuan_to_fen(v) for v in funding.values() if v)
     if budget_items is not None:
         application.budget_items.all().delete()
         ApplicationBudgetItem.objects.bulk_create(
             ApplicationBudgetItem(application=application, item=k, amount_fen=yuan_to_fen(v))
-            for k, v in budget_items.items() if v
+            for k, v in budget_items.items()
+            if v
         )
-    application.full_clean()
+    application.full_clean(exclude=["status"])
     application.save()
     return application
 
@@ -227,17 +271,24 @@ def _json_fact(value: Any) -> Any:
 
 
 @transaction.atomic
-def application_attach(*, application: Application, file: Any, kind: str, actor: User) -> Attachment:
+def application_attach(
+    *, application: Application, file: Any, kind: str, actor: User
+) -> Attachment:
     application = locks.lock_application(application.pk)
     if not actor.has_perm("projects.change_application", application):
-        raise ApplicationError(_("Files can be added only while the application is a draft or returned."))
+        raise ApplicationError(
+            _("Files can be added only while the application is a draft or returned.")
+        )
     try:
         validate_upload(file)
     except ValidationError as exc:
         raise ApplicationError(" ".join(exc.messages)) from exc
     attachment = Attachment(
-        application=application, kind=kind, original_name=(file.name or "")[-200:],
-        size=file.size or 0, uploaded_by=actor,
+        application=application,
+        kind=kind,
+        original_name=(file.name or "")[-200:],
+        size=file.size or 0,
+        uploaded_by=actor,
     )
     attachment.file.save(file.name, file, save=False)
     attachment.full_clean()
@@ -249,8 +300,10 @@ def application_attach(*, application: Application, file: Any, kind: str, actor:
 def attachment_delete(*, attachment: Attachment, actor: User) -> None:
     application = locks.lock_application(attachment.application_id)
     if not actor.has_perm("projects.change_application", application):
-        raise ApplicationError(_("Files can be removed only while the application is a draft or returned."))
-    storage, name = attachment.file.storage, attachment.file.name
+        raise ApplicationError(
+            _("Files can be removed only while the application is a draft or returned.")
+        )
+    storage, name = attachment.file.storage, str(attachment.file.name)
     attachment.delete()
     transaction.on_commit(lambda: storage.delete(name))
 
@@ -265,24 +318,35 @@ def submission_problems(application: Application, *, day: dt.date) -> list[str]:
     if not call.accepts_submissions_on(day):
         if day > call.closes_on or call.status != Call.Status.OPEN:
             problems.append(
-                _("The call closed on %(date)s; submissions are no longer accepted.") % {"date": call.closes_on}
+                _("The call closed on %(date)s; submissions are no longer accepted.")
+                % {"date": call.closes_on}
             )
         else:
             problems.append(_("The call opens on %(date)s.") % {"date": call.opens_on})
-    debarment = active_debarment(organisation=application.organisation, person=application.person, day=day)
+    debarment = active_debarment(
+        organisation=application.organisation, person=application.person, day=day
+    )
     if debarment is not None:
         problems.append(
             _("%(who)s is barred from applying until %(date)s (%(reason)s).")
-            % {"who": debarment.organisation or debarment.person, "date": debarment.ends_on, "reason": debarment.reason}
+            % {
+                "who": debarment.organisation or debarment.person,
+                "date": debarment.ends_on,
+                "reason": debarment.reason,
+            }
         )
-    problems += failed_rules(application.category, application.facts, district=application.district, year=call.year)
+    problems += failed_rules(
+        application.category, application.facts, district=application.district, year=call.year
+    )
     funding_total = application.amount_requested_fen
     items_total = sum(application.budget_items.values_list("amount_fen", flat=True))
     if funding_total <= 0:
         problems.append(_("State the amount requested."))
     elif items_total != funding_total:
         problems.append(
-            _("The budget items add up to %(items)s yuan but the amount requested is %(total)s yuan.")
+            _(
+                "The budget items add up to %(items)s yuan but the amount requested is %(total)s yuan."
+            )
             % {"items": format_yuan(items_total), "total": format_yuan(funding_total)}
         )
     if not application.title.strip():
@@ -332,13 +396,20 @@ def application_formal_check(*, application: Application, actor: User) -> Applic
     """形式审查 passed: the material is complete; the application may go on the notice."""
     application = locks.lock_application(application.pk)
     if not actor.has_perm("projects.formal_check_application", application):
-        raise ApplicationError(_("You may not check %(number)s now.") % {"number": application.number})
+        raise ApplicationError(
+            _("You may not check %(number)s now.") % {"number": application.number}
+        )
     application.formal_check_at = clock.now()
     application.formal_check_by = actor
     application.save(update_fields=["formal_check_at", "formal_check_by", "updated_at"])
     TransitionLog.objects.create(
-        application=application, transition="formal_check", from_state=application.status,
-        to_state=application.status, actor=actor, reason=_("Formal check passed"), at=clock.now(),
+        application=application,
+        transition="formal_check",
+        from_state=application.status,
+        to_state=application.status,
+        actor=actor,
+        reason=_("Formal check passed"),
+        at=clock.now(),
     )
     return application
 
@@ -371,18 +442,33 @@ def notice_publish(
     locked = locks.lock_applications(a.pk for a in applications)
     for application in locked:
         if application.call_id != call.pk or not application.district.is_within(unit):
-            raise ApplicationError(_("%(number)s is not in this call and region.") % {"number": application.number})
+            raise ApplicationError(
+                _("%(number)s is not in this call and region.") % {"number": application.number}
+            )
     notice = Notice.objects.create(
-        level=level, call=call, unit=unit,
-        title=title or _("%(call)s: list of %(unit)s for public notice") % {"call": call.title, "unit": unit.name},
-        body=body, starts_on=starts_on, ends_on=ends_on, days=call.publicity_days,
-        day_kind=call.publicity_day_kind, published_by=actor, published_at=clock.now(),
+        level=level,
+        call=call,
+        unit=unit,
+        title=title
+        or _("%(call)s: list of %(unit)s for public notice")
+        % {"call": call.title, "unit": unit.name},
+        body=body,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        days=call.publicity_days,
+        day_kind=call.publicity_day_kind,
+        published_by=actor,
+        published_at=clock.now(),
     )
     notice.applications.set(locked)
     if level == Notice.Level.DISTRICT:
         for application in locked:
-            _take(application, "start_district_publicity", actor=actor,
-                  reason=_("Notice %(from)s – %(to)s") % {"from": starts_on, "to": ends_on})
+            _take(
+                application,
+                "start_district_publicity",
+                actor=actor,
+                reason=_("Notice %(from)s – %(to)s") % {"from": starts_on, "to": ends_on},
+            )
     return notice
 
 
@@ -394,13 +480,18 @@ def objection_file(
     today = clock.today()
     if not notice.is_running_on(today):
         raise ApplicationError(
-            _("Objections are received from %(from)s to %(to)s.") % {"from": notice.starts_on, "to": notice.ends_on}
+            _("Objections are received from %(from)s to %(to)s.")
+            % {"from": notice.starts_on, "to": notice.ends_on}
         )
     if application is not None and not notice.applications.filter(pk=application.pk).exists():
         raise ApplicationError(_("That application is not on this notice."))
     objection = Objection(
-        notice=notice, application=application, name=name.strip(), contact=contact.strip(),
-        content=content.strip(), filed_at=clock.now(),
+        notice=notice,
+        application=application,
+        name=name.strip(),
+        contact=contact.strip(),
+        content=content.strip(),
+        filed_at=clock.now(),
     )
     objection.full_clean()
     objection.save()
@@ -413,7 +504,9 @@ def objection_handle(
 ) -> Objection:
     """Dismissed: recorded. Upheld: the application is returned or rejected with the reason."""
     resolution = _require_reason(resolution)
-    objection = Objection.objects.select_for_update().select_related("notice__unit").get(pk=objection.pk)
+    objection = (
+        Objection.objects.select_for_update().select_related("notice__unit").get(pk=objection.pk)
+    )
     if not actor.has_perm("projects.handle_objection", objection.notice):
         raise ApplicationError(_("You may not handle objections to this notice."))
     if objection.status != Objection.Status.OPEN:
@@ -424,7 +517,9 @@ def objection_handle(
     objection.handled_at = clock.now()
     if upheld:
         if objection.application_id is None:
-            raise ApplicationError(_("An upheld objection must concern one application of the notice."))
+            raise ApplicationError(
+                _("An upheld objection must concern one application of the notice.")
+            )
         if outcome not in Objection.Outcome.values:
             raise ApplicationError(_("Choose whether the application is returned or rejected."))
         objection.outcome = outcome
@@ -437,7 +532,9 @@ def objection_handle(
     return objection
 
 
-def notice_blockers(application: Application, *, day: dt.date, level: str = Notice.Level.DISTRICT) -> list[str]:
+def notice_blockers(
+    application: Application, *, day: dt.date, level: str = Notice.Level.DISTRICT
+) -> list[str]:
     """Why the step after ``application``'s notice cannot be taken on ``day``."""
     notices = [n for n in application.notices.all() if n.level == level]
     if not notices:
@@ -446,11 +543,14 @@ def notice_blockers(application: Application, *, day: dt.date, level: str = Noti
     problems = []
     if not notice.has_ended_by(day):
         problems.append(
-            _("The notice for %(number)s runs until %(date)s; the next step is possible from the day after.")
+            _(
+                "The notice for %(number)s runs until %(date)s; the next step is possible from the day after."
+            )
             % {"number": application.number, "date": notice.ends_on}
         )
     open_objections = [
-        o for o in notice.objections.all()
+        o
+        for o in notice.objections.all()
         if o.status == Objection.Status.OPEN and o.application_id in (None, application.pk)
     ]
     if open_objections:
@@ -468,35 +568,50 @@ def notice_blockers(application: Application, *, day: dt.date, level: str = Noti
 def recommendation_list_create(
     *, call: Call, district: OrgUnit, applications: list[Application], actor: User
 ) -> RecommendationList:
-    rec = RecommendationList.objects.create(call=call, district=district, created_by=actor, created_at=clock.now())
+    rec = RecommendationList.objects.create(
+        call=call, district=district, created_by=actor, created_at=clock.now()
+    )
     if not actor.has_perm("projects.manage_recommendationlist", rec):
-        raise ApplicationError(_("You may not make a recommendation list for %(d)s.") % {"d": district})
+        raise ApplicationError(
+            _("You may not make a recommendation list for %(d)s.") % {"d": district}
+        )
     _list_add(rec, applications)
     return rec
 
 
 def _list_add(rec: RecommendationList, applications: list[Application]) -> None:
     start = rec.entries.count()
-    for offset, application in enumerate(sorted(applications, key=lambda a: a.pk)):
+    for offset, application in enumerate(locks.lock_applications(a.pk for a in applications)):
         if application.call_id != rec.call_id or application.district_id != rec.district_id:
-            raise ApplicationError(_("%(number)s is not in this call and district.") % {"number": application.number})
+            raise ApplicationError(
+                _("%(number)s is not in this call and district.") % {"number": application.number}
+            )
         if application.status not in Application.DISTRICT_STAGE:
             raise ApplicationError(
                 _("%(number)s is “%(state)s” and cannot be recommended.")
                 % {"number": application.number, "state": application.get_status_display()}
             )
         if RecommendationEntry.objects.filter(application=application).exists():
-            raise ApplicationError(_("%(number)s is already on a recommendation list.") % {"number": application.number})
-        RecommendationEntry.objects.create(recommendation_list=rec, application=application, position=start + offset + 1)
+            raise ApplicationError(
+                _("%(number)s is already on a recommendation list.")
+                % {"number": application.number}
+            )
+        RecommendationEntry.objects.create(
+            recommendation_list=rec, application=application, position=start + offset + 1
+        )
 
 
 @transaction.atomic
-def recommendation_list_remove(*, recommendation_list: RecommendationList, application: Application, actor: User) -> None:
+def recommendation_list_remove(
+    *, recommendation_list: RecommendationList, application: Application, actor: User
+) -> None:
     rec = locks.lock_recommendation_list(recommendation_list.pk)
     if not actor.has_perm("projects.manage_recommendationlist", rec):
         raise ApplicationError(_("You may not change this list."))
     if rec.status != RecommendationList.Status.DRAFT:
-        raise ApplicationError(_("Only a draft list can be changed; withdraw the co-signature first."))
+        raise ApplicationError(
+            _("Only a draft list can be changed; withdraw the co-signature first.")
+        )
     RecommendationEntry.objects.filter(recommendation_list=rec, application=application).delete()
 
 
@@ -512,11 +627,16 @@ def recommendation_list_discard(*, recommendation_list: RecommendationList, acto
 
 
 @transaction.atomic
-def recommendation_cosign(*, recommendation_list: RecommendationList, actor: User) -> RecommendationList:
+def recommendation_cosign(
+    *, recommendation_list: RecommendationList, actor: User
+) -> RecommendationList:
     """区县财政局 co-signs the list (award flow); the list is frozen from then on."""
     rec = locks.lock_recommendation_list(recommendation_list.pk)
     if not actor.has_perm("projects.cosign_recommendationlist", rec):
-        raise ApplicationError(_("Only the district finance bureau of %(d)s can co-sign this list.") % {"d": rec.district})
+        raise ApplicationError(
+            _("Only the district finance bureau of %(d)s can co-sign this list.")
+            % {"d": rec.district}
+        )
     if rec.status != RecommendationList.Status.DRAFT:
         raise ApplicationConflict(_("This list has already been co-signed."))
     if not rec.entries.exists():
@@ -529,10 +649,14 @@ def recommendation_cosign(*, recommendation_list: RecommendationList, actor: Use
 
 
 @transaction.atomic
-def recommendation_uncosign(*, recommendation_list: RecommendationList, actor: User) -> RecommendationList:
+def recommendation_uncosign(
+    *, recommendation_list: RecommendationList, actor: User
+) -> RecommendationList:
     rec = locks.lock_recommendation_list(recommendation_list.pk)
-    if not (actor.has_perm("projects.cosign_recommendationlist", rec)
-            or actor.has_perm("projects.manage_recommendationlist", rec)):
+    if not (
+        actor.has_perm("projects.cosign_recommendationlist", rec)
+        or actor.has_perm("projects.manage_recommendationlist", rec)
+    ):
         raise ApplicationError(_("You may not change this list."))
     if rec.status != RecommendationList.Status.COSIGNED:
         raise ApplicationConflict(_("This list is not co-signed."))
@@ -546,7 +670,11 @@ def recommendation_uncosign(*, recommendation_list: RecommendationList, actor: U
 def quota_usage(*, call: Call, district: OrgUnit) -> dict[int, dict[str, int]]:
     """category id → count and amount already recommended (or further) in the call."""
     rows = (
-        Application.objects.filter(call=call, district=district, recommendation_entry__recommendation_list__status="submitted")
+        Application.objects.filter(
+            call=call,
+            district=district,
+            recommendation_entry__recommendation_list__status="submitted",
+        )
         .values("category_id")
         .annotate(n=Count("pk"), amount=Sum("amount_requested_fen"))
     )
@@ -554,7 +682,9 @@ def quota_usage(*, call: Call, district: OrgUnit) -> dict[int, dict[str, int]]:
 
 
 @transaction.atomic
-def recommendation_submit(*, recommendation_list: RecommendationList, actor: User) -> RecommendationList:
+def recommendation_submit(
+    *, recommendation_list: RecommendationList, actor: User
+) -> RecommendationList:
     """Recommend every application of the list to the city, within the quota.
 
     Quota rows are locked first (pk order), so two lists submitted at the same moment
@@ -578,13 +708,18 @@ def recommendation_submit(*, recommendation_list: RecommendationList, actor: Use
     if not entries:
         problems.append(_("The list is empty."))
     category_ids = {e.application.category_id for e in entries}
-    quotas = {q.category_id: q for q in locks.lock_quotas(
-        Quota.objects.filter(call=call, district=rec.district, category_id__in=category_ids)
-    )}
+    quotas = {
+        q.category_id: q
+        for q in locks.lock_quotas(
+            Quota.objects.filter(call=call, district=rec.district, category_id__in=category_ids)
+        )
+    }
     applications = locks.lock_applications(e.application_id for e in entries)
     prefetched = {
-        a.pk: a for a in Application.objects.filter(pk__in=[a.pk for a in applications])
-        .prefetch_related("notices__objections")
+        a.pk: a
+        for a in Application.objects.filter(pk__in=[a.pk for a in applications]).prefetch_related(
+            "notices__objections"
+        )
     }
     for application in applications:
         if application.status not in Application.DISTRICT_STAGE:
@@ -594,7 +729,9 @@ def recommendation_submit(*, recommendation_list: RecommendationList, actor: Use
             )
             continue
         if application.formal_check_at is None:
-            problems.append(_("%(number)s has not passed the formal check.") % {"number": application.number})
+            problems.append(
+                _("%(number)s has not passed the formal check.") % {"number": application.number}
+            )
         if application.is_award:
             problems += notice_blockers(prefetched[application.pk], day=today)
     used = quota_usage(call=call, district=rec.district)
@@ -606,27 +743,46 @@ def recommendation_submit(*, recommendation_list: RecommendationList, actor: Use
         quota = quotas.get(category_id)
         category = next(a.category for a in applications if a.category_id == category_id)
         if quota is None:
-            problems.append(_("%(d)s has no quota for %(c)s in this call.") % {"d": rec.district, "c": category})
+            problems.append(
+                _("%(d)s has no quota for %(c)s in this call.") % {"d": rec.district, "c": category}
+            )
             continue
         already = used.get(category_id, {"count": 0, "amount": 0})
         if already["count"] + add["count"] > quota.max_count:
             problems.append(
-                _("%(c)s: the quota is %(max)d; %(used)d already recommended and %(add)d on this list.")
-                % {"c": category, "max": quota.max_count, "used": already["count"], "add": add["count"]}
+                _(
+                    "%(c)s: the quota is %(max)d; %(used)d already recommended and %(add)d on this list."
+                )
+                % {
+                    "c": category,
+                    "max": quota.max_count,
+                    "used": already["count"],
+                    "add": add["count"],
+                }
             )
         if already["amount"] + add["amount"] > quota.max_amount_fen:
             problems.append(
-                _("%(c)s: the amount quota is %(max)s yuan; %(used)s already recommended and %(add)s on this list.")
-                % {"c": category, "max": format_yuan(quota.max_amount_fen), "used": format_yuan(already["amount"]),
-                   "add": format_yuan(add["amount"])}
+                _(
+                    "%(c)s: the amount quota is %(max)s yuan; %(used)s already recommended and %(add)s on this list."
+                )
+                % {
+                    "c": category,
+                    "max": format_yuan(quota.max_amount_fen),
+                    "used": format_yuan(already["amount"]),
+                    "add": format_yuan(add["amount"]),
+                }
             )
     if problems:
         raise ApplicationError(problems[0], reasons=problems)
     for application in applications:
-        _take(application, "recommend", actor=actor, reason=_("Recommendation list #%(n)d") % {"n": rec.pk})
+        _take(
+            application,
+            "recommend",
+            actor=actor,
+            reason=_("Recommendation list #%(n)d") % {"n": rec.pk},
+        )
     rec.status = RecommendationList.Status.SUBMITTED
     rec.submitted_by = actor
     rec.submitted_at = clock.now()
     rec.save(update_fields=["status", "submitted_by", "submitted_at"])
     return rec
-

@@ -7,7 +7,9 @@ urlpatterns = [
     path("applications/new/", views.application_start, name="application_start"),
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),
     path("applications/<int:pk>/edit/", views.application_edit, name="application_edit"),
-    path("applications/<int:pk>/do/<str:name>/", views.application_action, name="application_action"),
+    path(
+        "applications/<int:pk>/do/<str:name>/", views.application_action, name="application_action"
+    ),
     path("applications/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("attachments/<int:pk>/delete/", views.attachment_delete, name="attachment_delete"),
@@ -20,6 +22,14 @@ urlpatterns = [
     path("recommendations/", views.RecommendationListView.as_view(), name="recommendation_list"),
     path("recommendations/new/", views.recommendation_create, name="recommendation_create"),
     path("recommendations/<int:pk>/", views.recommendation_detail, name="recommendation_detail"),
-    path("recommendations/<int:pk>/do/<str:name>/", views.recommendation_action, name="recommendation_action"),
-    path("recommendations/<int:pk>/export.xlsx", views.recommendation_export, name="recommendation_export"),
+    path(
+        "recommendations/<int:pk>/do/<str:name>/",
+        views.recommendation_action,
+        name="recommendation_action",
+    ),
+    path(
+        "recommendations/<int:pk>/export.xlsx",
+        views.recommendation_export,
+        name="recommendation_export",
+    ),
 ]

@@ -83,7 +83,7 @@ class ApplicationListView(LoginRequiredMixin, FilterView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
-        ctx["is_district_officer"] = user.has_any_role("district_officer")  # type: ignore[union-attr]
+        ctx["is_district_officer"] = user.has_any_role("district_officer")
         ctx["can_create"] = user.has_perm("projects.add_application")
         ctx["notice_form"] = NoticeForm(initial={"starts_on": clock.today()})
         return ctx
@@ -91,7 +91,12 @@ class ApplicationListView(LoginRequiredMixin, FilterView):
 
 def _nominees(user: Any) -> Any:
     scope = scope_of(user)
-    return Person.objects.filter(pk=scope.person_id) | Person.objects.filter(organisation_id__in=scope.organisation_ids)
+    own = (
+        Person.objects.filter(pk=scope.person_id)
+        if scope.person_id is not None
+        else Person.objects.none()
+    )
+    return own | Person.objects.filter(organisation_id__in=scope.organisation_ids)
 
 
 def application_start(request: HttpRequest) -> HttpResponse:
@@ -114,14 +119,22 @@ def application_start(request: HttpRequest) -> HttpResponse:
         try:
             with transaction.atomic(durable=True):
                 application = services.application_create(
-                    call=form.cleaned_data["call"], category=category, title=form.cleaned_data["title"],
-                    organisation=organisation, person=person, actor=actor,
-                    contact_name=actor.full_name, district=(organisation or person).region if (organisation or person) else None,
+                    call=form.cleaned_data["call"],
+                    category=category,
+                    title=form.cleaned_data["title"],
+                    organisation=organisation,
+                    person=person,
+                    actor=actor,
+                    contact_name=actor.full_name,
                 )
         except ApplicationError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("Draft %(number)s created. Fill in the form and submit it.") % {"number": application.number})
+            messages.success(
+                request,
+                _("Draft %(number)s created. Fill in the form and submit it.")
+                % {"number": application.number},
+            )
             return redirect("application_edit", pk=application.pk)
     return render(request, "projects/application_start.html", {"form": form, "calls": calls})
 
@@ -146,11 +159,13 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actions = [
         {"name": name, "label": services.ACTION_LABELS[name], "needs_reason": needs_reason}
         for name, needs_reason in DETAIL_ACTIONS.items()
-        if can_proceed(getattr(application, name)) and has_transition_perm(getattr(application, name), user)
+        if can_proceed(getattr(application, name))
+        and has_transition_perm(getattr(application, name), user)
     ]
     facts = [
         {"label": FACTS[k].label, "value": v, "unit": FACTS[k].unit, "fact": FACTS[k]}
-        for k, v in (application.facts or {}).items() if k in FACTS
+        for k, v in (application.facts or {}).items()
+        if k in FACTS
     ]
     context = {
         "application": application,
@@ -160,7 +175,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_formal_check": user.has_perm("projects.formal_check_application", application)
         and application.formal_check_at is None,
         "problems": services.submission_problems(application, day=clock.today())
-        if user.has_perm("projects.submit_application", application) and application.is_editable else [],
+        if user.has_perm("projects.submit_application", application) and application.is_editable
+        else [],
         "attachment_form": AttachmentForm(),
         "reason_form": ReasonForm(),
     }
@@ -174,21 +190,31 @@ def application_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.has_perm("projects.change_application", application):
         raise PermissionDenied
     form = ApplicationEditForm(
-        request.POST or None, application=application, initial=ApplicationEditForm.initial_for(application)
+        request.POST or None,
+        application=application,
+        initial=ApplicationEditForm.initial_for(application),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
 
         def save() -> None:
             services.application_update(
-                application=application, actor=actor_of(request), title=data["title"], summary=data["summary"],
-                contact_name=data["contact_name"], contact_phone=data["contact_phone"], facts=form.facts(),
-                funding=form.funding(), budget_items=form.budget_items(),
+                application=application,
+                actor=actor_of(request),
+                title=data["title"],
+                summary=data["summary"],
+                contact_name=data["contact_name"],
+                contact_phone=data["contact_phone"],
+                facts=form.facts(),
+                funding=form.funding(),
+                budget_items=form.budget_items(),
             )
 
         if _run(request, save, _("Saved.")):
             return redirect("application_detail", pk=application.pk)
-    return render(request, "projects/application_edit.html", {"form": form, "application": application})
+    return render(
+        request, "projects/application_edit.html", {"form": form, "application": application}
+    )
 
 
 @require_POST
@@ -200,10 +226,18 @@ def application_action(request: HttpRequest, pk: int, name: str) -> HttpResponse
     reason = request.POST.get("reason", "")
     calls = {
         "submit": lambda: services.application_submit(application=application, actor=actor),
-        "withdraw": lambda: services.application_withdraw(application=application, actor=actor, reason=reason),
-        "return_for_revision": lambda: services.application_return(application=application, actor=actor, reason=reason),
-        "reject": lambda: services.application_reject(application=application, actor=actor, reason=reason),
-        "formal_check": lambda: services.application_formal_check(application=application, actor=actor),
+        "withdraw": lambda: services.application_withdraw(
+            application=application, actor=actor, reason=reason
+        ),
+        "return_for_revision": lambda: services.application_return(
+            application=application, actor=actor, reason=reason
+        ),
+        "reject": lambda: services.application_reject(
+            application=application, actor=actor, reason=reason
+        ),
+        "formal_check": lambda: services.application_formal_check(
+            application=application, actor=actor
+        ),
     }
     if name not in calls:
         raise Http404
@@ -219,27 +253,40 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     application = _get_application(request, pk)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
-        _run(request, lambda: services.application_attach(
-            application=application, file=form.cleaned_data["file"], kind=form.cleaned_data["kind"],
-            actor=actor_of(request)), _("File added."))
+        _run(
+            request,
+            lambda: services.application_attach(
+                application=application,
+                file=form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
+                actor=actor_of(request),
+            ),
+            _("File added."),
+        )
     else:
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     return redirect("application_detail", pk=application.pk)
 
 
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(Attachment.objects.select_related("application"), pk=pk)
     _get_application(request, attachment.application_id)  # 404 unless the user may see it
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name)
+    return FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name
+    )
 
 
 @require_POST
 def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     attachment = get_object_or_404(Attachment, pk=pk)
     _get_application(request, attachment.application_id)
-    _run(request, lambda: services.attachment_delete(attachment=attachment, actor=actor_of(request)), _("File removed."))
+    _run(
+        request,
+        lambda: services.attachment_delete(attachment=attachment, actor=actor_of(request)),
+        _("File removed."),
+    )
     return redirect("application_detail", pk=attachment.application_id)
 
 
@@ -254,7 +301,9 @@ def _selected(request: HttpRequest) -> list[Application]:
     return apps
 
 
-def _common_call_and_district(request: HttpRequest, apps: list[Application]) -> tuple[Any, Any] | None:
+def _common_call_and_district(
+    request: HttpRequest, apps: list[Application]
+) -> tuple[Any, Any] | None:
     calls = {a.call_id for a in apps}
     districts = {a.district_id for a in apps}
     if len(calls) != 1 or len(districts) != 1:
@@ -277,8 +326,12 @@ def notice_create(request: HttpRequest) -> HttpResponse:
 
             def publish() -> None:
                 result["notice"] = services.notice_publish(
-                    level=Notice.Level.DISTRICT, call=call, unit=district, applications=apps,
-                    starts_on=form.cleaned_data["starts_on"], actor=actor_of(request),
+                    level=Notice.Level.DISTRICT,
+                    call=call,
+                    unit=district,
+                    applications=apps,
+                    starts_on=form.cleaned_data["starts_on"],
+                    actor=actor_of(request),
                 )
 
             if _run(request, publish, _("The notice is published.")):
@@ -286,7 +339,7 @@ def notice_create(request: HttpRequest) -> HttpResponse:
     elif not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     return redirect(request.POST.get("next") or reverse("application_list"))
 
 
@@ -328,14 +381,18 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("login")
     notice = get_object_or_404(selectors.notice_list(user=request.user), pk=pk)
     can_handle = request.user.has_perm("projects.handle_objection", notice)
-    return render(request, "projects/notice_detail.html", {
-        "notice": notice,
-        "items": selectors.public_notice_items(notice),
-        "objections": notice.objections.select_related("application", "handled_by"),
-        "can_handle": can_handle,
-        "handle_form": ObjectionHandleForm(),
-        "today": clock.today(),
-    })
+    return render(
+        request,
+        "projects/notice_detail.html",
+        {
+            "notice": notice,
+            "items": selectors.public_notice_items(notice),
+            "objections": notice.objections.select_related("application", "handled_by"),
+            "can_handle": can_handle,
+            "handle_form": ObjectionHandleForm(),
+            "today": clock.today(),
+        },
+    )
 
 
 @require_POST
@@ -345,13 +402,21 @@ def objection_handle(request: HttpRequest, pk: int) -> HttpResponse:
     form = ObjectionHandleForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        _run(request, lambda: services.objection_handle(
-            objection=objection, actor=actor_of(request), upheld=data["decision"] == "uphold",
-            resolution=data["resolution"], outcome=data["outcome"]), _("The objection is handled."))
+        _run(
+            request,
+            lambda: services.objection_handle(
+                objection=objection,
+                actor=actor_of(request),
+                upheld=data["decision"] == "uphold",
+                resolution=data["resolution"],
+                outcome=data["outcome"],
+            ),
+            _("The objection is handled."),
+        )
     else:
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     return redirect("notice_detail", pk=objection.notice_id)
 
 
@@ -359,7 +424,11 @@ def objection_handle(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def public_notice_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "projects/public_notice_list.html", {"notices": selectors.public_notices(day=clock.today())})
+    return render(
+        request,
+        "projects/public_notice_list.html",
+        {"notices": selectors.public_notices(day=clock.today())},
+    )
 
 
 def public_notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -368,11 +437,23 @@ def public_notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = ObjectionForm(request.POST or None, applications=items)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _run(request, lambda: services.objection_file(
-                notice=notice, application=data["application"], name=data["name"], contact=data["contact"],
-                content=data["content"]), _("Your objection has been received and will be answered.")):
+        if _run(
+            request,
+            lambda: services.objection_file(
+                notice=notice,
+                application=data["application"],
+                name=data["name"],
+                contact=data["contact"],
+                content=data["content"],
+            ),
+            _("Your objection has been received and will be answered."),
+        ):
             return redirect("public_notice_detail", pk=notice.pk)
-    return render(request, "projects/public_notice_detail.html", {"notice": notice, "items": items, "form": form})
+    return render(
+        request,
+        "projects/public_notice_detail.html",
+        {"notice": notice, "items": items, "form": form},
+    )
 
 
 # --- recommendation lists -------------------------------------------------------------------
@@ -396,14 +477,18 @@ def _get_list(request: HttpRequest, pk: int) -> RecommendationList:
 def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rec = _get_list(request, pk)
     user = request.user
-    return render(request, "projects/recommendation_detail.html", {
-        "rec": rec,
-        "entries": selectors.recommendation_entries(rec),
-        "quotas": selectors.quota_table(rec),
-        "can_manage": user.has_perm("projects.manage_recommendationlist", rec),
-        "can_cosign": user.has_perm("projects.cosign_recommendationlist", rec),
-        "today": clock.today(),
-    })
+    return render(
+        request,
+        "projects/recommendation_detail.html",
+        {
+            "rec": rec,
+            "entries": selectors.recommendation_entries(rec),
+            "quotas": selectors.quota_table(rec),
+            "can_manage": user.has_perm("projects.manage_recommendationlist", rec),
+            "can_cosign": user.has_perm("projects.cosign_recommendationlist", rec),
+            "today": clock.today(),
+        },
+    )
 
 
 @require_POST
@@ -411,18 +496,32 @@ def recommendation_action(request: HttpRequest, pk: int, name: str) -> HttpRespo
     rec = _get_list(request, pk)
     actor = actor_of(request)
     actions = {
-        "cosign": (lambda: services.recommendation_cosign(recommendation_list=rec, actor=actor), _("Co-signed.")),
-        "uncosign": (lambda: services.recommendation_uncosign(recommendation_list=rec, actor=actor),
-                     _("The co-signature is withdrawn; the list can be changed.")),
-        "submit": (lambda: services.recommendation_submit(recommendation_list=rec, actor=actor),
-                   _("The list is submitted: the applications are recommended to the city.")),
-        "discard": (lambda: services.recommendation_list_discard(recommendation_list=rec, actor=actor),
-                    _("The list is discarded.")),
+        "cosign": (
+            lambda: services.recommendation_cosign(recommendation_list=rec, actor=actor),
+            _("Co-signed."),
+        ),
+        "uncosign": (
+            lambda: services.recommendation_uncosign(recommendation_list=rec, actor=actor),
+            _("The co-signature is withdrawn; the list can be changed."),
+        ),
+        "submit": (
+            lambda: services.recommendation_submit(recommendation_list=rec, actor=actor),
+            _("The list is submitted: the applications are recommended to the city."),
+        ),
+        "discard": (
+            lambda: services.recommendation_list_discard(recommendation_list=rec, actor=actor),
+            _("The list is discarded."),
+        ),
     }
     if name == "remove":
         application = get_object_or_404(Application, pk=request.POST.get("application"))
-        _run(request, lambda: services.recommendation_list_remove(
-            recommendation_list=rec, application=application, actor=actor), _("Removed from the list."))
+        _run(
+            request,
+            lambda: services.recommendation_list_remove(
+                recommendation_list=rec, application=application, actor=actor
+            ),
+            _("Removed from the list."),
+        )
         return redirect("recommendation_detail", pk=rec.pk)
     if name not in actions:
         raise Http404

@@ -13,7 +13,19 @@ from core.xlsx import add_formats, write_cell
 from . import selectors
 from .models import RecommendationList
 
-HEADERS = ["序号", "申报编号", "类别", "推荐对象", "申报单位", "所属区县", "联系人", "联系电话", "申请金额（元）", "公示期", "状态"]
+HEADERS = [
+    "序号",
+    "申报编号",
+    "类别",
+    "推荐对象",
+    "申报单位",
+    "所属区县",
+    "联系人",
+    "联系电话",
+    "申请金额（元）",
+    "公示期",
+    "状态",
+]
 
 
 def recommendation_list_xlsx(rec: RecommendationList) -> bytes:
@@ -23,7 +35,11 @@ def recommendation_list_xlsx(rec: RecommendationList) -> bytes:
     sheet = book.add_worksheet("推荐汇总表")
     title = book.add_format({"bold": True, "font_size": 14})
     sheet.write_string(0, 0, f"{rec.call.title} — {rec.district.name} 推荐汇总表", title)
-    cosign = f"区县财政局会签：{rec.cosigned_by} {rec.cosigned_at:%Y-%m-%d}" if rec.cosigned_at else "区县财政局会签：未会签"
+    cosign = (
+        f"区县财政局会签：{rec.cosigned_by} {rec.cosigned_at:%Y-%m-%d}"
+        if rec.cosigned_at
+        else "区县财政局会签：未会签"
+    )
     sheet.write_string(1, 0, cosign)
     header_row = 3
     for col, header in enumerate(HEADERS):
@@ -33,12 +49,22 @@ def recommendation_list_xlsx(rec: RecommendationList) -> bytes:
     for n, entry in enumerate(selectors.recommendation_entries(rec), start=1):
         a = entry.application
         notices = [x for x in a.notices.all() if x.level == "district"]
-        period = f"{notices[-1].starts_on:%Y-%m-%d} 至 {notices[-1].ends_on:%Y-%m-%d}" if notices else ""
+        period = (
+            f"{notices[-1].starts_on:%Y-%m-%d} 至 {notices[-1].ends_on:%Y-%m-%d}" if notices else ""
+        )
         row += 1
         values = [
-            n, a.number, a.category.name, a.applicant_name,
-            a.organisation.name if a.organisation else "", a.district.name, a.contact_name,
-            a.contact_phone, fen_to_yuan(a.amount_requested_fen), period, a.get_status_display(),
+            n,
+            a.number,
+            a.category.name,
+            a.applicant_name,
+            a.organisation.name if a.organisation else "",
+            a.district.name,
+            a.contact_name,
+            a.contact_phone,
+            fen_to_yuan(a.amount_requested_fen),
+            period,
+            a.get_status_display(),
         ]
         for col, value in enumerate(values):
             write_cell(sheet, row, col, value, formats)
