@@ -2,6 +2,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 
 class ContentSecurityPolicyMiddleware:
@@ -21,3 +23,15 @@ class ContentSecurityPolicyMiddleware:
             policy = policy.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
         response.headers.setdefault("Content-Security-Policy", policy)
         return response
+
+
+class DefaultLanguageMiddleware(LocaleMiddleware):
+    """Chinese unless the user chose otherwise: the language comes from the language
+    cookie (set by the switch in the top bar), never from the browser's Accept-Language,
+    so an office PC with an English browser still gets the Chinese UI."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

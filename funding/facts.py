@@ -38,6 +38,12 @@ class Fact:
             return raw in (True, "true", "True", "1", 1, "on")
         return str(raw)
 
+    def display(self, raw: Any) -> Any:
+        """What a person reads: the label of a choice, the value otherwise."""
+        if self.kind == "choice":
+            return dict(self.choices).get(str(raw), raw)
+        return raw
+
 
 TITLE_CHOICES = (
     ("senior", _("Senior title (正高级)")),

@@ -2,8 +2,197 @@
 
 The ledger knows no domain app (DESIGN §2), so the mapping from roles to what they may
 do in the ledger lives here, in the lowest app that may import both accounts and ledger.
+
+* Reading: finance, finance checker, district finance, city officer, auditor and admin,
+  each within the region subtree they hold the role for (``in_region_as``).
+* Making (maker): finance (市财政局) and district finance (区县财政局, who pay awardees).
+* Checking (checker): the finance checker and district finance. That the checker is not
+  the maker is a rule of ``ledger.services`` itself, whoever the roles allow.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.navigation import Queue, QueueRow, register_nav, register_queue
+from accounts.permissions import has_role, in_region_as, scope_of
+from accounts.roles import Role
+
+READERS = (
+    Role.FINANCE,
+    Role.FINANCE_CHECKER,
+    Role.DISTRICT_FINANCE,
+    Role.CITY_OFFICER,
+    Role.AUDITOR,
+    Role.ADMIN,
+)
+MAKERS = (Role.FINANCE, Role.DISTRICT_FINANCE)
+CHECKERS = (Role.FINANCE_CHECKER, Role.DISTRICT_FINANCE)
+
+LEDGER_MODELS = (
+    "account",
+    "entry",
+    "leg",
+    "chainhead",
+    "budgetline",
+    "budgetadjustment",
+    "budgetindicator",
+    "commitment",
+    "bankaccount",
+    "disbursement",
+    "repayableaccount",
+    "instalment",
+    "repayment",
+    "reschedule",
+    "writeoff",
+    "bankstatement",
+    "statementline",
+)
+
+
+@rules.predicate
+def reads_ledger(user: Any, obj: Any = None) -> bool:
+    """Rows with a region are read within the user's subtree; rows without one
+    (journal entries, legs, instalments) by anyone who reads the ledger."""
+    scope = scope_of(user)
+    path = getattr(obj, "scope_path", None) if obj is not None else None
+    if not path:
+        return scope.has_any(READERS)
+    return scope.covers(path, READERS)
+
+
+def _payee_refs(user: Any) -> list[str]:
+    """An applicant's organisations, by 统一社会信用代码 (the ledger's ``payee_ref``)."""
+    from accounts.models import Organisation
+
+    ids = scope_of(user).organisation_ids
+    if not ids:
+        return []
+    return list(Organisation.objects.filter(pk__in=ids).values_list("credit_code", flat=True))
+
+
+def _districts(path: str) -> list[tuple[str, str]]:
+    from accounts.models import OrgUnit
+
+    return list(
+        OrgUnit.objects.districts()
+        .filter(path__startswith=path)
+        .order_by("path")
+        .values_list("path", "name")
+    )
+
+
+def _checker_queue(user: Any) -> Queue:
+    from ledger.models import Disbursement
+
+    paths = user.paths_for_roles(*CHECKERS)
+    qs = Disbursement.objects.in_scope(paths).waiting_for_checker().exclude(maker=user)
+    rows = [
+        QueueRow(
+            label=f"{d.number} {d.payee_name}",
+            url=reverse("ledger:disbursement_detail", args=[d.pk]),
+            note=f"{d.amount_yuan:,.2f} 元",
+        )
+        for d in qs.order_by("submitted_at", "pk")[:10]
+    ]
+    return Queue(
+        title=_("Disbursements waiting for my approval"),
+        rows=rows,
+        total=qs.count() if len(rows) == 10 else len(rows),
+        more_url=reverse("ledger:disbursement_list") + "?status=submitted",
+        empty_text=_("No disbursement waits for approval."),
+    )
+
+
+def _payment_queue(user: Any) -> Queue:
+    from ledger.models import Disbursement
+
+    paths = user.paths_for_roles(*MAKERS)
+    qs = Disbursement.objects.in_scope(paths).waiting_for_payment()
+    rows = [
+        QueueRow(
+            label=f"{d.number} {d.payee_name}",
+            url=reverse("ledger:disbursement_detail", args=[d.pk]),
+            note=f"{d.amount_yuan:,.2f} 元",
+        )
+        for d in qs.order_by("approved_at", "pk")[:10]
+    ]
+    return Queue(
+        title=_("Approved disbursements waiting for the bank"),
+        rows=rows,
+        total=qs.count() if len(rows) == 10 else len(rows),
+        more_url=reverse("ledger:disbursement_list") + "?status=approved",
+        empty_text=_("Nothing waits for payment."),
+    )
+
+
+def _overdue_queue(user: Any) -> Queue:
+    from ledger.models import RepayableAccount
+
+    paths = user.paths_for_roles(*MAKERS, Role.FINANCE_CHECKER)
+    qs = RepayableAccount.objects.in_scope(paths).filter(status=RepayableAccount.Status.OVERDUE)
+    rows = [
+        QueueRow(
+            label=f"{a.number} {a.borrower_name}",
+            url=reverse("ledger:repayable_detail", args=[a.pk]),
+            note=str(_("%(days)d days overdue") % {"days": a.days_overdue}),
+        )
+        for a in qs.order_by("-days_overdue", "pk")[:10]
+    ]
+    return Queue(
+        title=_("Overdue repayable funding"),
+        rows=rows,
+        total=qs.count() if len(rows) == 10 else len(rows),
+        more_url=reverse("ledger:repayable_list") + "?overdue=1",
+        empty_text=_("Nothing is overdue."),
+    )
 
 
 def register() -> None:
-    """Registered from FundingConfig.ready(); filled in by the ledger capability."""
+    """Registered from FundingConfig.ready()."""
+    from ledger import access
+
+    access.set_payee_refs_resolver(_payee_refs)
+    access.set_districts_resolver(_districts)
+
+    reads = reads_ledger
+    makes = in_region_as(*MAKERS)
+    checks = in_region_as(*CHECKERS)
+    rules.add_perm("ledger.view_ledger", has_role(*READERS))
+    for model in LEDGER_MODELS:
+        rules.add_perm(f"ledger.view_{model}", reads)
+    rules.add_perm("ledger.add_disbursement", makes)
+    rules.add_perm("ledger.submit_disbursement", makes)
+    rules.add_perm("ledger.cancel_disbursement", makes)
+    rules.add_perm("ledger.pay_disbursement", makes)
+    rules.add_perm("ledger.return_disbursement", makes)
+    rules.add_perm("ledger.approve_disbursement", checks)
+    rules.add_perm("ledger.request_budgetadjustment", makes)
+    rules.add_perm("ledger.approve_budgetadjustment", checks)
+    rules.add_perm("ledger.issue_budgetindicator", in_region_as(Role.FINANCE))
+    rules.add_perm("ledger.record_repayment", makes)
+    rules.add_perm("ledger.request_reschedule", makes)
+    rules.add_perm("ledger.request_writeoff", makes)
+    rules.add_perm("ledger.approve_reschedule", checks)
+    rules.add_perm("ledger.approve_writeoff", checks)
+    rules.add_perm("ledger.import_bankstatement", makes)
+    rules.add_perm("ledger.reconcile_bankstatement", makes | checks)
+    rules.add_perm("ledger.view_own_funding", has_role(Role.APPLICANT))
+
+    register_nav("ledger", _("Finance"), "ledger:home", READERS, 50)
+    register_nav(
+        "ledger_disbursements", _("Disbursements"), "ledger:disbursement_list", READERS, 51
+    )
+    register_nav("ledger_budget", _("Budget lines"), "ledger:budget_line_list", READERS, 52)
+    register_nav("ledger_repayable", _("Repayable funding"), "ledger:repayable_list", READERS, 53)
+    register_nav(
+        "ledger_statements", _("Bank reconciliation"), "ledger:statement_list", READERS, 54
+    )
+    register_nav("ledger_my_funding", _("My funding"), "ledger:my_funding", {Role.APPLICANT}, 60)
+    register_queue("ledger.checker", CHECKERS, _checker_queue, 50)
+    register_queue("ledger.payment", MAKERS, _payment_queue, 51)
+    register_queue("ledger.overdue", (*MAKERS, Role.FINANCE_CHECKER), _overdue_queue, 52)

@@ -139,7 +139,8 @@ class AttachmentForm(forms.Form):
 
 class NoticeForm(forms.Form):
     starts_on = forms.DateField(
-        label=_("notice starts on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("notice starts on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def clean_starts_on(self) -> dt.date:

@@ -40,3 +40,8 @@ def test_admin_home_lists_users_waiting_for_a_role(as_user):
     page = as_user("admin").get(reverse("home")).content.decode()
     assert "待分配角色的用户" in page
     assert "新来的" in page
+
+
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(db):
+    page = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").get(reverse("login")).content.decode()
+    assert "登录" in page

@@ -1,0 +1,104 @@
+"""Browser tests drive Debian's chromium through chromedriver (selenium). Without them
+the tests skip and say why. Screenshots go to test-artifacts/browser/."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+
+
+def _binaries() -> tuple[str | None, str | None]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    return chromium, driver
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    chromium, driver = _binaries()
+    if not chromium or not driver:
+        pytest.skip(
+            "Debian's chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)"
+        )
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1366,1000",
+        "--lang=zh-CN",
+    ):
+        options.add_argument(flag)
+    drv = webdriver.Chrome(service=Service(driver), options=options)
+    drv.implicitly_wait(5)
+    try:
+        yield drv
+    finally:
+        drv.quit()
+
+
+class Pages:
+    """Small helpers over the driver: visit, log in, click, fill, screenshot."""
+
+    def __init__(self, driver: Any, base_url: str, name: str) -> None:
+        self.driver = driver
+        self.base_url = base_url
+        self.folder = ARTIFACTS / name
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for old in self.folder.glob("*.png"):
+            old.unlink()
+        self.n = 0
+
+    def shot(self, label: str) -> None:
+        self.n += 1
+        self.driver.save_screenshot(str(self.folder / f"{self.n:02d}-{label}.png"))
+
+    def visit(self, path: str) -> None:
+        self.driver.get(self.base_url + path)
+
+    def find(self, css: str) -> Any:
+        from selenium.webdriver.common.by import By
+
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def fill(self, name: str, value: str) -> None:
+        field = self.find(f'[name="{name}"]')
+        field.clear()
+        field.send_keys(value)
+
+    def select(self, name: str, visible_text: str) -> None:
+        from selenium.webdriver.support.ui import Select
+
+        Select(self.find(f'select[name="{name}"]')).select_by_visible_text(visible_text)
+
+    def click(self, css: str) -> None:
+        self.find(css).click()
+
+    def text(self) -> str:
+        return str(self.find("body").text)
+
+    def login(self, username: str, password: str = "Demo@2026") -> None:
+        self.driver.delete_all_cookies()
+        self.visit("/accounts/login/")
+        self.fill("username", username)
+        self.fill("password", password)
+        self.click('button[type="submit"].primary')
+
+    def logout(self) -> None:
+        self.click('form[action="/accounts/logout/"] button')
