@@ -571,6 +571,13 @@ class Disbursement(ConcurrentTransitionMixin, models.Model):
     project_ref = models.CharField(_("project reference"), max_length=64, blank=True)
     tranche_no = models.PositiveSmallIntegerField(_("tranche"), default=1)
     payee_name = models.CharField(_("payee"), max_length=200)
+    payee_ref = models.CharField(
+        _("payee reference"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_("An opaque identifier of the payee (for example the credit code)."),
+    )
     payee_account = models.CharField(_("payee bank account"), max_length=40)
     payee_bank = models.CharField(_("payee bank"), max_length=200, blank=True)
     amount_fen = _fen(_("amount (fen)"))
@@ -719,6 +726,13 @@ class RepayableAccount(ConcurrentTransitionMixin, models.Model):
     number = models.CharField(_("number"), max_length=30, unique=True)
     project_ref = models.CharField(_("project reference"), max_length=64)
     borrower_name = models.CharField(_("borrower"), max_length=200)
+    borrower_ref = models.CharField(
+        _("borrower reference"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_("An opaque identifier of the borrower (for example the credit code)."),
+    )
     borrower_account = models.CharField(_("borrower bank account"), max_length=40, blank=True)
     budget_line = models.ForeignKey(
         BudgetLine, verbose_name=_("budget line"), on_delete=models.PROTECT, related_name="+"

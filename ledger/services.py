@@ -684,6 +684,7 @@ def disbursement_create(
     repayable: RepayableAccount | None = None,
     project_ref: str = "",
     payee_bank: str = "",
+    payee_ref: str = "",
     purpose: str = "",
     tranche_no: int = 1,
 ) -> Disbursement:
@@ -707,6 +708,7 @@ def disbursement_create(
         project_ref=project_ref.strip(),
         tranche_no=tranche_no,
         payee_name=payee_name.strip(),
+        payee_ref=payee_ref.strip() or (repayable.borrower_ref if repayable else ""),
         payee_account="".join(payee_account.split()),
         payee_bank=payee_bank.strip(),
         amount_fen=fen,
@@ -898,6 +900,7 @@ def repayable_open(
     actor: Any,
     scope_path: str = "",
     borrower_account: str = "",
+    borrower_ref: str = "",
 ) -> RepayableAccount:
     """A receivable with its schedule (rules in ``ledger.schedule``). It becomes active
     when its disbursement is paid. Rates are decimals: 0.02 is 2 % a year, 0.0005 is
@@ -918,6 +921,7 @@ def repayable_open(
         number=f"tmp-{uuid.uuid4().hex[:24]}",
         project_ref=project_ref.strip(),
         borrower_name=borrower_name.strip(),
+        borrower_ref=borrower_ref.strip(),
         borrower_account="".join(borrower_account.split()),
         budget_line=budget_line,
         scope_path=scope_path or budget_line.scope_path,

@@ -1,0 +1,150 @@
+"""Read-only admin for every ledger model: the rows are written only by ledger.services;
+who may look is a rule (``ledger.view_<model>``) registered by the domain."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from core.admin import ReadOnlyModelAdmin
+
+from .models import (
+    Account,
+    BankAccount,
+    BankStatement,
+    BudgetAdjustment,
+    BudgetIndicator,
+    BudgetLine,
+    ChainHead,
+    Commitment,
+    Disbursement,
+    Entry,
+    Instalment,
+    Leg,
+    RepayableAccount,
+    Repayment,
+    Reschedule,
+    StatementLine,
+    WriteOff,
+)
+
+
+class LegInline(admin.TabularInline):
+    model = Leg
+    extra = 0
+    can_delete = False
+    fields = ("account", "amount")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return request.user.has_perm("ledger.view_leg")
+
+
+@admin.register(Entry)
+class EntryAdmin(ReadOnlyModelAdmin):
+    list_display = ("seq", "kind", "value_date", "memo", "actor", "recorded_at")
+    list_filter = ("kind",)
+    search_fields = ("idempotency_key", "memo", "hash")
+    list_select_related = ("actor",)
+    inlines = [LegInline]
+
+
+@admin.register(Leg)
+class LegAdmin(ReadOnlyModelAdmin):
+    list_display = ("entry", "account", "amount")
+    list_select_related = ("entry", "account")
+    search_fields = ("account__code",)
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyModelAdmin):
+    list_display = ("code", "name", "book", "kind", "side", "balance", "scope_path")
+    list_filter = ("book", "kind")
+    search_fields = ("code", "name", "project_ref")
+
+
+@admin.register(ChainHead)
+class ChainHeadAdmin(ReadOnlyModelAdmin):
+    list_display = ("seq", "hash")
+
+
+@admin.register(BudgetLine)
+class BudgetLineAdmin(ReadOnlyModelAdmin):
+    list_display = ("code", "name", "year", "funding_source", "instrument", "programme_code")
+    list_filter = ("year", "funding_source", "instrument")
+    search_fields = ("code", "name", "programme_code")
+
+
+@admin.register(BudgetAdjustment)
+class BudgetAdjustmentAdmin(ReadOnlyModelAdmin):
+    list_display = ("budget_line", "amount_fen", "status", "requested_by", "decided_by")
+    list_filter = ("status",)
+
+
+@admin.register(BudgetIndicator)
+class BudgetIndicatorAdmin(ReadOnlyModelAdmin):
+    list_display = ("document_no", "from_line", "to_line", "amount_fen", "value_date")
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(ReadOnlyModelAdmin):
+    list_display = ("project_ref", "budget_line", "payee_name", "created_at")
+    search_fields = ("project_ref", "payee_name")
+
+
+@admin.register(BankAccount)
+class BankAccountAdmin(ReadOnlyModelAdmin):
+    list_display = ("name", "bank_name", "account_number", "scope_path")
+
+
+@admin.register(Disbursement)
+class DisbursementAdmin(ReadOnlyModelAdmin):
+    list_display = ("number", "payee_name", "amount_fen", "status", "maker", "approver")
+    list_filter = ("status",)
+    search_fields = ("number", "payee_name", "project_ref", "bank_reference")
+    list_select_related = ("maker", "approver")
+
+
+@admin.register(RepayableAccount)
+class RepayableAccountAdmin(ReadOnlyModelAdmin):
+    list_display = ("number", "borrower_name", "principal_fen", "status", "aging", "days_overdue")
+    list_filter = ("status", "aging")
+    search_fields = ("number", "borrower_name", "project_ref")
+
+
+@admin.register(Instalment)
+class InstalmentAdmin(ReadOnlyModelAdmin):
+    list_display = ("account", "seq", "due_date", "principal_due_fen", "fee_due_fen")
+
+
+@admin.register(Repayment)
+class RepaymentAdmin(ReadOnlyModelAdmin):
+    list_display = ("number", "account", "value_date", "amount_fen", "reconciled")
+    search_fields = ("number", "bank_reference")
+
+
+@admin.register(Reschedule)
+class RescheduleAdmin(ReadOnlyModelAdmin):
+    list_display = ("account", "effective_date", "term_months", "status")
+
+
+@admin.register(WriteOff)
+class WriteOffAdmin(ReadOnlyModelAdmin):
+    list_display = ("account", "value_date", "status", "principal_fen")
+
+
+@admin.register(BankStatement)
+class BankStatementAdmin(ReadOnlyModelAdmin):
+    list_display = ("bank_account", "period_start", "period_end", "closing_balance_fen")
+
+
+@admin.register(StatementLine)
+class StatementLineAdmin(ReadOnlyModelAdmin):
+    list_display = ("statement", "row_no", "bank_reference", "direction", "amount_fen", "status")
+    list_filter = ("status", "direction")
+    search_fields = ("bank_reference", "counterparty_name")

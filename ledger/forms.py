@@ -1,0 +1,155 @@
+"""Input shapes of the ledger's pages; the rules live in ``services``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .errors import MoneyError
+from .models import BankAccount, BudgetLine, Commitment, RepayableAccount
+from .money import parse_yuan
+
+
+class YuanField(forms.CharField):
+    """An amount in yuan, read strictly (``ledger.money``): "1,234.50", "1234.5元"."""
+
+    def __init__(self, *args: Any, allow_negative: bool = False, **kwargs: Any) -> None:
+        self.allow_negative = allow_negative
+        kwargs.setdefault("max_length", 30)
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            amount = parse_yuan(text)
+        except MoneyError as error:
+            raise forms.ValidationError(error.message) from error
+        if amount < 0 and not self.allow_negative:
+            raise forms.ValidationError(_("The amount must not be negative."))
+        return amount
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DisbursementForm(forms.Form):
+    budget_line = forms.ModelChoiceField(label=_("budget line"), queryset=BudgetLine.objects.none())
+    commitment = forms.ModelChoiceField(
+        label=_("commitment"), queryset=Commitment.objects.none(), required=False
+    )
+    amount = YuanField(label=_("amount (yuan)"))
+    payee_name = forms.CharField(label=_("payee"), max_length=200)
+    payee_account = forms.CharField(label=_("payee bank account"), max_length=40)
+    payee_bank = forms.CharField(label=_("payee bank"), max_length=200, required=False)
+    project_ref = forms.CharField(label=_("project reference"), max_length=64, required=False)
+    tranche_no = forms.IntegerField(label=_("tranche"), min_value=1, initial=1)
+    purpose = forms.CharField(label=_("purpose"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, lines: Any, commitments: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["budget_line"].queryset = lines  # type: ignore[attr-defined]
+        self.fields["commitment"].queryset = commitments  # type: ignore[attr-defined]
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("note"), max_length=300, required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), max_length=300)
+
+
+class PayForm(forms.Form):
+    bank_account = forms.ModelChoiceField(
+        label=_("paid from"), queryset=BankAccount.objects.none()
+    )
+    paid_on = forms.DateField(label=_("paid on"), widget=DateInput)
+    bank_reference = forms.CharField(label=_("bank reference"), max_length=60)
+
+    def __init__(self, *args: Any, banks: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["bank_account"].queryset = banks  # type: ignore[attr-defined]
+
+
+class ReturnForm(forms.Form):
+    value_date = forms.DateField(label=_("returned on"), widget=DateInput)
+    reason = forms.CharField(label=_("reason"), max_length=300)
+
+
+class AdjustmentForm(forms.Form):
+    amount = YuanField(
+        label=_("change (yuan)"),
+        allow_negative=True,
+        help_text=_("Negative to reduce the line."),
+    )
+    reason = forms.CharField(label=_("reason"), max_length=300)
+    document_no = forms.CharField(label=_("document number"), max_length=60, required=False)
+
+
+class IndicatorForm(forms.Form):
+    district_path = forms.ChoiceField(label=_("district"))
+    amount = YuanField(label=_("amount (yuan)"))
+    value_date = forms.DateField(label=_("issue date"), widget=DateInput)
+    document_no = forms.CharField(label=_("document number"), max_length=60)
+
+    def __init__(self, *args: Any, districts: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["district_path"].choices = districts  # type: ignore[attr-defined]
+
+
+class RepaymentForm(forms.Form):
+    amount = YuanField(label=_("amount (yuan)"))
+    value_date = forms.DateField(label=_("repayment date"), widget=DateInput)
+    bank_account = forms.ModelChoiceField(
+        label=_("received in"), queryset=BankAccount.objects.none()
+    )
+    bank_reference = forms.CharField(label=_("bank reference"), max_length=60, required=False)
+
+    def __init__(self, *args: Any, banks: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["bank_account"].queryset = banks  # type: ignore[attr-defined]
+
+
+class RescheduleForm(forms.Form):
+    effective_date = forms.DateField(label=_("effective date"), widget=DateInput)
+    term_months = forms.IntegerField(label=_("new term (months)"), min_value=1, max_value=240)
+    grace_months = forms.IntegerField(
+        label=_("new grace period (months)"), min_value=0, max_value=120, initial=0
+    )
+    method = forms.ChoiceField(
+        label=_("repayment method"), choices=RepayableAccount.Method.choices
+    )
+    reason = forms.CharField(label=_("reason"), max_length=300)
+
+
+class WriteOffForm(forms.Form):
+    value_date = forms.DateField(label=_("write-off date"), widget=DateInput)
+    document_no = forms.CharField(label=_("document number"), max_length=60, required=False)
+    reason = forms.CharField(label=_("reason"), max_length=300)
+
+
+class StatementImportForm(forms.Form):
+    bank_account = forms.ModelChoiceField(
+        label=_("bank account"), queryset=BankAccount.objects.none()
+    )
+    period_start = forms.DateField(label=_("from"), widget=DateInput)
+    period_end = forms.DateField(label=_("to"), widget=DateInput)
+    opening_balance = YuanField(label=_("opening balance (yuan)"), allow_negative=True)
+    closing_balance = YuanField(label=_("closing balance (yuan)"), allow_negative=True)
+    file = forms.FileField(label=_("statement (.xlsx)"))
+
+    def __init__(self, *args: Any, banks: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["bank_account"].queryset = banks  # type: ignore[attr-defined]
+
+    def clean_file(self) -> Any:
+        file = self.cleaned_data["file"]
+        if not (file.name or "").lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("Upload the statement as an .xlsx workbook."))
+        return file

@@ -1,0 +1,184 @@
+"""Reads for the ledger's pages, scoped by the region paths the user reads under."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from .access import payee_refs_for, reader_paths
+from .models import (
+    Account,
+    BankAccount,
+    BankStatement,
+    BudgetAdjustment,
+    BudgetIndicator,
+    BudgetLine,
+    Commitment,
+    Disbursement,
+    Instalment,
+    RepayableAccount,
+    Repayment,
+    Reschedule,
+    StatementLine,
+    WriteOff,
+    scope_q,
+)
+
+
+def budget_line_list(*, user: Any) -> QuerySet[BudgetLine]:
+    return BudgetLine.objects.in_scope(reader_paths(user)).with_figures().order_by(
+        "-year", "programme_code", "scope_path", "code"
+    )
+
+
+def commitment_list(*, line: BudgetLine) -> QuerySet[Commitment]:
+    return Commitment.objects.filter(budget_line=line).select_related("account")
+
+
+def adjustment_list(*, line: BudgetLine) -> QuerySet[BudgetAdjustment]:
+    return BudgetAdjustment.objects.filter(budget_line=line).select_related(
+        "requested_by", "decided_by"
+    )
+
+
+def indicator_list(*, line: BudgetLine) -> QuerySet[BudgetIndicator]:
+    return BudgetIndicator.objects.filter(Q(from_line=line) | Q(to_line=line)).select_related(
+        "from_line", "to_line"
+    )
+
+
+def disbursement_list(*, user: Any) -> QuerySet[Disbursement]:
+    return Disbursement.objects.in_scope(reader_paths(user)).select_related(
+        "budget_line", "maker", "approver"
+    )
+
+
+def disbursement_counts(*, user: Any) -> dict[str, int]:
+    rows = (
+        Disbursement.objects.in_scope(reader_paths(user))
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return dict(rows)
+
+
+def repayable_list(*, user: Any) -> QuerySet[RepayableAccount]:
+    """With the outstanding principal, fee and overdue fee (fen) in one grouped query."""
+
+    def owed(kind: str) -> Any:
+        return Sum("accounts__balance", filter=Q(accounts__kind=kind))
+
+    return (
+        RepayableAccount.objects.in_scope(reader_paths(user))
+        .annotate(
+            principal_owed_fen=owed(Account.Kind.RECEIVABLE),
+            fee_owed_fen=owed(Account.Kind.FEE_RECEIVABLE),
+            penalty_owed_fen=owed(Account.Kind.PENALTY_RECEIVABLE),
+            recovered_fen=-owed(Account.Kind.RECOVERY_INCOME),
+        )
+        .order_by("-days_overdue", "number")
+    )
+
+
+def aging_summary(*, user: Any) -> list[dict[str, Any]]:
+    return list(
+        RepayableAccount.objects.in_scope(reader_paths(user))
+        .filter(status=RepayableAccount.Status.OVERDUE)
+        .values("aging")
+        .annotate(n=Count("pk"), principal=Sum("principal_fen"))
+        .order_by("aging")
+    )
+
+
+def repayable_detail(account: RepayableAccount) -> dict[str, Any]:
+    balances = {a.kind: a.normal_balance for a in Account.objects.filter(repayable=account)}
+    return {
+        "balances": balances,
+        "instalments": list(Instalment.objects.filter(account=account).order_by("due_date", "seq")),
+        "repayments": list(Repayment.objects.filter(account=account).select_related("recorded_by")),
+        "reschedules": list(
+            Reschedule.objects.filter(account=account).select_related("requested_by", "decided_by")
+        ),
+        "write_offs": list(
+            WriteOff.objects.filter(account=account).select_related("requested_by", "decided_by")
+        ),
+    }
+
+
+def bank_account_list(*, user: Any) -> QuerySet[BankAccount]:
+    return BankAccount.objects.in_scope(reader_paths(user)).select_related("account")
+
+
+def statement_list(*, user: Any) -> QuerySet[BankStatement]:
+    return (
+        BankStatement.objects.in_scope(reader_paths(user))
+        .select_related("bank_account", "imported_by")
+        .annotate(
+            n_lines=Count("lines"),
+            n_open=Count(
+                "lines",
+                filter=Q(
+                    lines__status__in=[
+                        StatementLine.MatchStatus.UNMATCHED,
+                        StatementLine.MatchStatus.AMBIGUOUS,
+                    ]
+                ),
+            ),
+        )
+    )
+
+
+def statement_lines(statement: BankStatement) -> list[StatementLine]:
+    lines = list(
+        statement.lines.select_related("disbursement", "repayment", "repayment__account")
+    )
+    wanted: dict[str, set[int]] = {"disbursement": set(), "repayment": set()}
+    for line in lines:
+        for key in line.candidates:
+            kind, _sep, pk = key.partition(":")
+            if kind in wanted and pk.isdigit():
+                wanted[kind].add(int(pk))
+    found: dict[str, Any] = {}
+    for d in Disbursement.objects.filter(pk__in=wanted["disbursement"]):
+        found[f"disbursement:{d.pk}"] = d
+    for r in Repayment.objects.filter(pk__in=wanted["repayment"]).select_related("account"):
+        found[f"repayment:{r.pk}"] = r
+    for line in lines:
+        line.candidate_objects = [found[k] for k in line.candidates if k in found]  # type: ignore[attr-defined]
+    return lines
+
+
+def open_disbursements_for(line: StatementLine) -> QuerySet[Disbursement]:
+    """What a person may match a payment line to: same amount, not yet matched."""
+    return Disbursement.objects.filter(
+        scope_q([line.scope_path]),
+        status__in=[Disbursement.Status.APPROVED, Disbursement.Status.PAID],
+        amount_fen=line.amount_fen,
+        statement_line__isnull=True,
+    )
+
+
+def repayables_for_receipt(line: StatementLine) -> QuerySet[RepayableAccount]:
+    return RepayableAccount.objects.filter(
+        scope_q([line.scope_path]),
+        status__in=[
+            RepayableAccount.Status.ACTIVE,
+            RepayableAccount.Status.OVERDUE,
+            RepayableAccount.Status.RESCHEDULED,
+            RepayableAccount.Status.WRITTEN_OFF,
+        ],
+    ).order_by("number")
+
+
+def my_funding(*, user: Any) -> dict[str, Any]:
+    """The applicant's own disbursements and repayment schedules."""
+    refs = payee_refs_for(user)
+    disbursements = Disbursement.objects.filter(payee_ref__in=refs).exclude(
+        status__in=[Disbursement.Status.DRAFT, Disbursement.Status.CANCELLED]
+    )
+    accounts = list(
+        RepayableAccount.objects.filter(borrower_ref__in=refs).prefetch_related("instalments")
+    )
+    return {"disbursements": disbursements.select_related("budget_line"), "accounts": accounts}
