@@ -48,6 +48,7 @@ from .models import (
     Reschedule,
     Side,
     StatementLine,
+    AgingBucket,
     WriteOff,
     aging_bucket,
 )
@@ -1237,6 +1238,7 @@ def reschedule_request(
 ) -> Reschedule:
     """展期: asks to re-spread the outstanding principal over ``term_months`` from
     ``effective_date``; takes effect when a second person approves it."""
+    account = RepayableAccount.objects.get(pk=account.pk)
     if account.status not in (
         RepayableAccount.Status.ACTIVE,
         RepayableAccount.Status.OVERDUE,
@@ -1338,6 +1340,7 @@ def write_off_request(
     document_no: str = "",
 ) -> WriteOff:
     """核销: asks to take what is still owed off the books; a second person approves."""
+    account = RepayableAccount.objects.get(pk=account.pk)
     if account.status not in (
         RepayableAccount.Status.ACTIVE,
         RepayableAccount.Status.OVERDUE,
@@ -1392,6 +1395,7 @@ def write_off_approve(*, write_off: WriteOff, actor: Any) -> WriteOff:
     _save_transition(write_off)
     _transition(account, "write_off")
     account.days_overdue = 0
+    account.aging = AgingBucket.CURRENT
     _save_transition(account)
     return write_off
 

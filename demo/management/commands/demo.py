@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from demo import accounts_world, funding_world, projects_world
+from demo import accounts_world, funding_world, ledger_world, projects_world
 from demo.log import Log
 
 
@@ -16,6 +16,7 @@ class Command(BaseCommand):
         log = Log()
         with transaction.atomic(durable=True):
             accounts_world.build(log)
+            ledger_world.build(log)
             funding_world.build(log)
             projects_world.build(log)
         if log.total == 0:
