@@ -13,16 +13,17 @@ from .models import BankAccount, BudgetLine, Commitment, RepayableAccount
 from .money import parse_yuan
 
 
-class YuanField(forms.CharField):
+class YuanField(forms.Field):
     """An amount in yuan, read strictly (``ledger.money``): "1,234.50", "1234.5元"."""
+
+    widget = forms.TextInput(attrs={"maxlength": 30, "inputmode": "decimal"})
 
     def __init__(self, *args: Any, allow_negative: bool = False, **kwargs: Any) -> None:
         self.allow_negative = allow_negative
-        kwargs.setdefault("max_length", 30)
         super().__init__(*args, **kwargs)
 
-    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
-        text = super().to_python(value)
+    def to_python(self, value: Any) -> Decimal | None:
+        text = str(value).strip() if value is not None else ""
         if not text:
             return None
         try:
