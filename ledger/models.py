@@ -1103,8 +1103,8 @@ class StatementLine(models.Model):
     """A staging row of a statement, matched to a disbursement or a repayment."""
 
     class Direction(models.TextChoices):
-        IN = "in", _("Received")
-        OUT = "out", _("Paid")
+        IN = "in", _("Received (收)")
+        OUT = "out", _("Paid out (付)")
 
     class MatchStatus(models.TextChoices):
         UNMATCHED = "unmatched", _("Unmatched")

@@ -127,6 +127,7 @@ def statement_list(*, user: Any) -> QuerySet[BankStatement]:
                 ),
             ),
         )
+        .order_by("-period_end", "-pk")
     )
 
 

@@ -58,7 +58,9 @@ def verify_ledger() -> Verification:
     def bad(entry: Entry, message: str) -> None:
         if result.first_bad_entry is None:
             result.first_bad_entry = entry
-        result.problems.append(f"{_('Entry')} {_entry_label(entry)}: {message}")
+        result.problems.append(
+            _("Entry %(entry)s: %(problem)s") % {"entry": _entry_label(entry), "problem": message}
+        )
 
     prev_hash = GENESIS
     expected_seq = 1
