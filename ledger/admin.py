@@ -3,7 +3,10 @@ who may look is a rule (``ledger.view_<model>``) registered by the domain."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from core.admin import ReadOnlyModelAdmin
 
@@ -35,14 +38,17 @@ class LegInline(admin.TabularInline):
     fields = ("account", "amount")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_view_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return request.user.has_perm("ledger.view_leg")
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.has_perm("ledger.view_leg"))
 
 
 @admin.register(Entry)

@@ -67,9 +67,7 @@ class ReasonForm(forms.Form):
 
 
 class PayForm(forms.Form):
-    bank_account = forms.ModelChoiceField(
-        label=_("paid from"), queryset=BankAccount.objects.none()
-    )
+    bank_account = forms.ModelChoiceField(label=_("paid from"), queryset=BankAccount.objects.none())
     paid_on = forms.DateField(label=_("paid on"), widget=DateInput)
     bank_reference = forms.CharField(label=_("bank reference"), max_length=60)
 
@@ -123,9 +121,7 @@ class RescheduleForm(forms.Form):
     grace_months = forms.IntegerField(
         label=_("new grace period (months)"), min_value=0, max_value=120, initial=0
     )
-    method = forms.ChoiceField(
-        label=_("repayment method"), choices=RepayableAccount.Method.choices
-    )
+    method = forms.ChoiceField(label=_("repayment method"), choices=RepayableAccount.Method.choices)
     reason = forms.CharField(label=_("reason"), max_length=300)
 
 

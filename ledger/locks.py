@@ -18,9 +18,7 @@ def lock_rows(model: type[M], pks: Iterable[int]) -> dict[int, M]:
     if not ordered:
         return {}
     rows = (
-        model._default_manager.select_for_update(of=("self",))
-        .filter(pk__in=ordered)
-        .order_by("pk")
+        model._default_manager.select_for_update(of=("self",)).filter(pk__in=ordered).order_by("pk")
     )
     return {row.pk: row for row in rows}
 

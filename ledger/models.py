@@ -39,6 +39,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -281,7 +282,7 @@ class BudgetLineQuerySet(ScopedQuerySet):
         (fen, on the normal side) in one grouped query."""
 
         def total(kind: str, sign: int = 1) -> Any:
-            return models.functions.Coalesce(
+            return Coalesce(
                 models.Sum("accounts__balance", filter=Q(accounts__kind=kind)) * sign,
                 models.Value(0),
                 output_field=models.BigIntegerField(),
@@ -744,15 +745,11 @@ class RepayableAccount(ConcurrentTransitionMixin, models.Model):
     grace_months = models.PositiveSmallIntegerField(_("grace period (months)"), default=0)
     period_months = models.PositiveSmallIntegerField(_("months between instalments"), default=3)
     method = models.CharField(_("repayment method"), max_length=20, choices=Method.choices)
-    fee_rate = models.DecimalField(
-        _("usage fee rate (per year)"), max_digits=8, decimal_places=6
-    )
+    fee_rate = models.DecimalField(_("usage fee rate (per year)"), max_digits=8, decimal_places=6)
     overdue_rate = models.DecimalField(
         _("overdue fee rate (per day)"), max_digits=8, decimal_places=6
     )
-    status = FSMField(
-        _("status"), default=Status.SCHEDULED, choices=Status.choices, protected=True
-    )
+    status = FSMField(_("status"), default=Status.SCHEDULED, choices=Status.choices, protected=True)
     days_overdue = models.PositiveIntegerField(_("days overdue"), default=0)
     aging = models.CharField(
         _("aging bucket"), max_length=10, choices=AgingBucket.choices, default=AgingBucket.CURRENT
@@ -807,21 +804,24 @@ class RepayableAccount(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(
-        field=status, source=[Status.ACTIVE, Status.OVERDUE, Status.RESCHEDULED],
+        field=status,
+        source=[Status.ACTIVE, Status.OVERDUE, Status.RESCHEDULED],
         target=Status.RESCHEDULED,
     )
     def reschedule(self) -> None:
         pass
 
     @transition(
-        field=status, source=[Status.ACTIVE, Status.OVERDUE, Status.RESCHEDULED],
+        field=status,
+        source=[Status.ACTIVE, Status.OVERDUE, Status.RESCHEDULED],
         target=Status.REPAID,
     )
     def settle(self) -> None:
         pass
 
     @transition(
-        field=status, source=[Status.ACTIVE, Status.OVERDUE, Status.RESCHEDULED],
+        field=status,
+        source=[Status.ACTIVE, Status.OVERDUE, Status.RESCHEDULED],
         target=Status.WRITTEN_OFF,
     )
     def write_off(self) -> None:

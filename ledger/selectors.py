@@ -27,8 +27,10 @@ from .models import (
 
 
 def budget_line_list(*, user: Any) -> QuerySet[BudgetLine]:
-    return BudgetLine.objects.in_scope(reader_paths(user)).with_figures().order_by(
-        "-year", "programme_code", "scope_path", "code"
+    return (
+        BudgetLine.objects.in_scope(reader_paths(user))
+        .with_figures()
+        .order_by("-year", "programme_code", "scope_path", "code")
     )
 
 
@@ -132,9 +134,7 @@ def statement_list(*, user: Any) -> QuerySet[BankStatement]:
 
 
 def statement_lines(statement: BankStatement) -> list[StatementLine]:
-    lines = list(
-        statement.lines.select_related("disbursement", "repayment", "repayment__account")
-    )
+    lines = list(statement.lines.select_related("disbursement", "repayment", "repayment__account"))
     wanted: dict[str, set[int]] = {"disbursement": set(), "repayment": set()}
     for line in lines:
         for key in line.candidates:

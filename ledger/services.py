@@ -31,13 +31,13 @@ from .errors import ConcurrentChange, LedgerError
 from .locks import lock_one, lock_rows
 from .models import (
     Account,
+    AgingBucket,
     BankAccount,
     BankStatement,
     BudgetAdjustment,
     BudgetIndicator,
     BudgetLine,
     ChainHead,
-    ChangeStatus,
     Commitment,
     Disbursement,
     Entry,
@@ -48,7 +48,6 @@ from .models import (
     Reschedule,
     Side,
     StatementLine,
-    AgingBucket,
     WriteOff,
     aging_bucket,
 )
@@ -99,6 +98,13 @@ REPAYABLE_KINDS = (
 
 def _user_id(actor: Any) -> int | None:
     return None if actor is None else actor.pk
+
+
+def _actor_id(actor: Any) -> int:
+    """The acting user, required where a person must answer for the row."""
+    if actor is None or actor.pk is None:
+        raise LedgerError(_("This action needs the person who takes it."))
+    return int(actor.pk)
 
 
 def _new_account(
@@ -154,9 +160,7 @@ def _lock_chain_head() -> ChainHead:
 
 
 def _overdrawn_message(account: Account, balance: int, needed: int) -> str:
-    return _(
-        "%(account)s is not enough: %(balance)s yuan left, %(needed)s yuan needed."
-    ) % {
+    return _("%(account)s is not enough: %(balance)s yuan left, %(needed)s yuan needed.") % {
         "account": account.name,
         "balance": format_fen(balance),
         "needed": format_fen(needed),
@@ -314,7 +318,9 @@ def bank_account_open(
     if BankAccount.objects.filter(account_number=number).exists():
         raise LedgerError(_("Bank account %(number)s already exists.") % {"number": number})
     bank = _new_account(
-        code=f"bank:{number}", name=_("Bank %(name)s") % {"name": name}, kind=Kind.BANK,
+        code=f"bank:{number}",
+        name=_("Bank %(name)s") % {"name": name},
+        kind=Kind.BANK,
         scope_path=scope_path,
     )
     revenue = _new_account(
@@ -406,7 +412,7 @@ def budget_line_create(
         programme_code=programme_code,
         scope_path=scope_path,
         parent=parent,
-        created_by_id=_user_id(actor),
+        created_by_id=_actor_id(actor),
     )
     labels = dict(Kind.choices)
     for kind in LINE_KINDS:
@@ -457,7 +463,7 @@ def budget_adjustment_request(
         reason=reason.strip(),
         document_no=document_no.strip(),
         scope_path=budget_line.scope_path,
-        requested_by_id=_user_id(actor),
+        requested_by_id=_actor_id(actor),
     )
 
 
@@ -564,7 +570,7 @@ def budget_indicator_issue(
         amount_fen=fen,
         value_date=value_date,
         scope_path=to_line.scope_path,
-        issued_by_id=_user_id(actor),
+        issued_by_id=_actor_id(actor),
         entry=entry,
     )
 
@@ -612,7 +618,7 @@ def commitment_post(
             payee_name=payee_name.strip(),
             account=account,
             scope_path=scope_path or budget_line.scope_path,
-            created_by_id=_user_id(actor),
+            created_by_id=_actor_id(actor),
         )
     entry_post(
         idempotency_key=idempotency_key or f"commit:{budget_line.code}:{project_ref}",
@@ -715,7 +721,7 @@ def disbursement_create(
         amount_fen=fen,
         purpose=purpose.strip(),
         scope_path=budget_line.scope_path,
-        maker_id=_user_id(actor),
+        maker_id=_actor_id(actor),
     )
     disbursement.save()
     _numbered(disbursement, f"BF{budget_line.year}")
@@ -814,11 +820,14 @@ def disbursement_pay(
     bank_reference = bank_reference.strip()
     if not bank_reference:
         raise LedgerError(_("The bank reference (流水号) of the payment is required."))
-    if Disbursement.objects.filter(bank_reference=bank_reference).exclude(
-        pk=disbursement.pk
-    ).exists():
+    if (
+        Disbursement.objects.filter(bank_reference=bank_reference)
+        .exclude(pk=disbursement.pk)
+        .exists()
+    ):
         raise LedgerError(
-            _("Bank reference %(ref)s is already used by another payment.") % {"ref": bank_reference}
+            _("Bank reference %(ref)s is already used by another payment.")
+            % {"ref": bank_reference}
         )
     _transition(disbursement, "pay")
     line = disbursement.budget_line
@@ -934,7 +943,7 @@ def repayable_open(
         method=method,
         fee_rate=fee_rate,
         overdue_rate=overdue_rate,
-        created_by_id=_user_id(actor),
+        created_by_id=_actor_id(actor),
     )
     account.save()
     _numbered(account, f"YC{start_date.year}")
@@ -1030,8 +1039,7 @@ def _refresh_status(account: RepayableAccount, as_of: dt.date) -> None:
     oldest = (
         account.instalments.filter(due_date__lt=as_of)
         .filter(
-            Q(principal_paid_fen__lt=F("principal_due_fen"))
-            | Q(fee_paid_fen__lt=F("fee_due_fen"))
+            Q(principal_paid_fen__lt=F("principal_due_fen")) | Q(fee_paid_fen__lt=F("fee_due_fen"))
         )
         .order_by("due_date")
         .values_list("due_date", flat=True)
@@ -1109,7 +1117,8 @@ def repayment_record(
     bank_reference = bank_reference.strip()
     if bank_reference and Repayment.objects.filter(bank_reference=bank_reference).exists():
         raise LedgerError(
-            _("Bank reference %(ref)s is already recorded as a repayment.") % {"ref": bank_reference}
+            _("Bank reference %(ref)s is already recorded as a repayment.")
+            % {"ref": bank_reference}
         )
     account = lock_one(RepayableAccount, account.pk)
     accounts = {a.kind: a for a in Account.objects.filter(repayable=account)}
@@ -1121,7 +1130,7 @@ def repayment_record(
         "payer_name": payer_name.strip() or account.borrower_name,
         "scope_path": account.scope_path,
         "bank_account": bank_account,
-        "recorded_by_id": _user_id(actor),
+        "recorded_by_id": _actor_id(actor),
     }
     if account.status == RepayableAccount.Status.WRITTEN_OFF:
         entry = entry_post(
@@ -1262,7 +1271,7 @@ def reschedule_request(
         method=method or account.method,
         reason=reason.strip(),
         scope_path=account.scope_path,
-        requested_by_id=_user_id(actor),
+        requested_by_id=_actor_id(actor),
     )
 
 
@@ -1355,7 +1364,7 @@ def write_off_request(
         reason=reason.strip(),
         document_no=document_no.strip(),
         scope_path=account.scope_path,
-        requested_by_id=_user_id(actor),
+        requested_by_id=_actor_id(actor),
     )
 
 
@@ -1449,7 +1458,7 @@ def statement_create(
         closing_balance_fen=yuan_to_fen(closing_balance),
         file_name=file_name[:200],
         scope_path=bank_account.scope_path,
-        imported_by_id=_user_id(actor),
+        imported_by_id=_actor_id(actor),
     )
 
 

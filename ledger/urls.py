@@ -7,13 +7,9 @@ app_name = "ledger"
 urlpatterns = [
     path("", views.FinanceHomeView.as_view(), name="home"),
     path("budget-lines/", views.BudgetLineListView.as_view(), name="budget_line_list"),
-    path(
-        "budget-lines/<int:pk>/", views.BudgetLineDetailView.as_view(), name="budget_line_detail"
-    ),
+    path("budget-lines/<int:pk>/", views.BudgetLineDetailView.as_view(), name="budget_line_detail"),
     path("disbursements/", views.DisbursementListView.as_view(), name="disbursement_list"),
-    path(
-        "disbursements/new/", views.DisbursementCreateView.as_view(), name="disbursement_create"
-    ),
+    path("disbursements/new/", views.DisbursementCreateView.as_view(), name="disbursement_create"),
     path(
         "disbursements/<int:pk>/",
         views.DisbursementDetailView.as_view(),

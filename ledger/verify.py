@@ -69,8 +69,11 @@ def verify_ledger() -> Verification:
         legs = legs_by_entry.get(entry.pk, [])
         total = sum(amount for _account, amount in legs)
         if entry.seq != expected_seq:
-            bad(entry, _("sequence %(seq)d where %(expected)d was expected (an entry is missing)")
-                % {"seq": entry.seq, "expected": expected_seq})
+            bad(
+                entry,
+                _("sequence %(seq)d where %(expected)d was expected (an entry is missing)")
+                % {"seq": entry.seq, "expected": expected_seq},
+            )
         if len(legs) < 2:
             bad(entry, _("it has %(n)d leg(s)") % {"n": len(legs)})
         if any(amount == 0 for _account, amount in legs):

@@ -109,7 +109,9 @@ class FinanceHomeView(LedgerView, TemplateView):
             {**row, "label": labels.get(row["aging"], row["aging"])}
             for row in selectors.aging_summary(user=user)
         ]
-        ctx["open_statements"] = [s for s in selectors.statement_list(user=user)[:20] if s.n_open]
+        ctx["open_statements"] = [
+            s for s in selectors.statement_list(user=user)[:20] if getattr(s, "n_open", 0)
+        ]
         return ctx
 
 
@@ -196,9 +198,9 @@ class BudgetLineDetailView(LedgerView):
         elif action == "issue_indicator":
             _need(request, "ledger.issue_budgetindicator", line)
             districts = districts_under(line.scope_path)
-            form = IndicatorForm(request.POST, districts=districts)
-            if form.is_valid():
-                data = form.cleaned_data
+            indicator_form = IndicatorForm(request.POST, districts=districts)
+            if indicator_form.is_valid():
+                data = indicator_form.cleaned_data
                 names = dict(districts)
                 _run(
                     request,
@@ -214,7 +216,7 @@ class BudgetLineDetailView(LedgerView):
                     _("Budget indicator issued."),
                 )
             else:
-                _form_errors(request, form)
+                _form_errors(request, indicator_form)
         else:
             raise Http404
         return redirect("ledger:budget_line_detail", pk=line.pk)
@@ -563,7 +565,9 @@ class RepayableDetailView(LedgerView):
                 _form_errors(request, reschedule_form)
         elif action in ("approve_reschedule", "reject_reschedule"):
             _need(request, "ledger.approve_reschedule", account)
-            reschedule = get_object_or_404(Reschedule, pk=request.POST.get("change"), account=account)
+            reschedule = get_object_or_404(
+                Reschedule, pk=request.POST.get("change"), account=account
+            )
             if action == "approve_reschedule":
                 _run(
                     request,
@@ -675,8 +679,10 @@ class StatementImportView(LedgerView):
                     statement, report = imported[0]
                     messages.info(
                         request,
-                        _("%(matched)d matched, %(ambiguous)d waiting for a person, "
-                          "%(unmatched)d unmatched.")
+                        _(
+                            "%(matched)d matched, %(ambiguous)d waiting for a person, "
+                            "%(unmatched)d unmatched."
+                        )
                         % {
                             "matched": report.matched,
                             "ambiguous": report.ambiguous,
@@ -814,9 +820,7 @@ class MyFundingView(LoginRequiredMixin, TemplateView):
     template_name = "ledger/my_funding.html"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if request.user.is_authenticated and not request.user.has_perm(
-            "ledger.view_own_funding"
-        ):
+        if request.user.is_authenticated and not request.user.has_perm("ledger.view_own_funding"):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

@@ -160,14 +160,15 @@ def parse_statement(file: IO[bytes], *, bank_account: BankAccount | None = None)
     result = ParsedStatement()
     try:
         book = load_workbook(file, read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any unreadable upload gets the same answer
+    except Exception:
         result.errors.append(RowError(0, "—", _("The file is not an .xlsx workbook.")))
         return result
     sheet = book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header_row = 0
     header: tuple[Any, ...] = ()
-    for header_row, values in enumerate(rows, start=1):
+    for values in rows:
+        header_row += 1
         if any(_text(v) for v in values):
             header = values
             break

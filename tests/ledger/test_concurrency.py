@@ -30,7 +30,7 @@ def run_together(jobs: list[Callable[[], Any]]) -> list[Any]:
             barrier.wait()
             with transaction.atomic(durable=True):
                 results[i] = jobs[i]()
-        except Exception as error:  # noqa: BLE001 - collected for the assertions
+        except Exception as error:
             results[i] = error
         finally:
             connection.close()

@@ -73,23 +73,29 @@ def test_an_unbalanced_entry_fails_at_commit(posted, line):
     available = services.line_account(line, Account.Kind.AVAILABLE)
     appropriation = services.line_account(line, Account.Kind.APPROPRIATION)
     statements_ran = False
-    with pytest.raises(DB_ERRORS, match="does not balance"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            entry_id = _insert_entry(cursor, "raw-unbalanced")
-            cursor.execute(
-                "INSERT INTO ledger_leg (entry_id, account_id, amount) VALUES (%s, %s, 100),"
-                " (%s, %s, -99)",
-                [entry_id, available.pk, entry_id, appropriation.pk],
-            )
-            statements_ran = True  # every statement succeeded; the refusal comes at COMMIT
+    with (
+        pytest.raises(DB_ERRORS, match="does not balance"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        entry_id = _insert_entry(cursor, "raw-unbalanced")
+        cursor.execute(
+            "INSERT INTO ledger_leg (entry_id, account_id, amount) VALUES (%s, %s, 100),"
+            " (%s, %s, -99)",
+            [entry_id, available.pk, entry_id, appropriation.pk],
+        )
+        statements_ran = True  # every statement succeeded; the refusal comes at COMMIT
     assert statements_ran
     assert not Entry.objects.filter(idempotency_key="raw-unbalanced").exists()
 
 
 def test_an_entry_without_legs_fails_at_commit(posted):
-    with pytest.raises(DB_ERRORS, match="leg"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            _insert_entry(cursor, "raw-empty")
+    with (
+        pytest.raises(DB_ERRORS, match="leg"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        _insert_entry(cursor, "raw-empty")
     assert not Entry.objects.filter(idempotency_key="raw-empty").exists()
 
 

@@ -45,9 +45,10 @@ def test_ledger_verify_passes_on_the_demo_and_the_trial_balance_sums_to_zero(dem
 
 
 def test_the_demo_has_every_state_and_bucket(demo):
-    assert set(
-        BudgetLine.objects.filter(year=2026).values_list("programme_code", flat=True)
-    ) >= {"KPHN", "KJJH"}
+    assert set(BudgetLine.objects.filter(year=2026).values_list("programme_code", flat=True)) >= {
+        "KPHN",
+        "KJJH",
+    }
     assert set(Disbursement.objects.values_list("status", flat=True)) == set(
         Disbursement.Status.values
     )

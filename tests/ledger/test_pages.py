@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from ledger import services
 from ledger.models import BankAccount, BudgetLine, Disbursement, StatementLine
 
-from .conftest import D, yuan
+from .conftest import yuan
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,10 @@ def more_disbursements(n: int) -> None:
     line = BudgetLine.objects.get(code__startswith="2026-KJJH-grant")
     for i in range(n):
         d = services.disbursement_create(
-            budget_line=line, amount=yuan("10"), payee_name=f"新增{i}", payee_account=str(i),
+            budget_line=line,
+            amount=yuan("10"),
+            payee_name=f"新增{i}",
+            payee_account=str(i),
             actor=maker,
         )
         services.disbursement_submit(disbursement=d, actor=maker)
@@ -83,7 +86,10 @@ def test_a_maker_cannot_approve_their_own_disbursement_on_the_page(books, as_use
     maker = User.objects.get(username="district_finance")
     line = BudgetLine.objects.get(scope_path="/330000/330100/330106/")
     d = services.disbursement_create(
-        budget_line=line, amount=yuan("1000"), payee_name="双浦镇科普站", payee_account="1",
+        budget_line=line,
+        amount=yuan("1000"),
+        payee_name="双浦镇科普站",
+        payee_account="1",
         actor=maker,
     )
     services.disbursement_submit(disbursement=d, actor=maker)
@@ -118,9 +124,12 @@ def test_the_auditor_reads_but_cannot_act(books, as_user):
     d = Disbursement.objects.get(status=Disbursement.Status.SUBMITTED)
     html = page(client, "ledger:disbursement_detail", d.pk)
     assert 'value="approve"' not in html
-    assert client.post(
-        reverse("ledger:disbursement_detail", args=[d.pk]), {"action": "approve"}
-    ).status_code == 403
+    assert (
+        client.post(
+            reverse("ledger:disbursement_detail", args=[d.pk]), {"action": "approve"}
+        ).status_code
+        == 403
+    )
     assert client.get(reverse("admin:ledger_entry_changelist")).status_code == 200
 
 

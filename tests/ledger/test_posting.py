@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from ledger import services
@@ -126,7 +128,7 @@ def test_entries_are_chained_and_balances_equal_their_legs(line, maker):
     )
     entries = list(Entry.objects.order_by("seq"))
     assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
-    for before, after in zip(entries, entries[1:], strict=False):
+    for before, after in itertools.pairwise(entries):
         assert after.prev_hash == before.hash
     for account in Account.objects.all():
         assert account.balance == sum(leg.amount for leg in Leg.objects.filter(account=account))

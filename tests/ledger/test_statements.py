@@ -100,44 +100,106 @@ def test_the_template_downloads_with_the_chinese_headers():
 def test_matched_ambiguous_and_unmatched_lines(line, maker, checker, bank):
     # given: the repayable line's borrower owes a fee on 04-01 (repayment recorded)
     repayable_line = services.budget_line_create(
-        year=2026, funding_source="sci_tech", instrument="repayable", programme_code="KJJH",
-        name="有偿使用资金", scope_path=line.scope_path, amount=yuan("500000"),
-        value_date=D(2026, 1, 2), actor=maker,
+        year=2026,
+        funding_source="sci_tech",
+        instrument="repayable",
+        programme_code="KJJH",
+        name="有偿使用资金",
+        scope_path=line.scope_path,
+        amount=yuan("500000"),
+        value_date=D(2026, 1, 2),
+        actor=maker,
     )
     loan = open_and_pay(repayable_line, maker, checker, bank)
     fee = services.repayment_record(
-        account=loan, amount=yuan("600"), value_date=D(2026, 4, 1), bank_account=bank,
-        actor=maker, bank_reference="HK-0401",
+        account=loan,
+        amount=yuan("600"),
+        value_date=D(2026, 4, 1),
+        bank_account=bank,
+        actor=maker,
+        bank_reference="HK-0401",
     )
     # an approved payment whose number the bank puts in the memo
     a = disbursed(line, maker, checker, "180000", payee_name="杭州西湖智慧农业科技有限公司")
     # a paid one whose 流水号 is known
     b = disbursed(line, maker, checker, "50000", payee_name="湖州师范学院", payee_account="9")
     services.disbursement_pay(
-        disbursement=b, bank_account=bank, paid_on=D(2026, 4, 8), bank_reference="ICBC-B",
+        disbursement=b,
+        bank_account=bank,
+        paid_on=D(2026, 4, 8),
+        bank_reference="ICBC-B",
         actor=maker,
     )
     # two approved payments of the same amount to the same cooperative
-    c1 = disbursed(line, maker, checker, "20000", payee_name="德清县五四村果蔬专业合作社",
-                   payee_account="3305 2100 7777")
-    c2 = disbursed(line, maker, checker, "20000", payee_name="德清县五四村果蔬专业合作社",
-                   payee_account="3305 2100 7777")
+    c1 = disbursed(
+        line,
+        maker,
+        checker,
+        "20000",
+        payee_name="德清县五四村果蔬专业合作社",
+        payee_account="3305 2100 7777",
+    )
+    c2 = disbursed(
+        line,
+        maker,
+        checker,
+        "20000",
+        payee_name="德清县五四村果蔬专业合作社",
+        payee_account="3305 2100 7777",
+    )
     opening = services.ledger_bank_balance(bank, D(2026, 3, 31))
     lines = [
-        ["2026-04-01", "600.00", "收", loan.borrower_name, loan.borrower_account, "占用费", "HK-0401"],
-        ["2026-04-05", "180,000.00", "付", a.payee_name, a.payee_account, f"拨付 {a.number}", "ICBC-A"],
+        [
+            "2026-04-01",
+            "600.00",
+            "收",
+            loan.borrower_name,
+            loan.borrower_account,
+            "占用费",
+            "HK-0401",
+        ],
+        [
+            "2026-04-05",
+            "180,000.00",
+            "付",
+            a.payee_name,
+            a.payee_account,
+            f"拨付 {a.number}",
+            "ICBC-A",
+        ],
         ["2026-04-08", "50,000.00", "付", "湖州师范学院", "9", "", "ICBC-B"],
-        ["2026-04-10", "20,000.00", "付", "德清县五四村果蔬专业合作社", "330521007777", "", "ICBC-C"],
-        ["2026-04-20", "1,000.00", "收", loan.borrower_name, loan.borrower_account, "还款", "ICBC-D"],
+        [
+            "2026-04-10",
+            "20,000.00",
+            "付",
+            "德清县五四村果蔬专业合作社",
+            "330521007777",
+            "",
+            "ICBC-C",
+        ],
+        [
+            "2026-04-20",
+            "1,000.00",
+            "收",
+            loan.borrower_name,
+            loan.borrower_account,
+            "还款",
+            "ICBC-D",
+        ],
     ]
     closing = opening + 60_000 - 18_000_000 - 5_000_000 - 2_000_000 + 100_000
     parsed = xlsx.parse_statement(workbook(lines), bank_account=bank)
     assert parsed.ok, parsed.errors
     # when it is imported
     statement, report = services.statement_import(
-        bank_account=bank, rows=parsed.rows, period_start=D(2026, 4, 1),
-        period_end=D(2026, 4, 30), opening_balance=Decimal(opening) / 100,
-        closing_balance=Decimal(closing) / 100, actor=maker, file_name="四月流水.xlsx",
+        bank_account=bank,
+        rows=parsed.rows,
+        period_start=D(2026, 4, 1),
+        period_end=D(2026, 4, 30),
+        opening_balance=Decimal(opening) / 100,
+        closing_balance=Decimal(closing) / 100,
+        actor=maker,
+        file_name="四月流水.xlsx",
     )
     # then three lines are matched, one waits for a person, one is unmatched
     assert (report.matched, report.ambiguous, report.unmatched) == (3, 1, 1)
@@ -150,7 +212,9 @@ def test_matched_ambiguous_and_unmatched_lines(line, maker, checker, bank):
     assert Repayment.objects.get(pk=fee.pk).reconciled
     ambiguous = by_ref["ICBC-C"]
     assert ambiguous.status == StatementLine.MatchStatus.AMBIGUOUS
-    assert sorted(ambiguous.candidates) == sorted([f"disbursement:{c1.pk}", f"disbursement:{c2.pk}"])
+    assert sorted(ambiguous.candidates) == sorted(
+        [f"disbursement:{c1.pk}", f"disbursement:{c2.pk}"]
+    )
     c1.refresh_from_db()
     assert c1.status == Disbursement.Status.APPROVED  # nothing paid while a person decides
     assert by_ref["ICBC-D"].status == StatementLine.MatchStatus.UNMATCHED
@@ -177,8 +241,12 @@ def test_matched_ambiguous_and_unmatched_lines(line, maker, checker, bank):
 def test_a_statement_that_does_not_add_up_is_named(bank, maker):
     parsed = xlsx.parse_statement(workbook([["2026-04-01", "10", "收", "", "", "", "Z1"]]))
     statement, _ = services.statement_import(
-        bank_account=bank, rows=parsed.rows, period_start=D(2026, 4, 1),
-        period_end=D(2026, 4, 30), opening_balance=yuan("0"), closing_balance=yuan("11"),
+        bank_account=bank,
+        rows=parsed.rows,
+        period_start=D(2026, 4, 1),
+        period_end=D(2026, 4, 30),
+        opening_balance=yuan("0"),
+        closing_balance=yuan("11"),
         actor=maker,
     )
     check = services.statement_check_balance(statement=statement, actor=maker)

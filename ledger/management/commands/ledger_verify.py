@@ -26,9 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         result = verify_ledger()
         books = dict(Account.Book.choices)
-        self.stdout.write(
-            _("Trial balance (%(n)d entries)") % {"n": result.entries}
-        )
+        self.stdout.write(_("Trial balance (%(n)d entries)") % {"n": result.entries})
         if not options["quiet_accounts"]:
             for row in result.trial_balance:
                 self.stdout.write(
@@ -38,9 +36,7 @@ class Command(BaseCommand):
                 )
         debit, credit = result.total_debit_fen, result.total_credit_fen
         total = _("Total")
-        self.stdout.write(
-            f"  {total:<60} {'':<8} {format_fen(debit):>18} {format_fen(credit):>18}"
-        )
+        self.stdout.write(f"  {total:<60} {'':<8} {format_fen(debit):>18} {format_fen(credit):>18}")
         self.stdout.write(
             _("Debits minus credits: %(diff)s yuan") % {"diff": format_fen(debit - credit)}
         )
