@@ -426,6 +426,32 @@ class Quota(models.Model):
         return self.district.path
 
 
+class QuotaCut(models.Model):
+    """A reduction of a district's quotas in a later year's call of a programme
+    (after fraud was found in a spot check). Applied when that call's quotas are set,
+    and at once to quotas that already exist."""
+
+    programme = models.ForeignKey(
+        Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="+"
+    )
+    district = models.ForeignKey(
+        OrgUnit, verbose_name=_("district"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year of the call cut"))
+    pct = models.PositiveSmallIntegerField(_("cut (%)"), validators=[MaxValueValidator(100)])
+    reason = models.CharField(_("reason"), max_length=300)
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("quota cut")
+        verbose_name_plural = _("quota cuts")
+        ordering = ["-year", "district"]
+
+    def __str__(self) -> str:
+        return f"{self.district} {self.year} −{self.pct}%"
+
+
 class DebarmentQuerySet(models.QuerySet["Debarment"]):
     def active_on(self, day: dt.date) -> DebarmentQuerySet:
         return self.filter(starts_on__lte=day, ends_on__gt=day, lifted_at__isnull=True)

@@ -21,6 +21,7 @@ from .models import (
     EligibilityRule,
     Programme,
     Quota,
+    QuotaCut,
 )
 
 
@@ -83,6 +84,14 @@ def call_close(*, call: Call, actor: User | None = None) -> Call:
     return call
 
 
+def _cut(count: int, amount_fen: int, pct: int) -> tuple[int, int]:
+    """Reduce by ``pct`` %, at least one place when there is one (减少参评数额比例)."""
+    if pct <= 0:
+        return count, amount_fen
+    places = max(1, -(-count * pct // 100)) if count else 0
+    return max(0, count - places), amount_fen * (100 - pct) // 100
+
+
 @transaction.atomic
 def quota_set(
     *,
@@ -93,14 +102,53 @@ def quota_set(
     max_amount_fen: int,
     actor: User | None = None,
 ) -> Quota:
+    """Set a quota; cuts recorded for this district and year are applied to it."""
+    notes = []
+    for cut in QuotaCut.objects.filter(programme=call.programme, district=district, year=call.year):
+        max_count, max_amount_fen = _cut(max_count, max_amount_fen, cut.pct)
+        notes.append(f"−{cut.pct}% {cut.reason}")
     quota, _created = Quota.objects.update_or_create(
         call=call,
         district=district,
         category=category,
-        defaults={"max_count": max_count, "max_amount_fen": max_amount_fen},
+        defaults={
+            "max_count": max_count,
+            "max_amount_fen": max_amount_fen,
+            "cut_note": "; ".join(notes)[:200],
+        },
     )
     quota.full_clean()
     return quota
+
+
+@transaction.atomic
+def quota_cut_register(
+    *,
+    programme: Programme,
+    district: OrgUnit,
+    year: int,
+    reason: str,
+    source: str = "",
+    actor: User | None = None,
+) -> QuotaCut:
+    """Record the programme's fraud cut for ``district`` in ``year``; quotas of that
+    year's call that already exist are reduced at once."""
+    cut = QuotaCut.objects.create(
+        programme=programme,
+        district=district,
+        year=year,
+        pct=programme.fraud_quota_cut_pct,
+        reason=reason[:300],
+        source=source,
+    )
+    for quota in Quota.objects.select_for_update().filter(
+        call__programme=programme, call__year=year, district=district
+    ):
+        quota.max_count, quota.max_amount_fen = _cut(quota.max_count, quota.max_amount_fen, cut.pct)
+        note = f"−{cut.pct}% {reason}"
+        quota.cut_note = (f"{quota.cut_note}; {note}" if quota.cut_note else note)[:200]
+        quota.save(update_fields=["max_count", "max_amount_fen", "cut_note"])
+    return cut
 
 
 @transaction.atomic

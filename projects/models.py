@@ -178,6 +178,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
     summary = models.TextField(_("summary"), blank=True)
     facts = models.JSONField(_("facts"), default=dict, blank=True)
     amount_requested_fen = models.BigIntegerField(_("amount requested (fen)"), default=0)
+    approved_amount_fen = models.BigIntegerField(_("amount approved (fen)"), null=True, blank=True)
     status = FSMField(_("status"), default=Status.DRAFT, choices=Status.choices, protected=True)
     rejected_stage = models.CharField(_("rejected at"), max_length=30, blank=True)
     formal_check_at = models.DateTimeField(_("formal check passed at"), null=True, blank=True)
@@ -212,6 +213,10 @@ class Application(ConcurrentTransitionMixin, models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(amount_requested_fen__gte=0), name="application_amount_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_amount_fen__isnull=True) | Q(approved_amount_fen__gte=0),
+                name="application_approved_not_negative",
             ),
         ]
         indexes = [

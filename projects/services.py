@@ -461,14 +461,14 @@ def notice_publish(
         published_at=clock.now(),
     )
     notice.applications.set(locked)
-    if level == Notice.Level.DISTRICT:
-        for application in locked:
-            _take(
-                application,
-                "start_district_publicity",
-                actor=actor,
-                reason=_("Notice %(from)s – %(to)s") % {"from": starts_on, "to": ends_on},
-            )
+    step = "start_district_publicity" if level == Notice.Level.DISTRICT else "start_publicity"
+    for application in locked:
+        _take(
+            application,
+            step,
+            actor=actor,
+            reason=_("Notice %(from)s – %(to)s") % {"from": starts_on, "to": ends_on},
+        )
     return notice
 
 
@@ -559,6 +559,44 @@ def notice_blockers(
             % {"n": len(open_objections), "number": application.number}
         )
     return problems
+
+
+# --- steps driven by the apps above (review, contract, acceptance) ---------------------
+
+# Transitions that other apps take through ``application_take``; the ones with their own
+# service here (submit, return, notice, recommend …) are not in this list.
+DELEGATED = frozenset(
+    {
+        "open_review",
+        "close_review",
+        "approve",
+        "reject",
+        "disqualify",
+        "sign_contract",
+        "start",
+        "request_acceptance",
+        "open_acceptance",
+        "require_rectification",
+        "accept",
+        "fail_acceptance",
+        "close",
+        "terminate",
+    }
+)
+
+
+@transaction.atomic
+def application_take(
+    *, application: Application, name: str, actor: User | None, reason: str = "", **fields: Any
+) -> Application:
+    """Take transition ``name`` on the locked application, set ``fields`` (e.g. the
+    approved amount) and log it. Callers check their own conditions first."""
+    if name not in DELEGATED:
+        raise ValueError(f"{name} has its own service")
+    application = locks.lock_application(application.pk)
+    for field_name, value in fields.items():
+        setattr(application, field_name, value)
+    return _take(application, name, actor=actor, reason=reason)
 
 
 # --- recommendation (推荐) -------------------------------------------------------------

@@ -1,9 +1,46 @@
+from typing import Any
+
 import rules
 
-from accounts.permissions import in_region_as, is_admin
+from accounts.permissions import has_role, in_region_as, is_admin
 from accounts.roles import REGION_READERS, Role
 
-rules.add_perm("reviews.view_expertprofile", in_region_as(*REGION_READERS))
+readers = in_region_as(*REGION_READERS)
+city_officer = in_region_as(Role.CITY_OFFICER)
+district_officer = in_region_as(Role.DISTRICT_OFFICER)
+
+
+@rules.predicate
+def is_district_panel(user: Any, panel: Any) -> bool:
+    return panel is not None and panel.stage == "district"
+
+
+rules.add_perm("reviews.view_expertprofile", readers)
 rules.add_perm("reviews.add_expertprofile", in_region_as(Role.CITY_OFFICER, Role.ADMIN))
 rules.add_perm("reviews.change_expertprofile", in_region_as(Role.CITY_OFFICER, Role.ADMIN))
 rules.add_perm("reviews.delete_expertprofile", is_admin)
+
+rules.add_perm("reviews.view_panel", readers)
+rules.add_perm(
+    "reviews.manage_panel",
+    (is_district_panel & district_officer) | (~is_district_panel & city_officer),
+)
+rules.add_perm("reviews.add_panel", has_role(Role.CITY_OFFICER, Role.DISTRICT_OFFICER))
+rules.add_perm("reviews.view_spotcheck", readers)
+rules.add_perm("reviews.manage_spotcheck", city_officer)
+
+for model in (
+    "rubric",
+    "criterion",
+    "panelitem",
+    "draw",
+    "assignment",
+    "assignmentlog",
+    "score",
+    "exclusionrequest",
+    "spotcheckitem",
+):
+    rules.add_perm(f"reviews.view_{model}", is_admin | has_role(Role.AUDITOR))
+for model in ("rubric", "criterion"):
+    for action in ("add", "change", "delete"):
+        rules.add_perm(f"reviews.{action}_{model}", is_admin)
