@@ -10,3 +10,4 @@ class AccountsConfig(AppConfig):
         from .home import register
 
         register()
+        from . import xlsx  # noqa: F401 - registers the 单位 import

@@ -938,8 +938,13 @@ def dry_run(
             importer.check(result, actor=actor, options=options)
             bad = set(result.bad_rows)
             good = [r for r in result.rows if r.number not in bad]
+            rehearsal = (
+                None
+                if progress is None
+                else lambda _stage, done, total: progress("check", done, total)
+            )
             try:
-                importer.commit(good, actor=actor, options=options, progress=progress)
+                importer.commit(good, actor=actor, options=options, progress=rehearsal)
             except RowsRejected as rejected:
                 result.errors.extend(rejected.errors)
             except ValidationError as error:

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import import_views
+
+app_name = "imports"
+
+urlpatterns = [
+    path("", import_views.index, name="index"),
+    path("<slug:kind>/", import_views.kind_page, name="kind"),
+    path("<slug:kind>/template.xlsx", import_views.template, name="template"),
+    path("<slug:kind>/commit/", import_views.commit, name="commit"),
+]
