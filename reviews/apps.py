@@ -8,6 +8,3 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import xlsx  # noqa: F401 - registers the 专家 import
-        from .home import register
-
-        register()
