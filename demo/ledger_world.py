@@ -168,9 +168,7 @@ class _World:
         )
         return repayable
 
-    def repay(
-        self, account: RepayableAccount, amount: str, day: dt.date, bank: BankAccount
-    ) -> Any:
+    def repay(self, account: RepayableAccount, amount: str, day: dt.date, bank: BankAccount) -> Any:
         return self.created(
             services.repayment_record(
                 account=account,
