@@ -251,22 +251,22 @@ def _entry_from_server(
         raise LedgerError(_overdrawn_message(account, balance, needed))
     if not created:
         return Entry.objects.get(pk=entry_id)
-    entry = Entry(
-        pk=entry_id,
-        seq=seq,
-        idempotency_key=key,
-        kind=kind,
-        value_date=value_date,
-        recorded_at=recorded_at,
-        memo=memo,
-        actor_id=_user_id(actor),
-        reverses=reverses,
-        prev_hash="",
-        hash=digest,
-    )
-    entry._state.adding = False
-    entry._state.db = connection.alias
-    return entry
+    # Built from what the database returned; the previous hash, not returned, is
+    # loaded only if someone reads it.
+    values = {
+        "id": entry_id,
+        "seq": seq,
+        "idempotency_key": key,
+        "kind": kind,
+        "value_date": value_date,
+        "recorded_at": recorded_at,
+        "memo": memo,
+        "actor_id": _user_id(actor),
+        "reverses_id": reverses.pk if reverses else None,
+        "hash": digest,
+    }
+    names = [f.attname for f in Entry._meta.concrete_fields if f.attname in values]
+    return Entry.from_db(connection.alias, names, [values[name] for name in names])
 
 
 def _post_here(

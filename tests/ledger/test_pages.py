@@ -239,3 +239,13 @@ PINNED = {
     "ledger:statement_list": 10,
     "ledger:home": 9,
 }
+
+
+def test_home_page_queues_for_the_checker_and_the_maker(books, as_user):
+    submitted = Disbursement.objects.get(status=Disbursement.Status.SUBMITTED)
+    checker_home = page(as_user("finance_checker"), "home")
+    assert "待我审核的拨付单" in checker_home
+    assert submitted.number in checker_home
+    maker_home = page(as_user("finance"), "home")
+    assert "已审核、待银行支付的拨付单" in maker_home
+    assert "逾期的有偿使用资金" in maker_home

@@ -153,3 +153,23 @@ def test_commitment_release_gives_back_what_is_left(line, maker):
         services.commitment_release(commitment=commitment, value_date=D(2026, 4, 3), actor=maker)
         is None
     )
+
+
+def test_the_posted_entry_returned_is_the_stored_one(line, maker):
+    available = services.line_account(line, Account.Kind.AVAILABLE)
+    appropriation = services.line_account(line, Account.Kind.APPROPRIATION)
+    entry = services.entry_post(
+        idempotency_key="adjust:1",
+        kind=Entry.Kind.BUDGET_ADJUST,
+        value_date=D(2026, 2, 1),
+        legs=[Posting(available, 100), Posting(appropriation, -100)],
+        actor=maker,
+        memo="调增",
+    )
+    stored = Entry.objects.get(pk=entry.pk)
+    assert (entry.seq, entry.hash, entry.prev_hash, entry.memo) == (
+        stored.seq,
+        stored.hash,
+        stored.prev_hash,
+        stored.memo,
+    )
