@@ -77,6 +77,17 @@ def call_open(*, call: Call, actor: User | None = None) -> Call:
 
 
 @transaction.atomic
+def call_advance(*, call: Call, name: str, actor: User | None = None) -> Call:
+    """Move a call along its own state machine: close, start_review, decide, archive."""
+    if name not in {"close", "start_review", "decide", "archive"}:
+        raise ValueError(name)
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    getattr(call, name)()
+    call.save()
+    return call
+
+
+@transaction.atomic
 def call_close(*, call: Call, actor: User | None = None) -> Call:
     call = Call.objects.select_for_update().get(pk=call.pk)
     call.close()

@@ -8,3 +8,6 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import xlsx  # noqa: F401 - registers the 专家 import
+        from .home import register
+
+        register()

@@ -188,7 +188,7 @@ class Panel(models.Model):
     class Status(models.TextChoices):
         SETUP = "setup", _("Being set up")
         OPEN = "open", _("Scoring")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", _("Finished")
 
     call = models.ForeignKey(
         Call, verbose_name=_("call"), on_delete=models.PROTECT, related_name="panels"

@@ -229,11 +229,9 @@ def _open_loads(exclude_panel: Panel) -> Counter[int]:
     return Counter({r["expert_id"]: r["n"] for r in rows})
 
 
-def _draw_into(
-    panel: Panel, *, actor: User, seed: int | None, purpose: str, missing: dict[int, int]
-) -> Draw:
-    """Draw experts for ``missing`` (item id → how many) and create the assignments."""
-    seed = seed if seed is not None else secrets.randbelow(2**62)
+def draw_plan(panel: Panel, *, seed: int, missing: dict[int, int]) -> dict[int, list[int]]:
+    """Which experts the draw with ``seed`` would put on the items of ``missing``
+    (item id → how many), without writing anything: item id → expert ids."""
     items = {i.pk: i for i in panel.items.select_related("application")}
     pool = _pool()
     experts = conflicts.expert_facts(pool)
@@ -275,11 +273,21 @@ def _draw_into(
             )
             % {"number": item.application.number, "n": error.needed, "a": error.available}
         ) from error
+    return {item_id: list(expert_ids) for item_id, expert_ids in result.assignments.items()}
+
+
+def _draw_into(
+    panel: Panel, *, actor: User, seed: int | None, purpose: str, missing: dict[int, int]
+) -> Draw:
+    """Draw experts for ``missing`` (item id → how many) and create the assignments."""
+    seed = seed if seed is not None else secrets.randbelow(2**62)
+    plan = draw_plan(panel, seed=seed, missing=missing)
+    items = {i.pk: i for i in panel.items.filter(pk__in=list(plan))}
     record = Draw.objects.create(
         panel=panel, seed=seed, made_by=actor, made_at=clock.now(), purpose=purpose
     )
     created = []
-    for item_id, expert_ids in result.assignments.items():
+    for item_id, expert_ids in plan.items():
         for expert_id in expert_ids:
             assignment = Assignment.objects.create(
                 panel=panel, item=items[item_id], expert_id=expert_id, draw=record
@@ -872,9 +880,7 @@ def expert_upsert(
         if person.name != name.strip():
             raise ValidationError(
                 {
-                    "name": _(
-                        "This ID card number is registered for %(name)s; the name differs."
-                    )
+                    "name": _("This ID card number is registered for %(name)s; the name differs.")
                     % {"name": mask_name(person.name)}
                 }
             )
@@ -886,7 +892,15 @@ def expert_upsert(
         ):
             if value is not None:
                 wanted[field_name] = value.strip() if isinstance(value, str) else value
-        changed = {k: v for k, v in wanted.items() if getattr(person, k) != v}
+        changed = {
+            k: v
+            for k, v in wanted.items()
+            if (
+                getattr(person, f"{k}_id") != getattr(v, "pk", None)
+                if k in ("region", "organisation")
+                else getattr(person, k) != v
+            )
+        }
         if changed:
             accounts_services.person_update(person=person, actor=actor, **changed)
             outcome = "updated"

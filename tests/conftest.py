@@ -25,13 +25,33 @@ def _private_media(tmp_path: Any, settings: Any) -> Any:
     shutil.rmtree(root, ignore_errors=True)
 
 
+def _build_base_world() -> None:
+    """Regions, organisations, persons, experts and one user per role (accounts), and
+    the programmes, categories with their rules, this year's calls and quotas (funding),
+    built through the real services. Idempotent."""
+    from accounts.models import User
+    from demo import accounts_world, funding_world
+    from demo.log import Log
+    from funding.models import Call
+
+    if not User.objects.filter(username="applicant_nt").exists():
+        accounts_world.build(Log())
+    if not Call.objects.filter(year=2026).exists():
+        funding_world.build(Log())
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """Build the base world once per test database; every test runs in a transaction
+    rolled back to it. (Transactional tests run last and build it again if they need it.)"""
+    with django_db_blocker.unblock():
+        _build_base_world()
+
+
 @pytest.fixture
 def demo_world(db: Any) -> None:
-    """The accounts part of the demo world, built through the real services."""
-    from demo import accounts_world
-    from demo.log import Log
-
-    accounts_world.build(Log())
+    """The base world (see ``_build_base_world``)."""
+    _build_base_world()
 
 
 def login(username: str) -> Client:

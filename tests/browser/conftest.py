@@ -88,7 +88,18 @@ class Pages:
         Select(self.find(f'select[name="{name}"]')).select_by_visible_text(visible_text)
 
     def click(self, css: str) -> None:
+        """Click something that does not leave the page (a checkbox, a radio button)."""
         self.find(css).click()
+
+    def go(self, css: str) -> None:
+        """Click a button or link that loads a new page, and wait for it."""
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        old = self.find("html")
+        self.find(css).click()
+        WebDriverWait(self.driver, 15).until(expected_conditions.staleness_of(old))
+        self.find("body")
 
     def text(self) -> str:
         return str(self.find("body").text)
@@ -98,7 +109,4 @@ class Pages:
         self.visit("/accounts/login/")
         self.fill("username", username)
         self.fill("password", password)
-        self.click('button[type="submit"].primary')
-
-    def logout(self) -> None:
-        self.click('form[action="/accounts/logout/"] button')
+        self.go('button[type="submit"].primary')

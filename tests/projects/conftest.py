@@ -18,10 +18,7 @@ TODAY = dt.date(2026, 11, 20)
 
 @pytest.fixture
 def world(demo_world: None) -> None:
-    from demo import funding_world
-    from demo.log import Log
-
-    funding_world.build(Log())
+    """The base world: accounts and funding (built once per test database)."""
 
 
 @pytest.fixture

@@ -19,10 +19,7 @@ TODAY = dt.date(2026, 11, 20)
 
 @pytest.fixture
 def world(demo_world: None) -> None:
-    from demo import funding_world
-    from demo.log import Log
-
-    funding_world.build(Log())
+    """The base world: accounts and funding (built once per test database)."""
 
 
 @pytest.fixture
@@ -79,7 +76,7 @@ def city_panel(apps: list[Application], *, size: int = 3, **kwargs: Any) -> Pane
         stage=Panel.Stage.CITY,
         name="2026年科技计划项目市级终审",
         unit=OrgUnit.objects.get(code="330100"),
-        rubric=kwargs.pop("rubric_", None) or rubric(),
+        rubric=kwargs.pop("rubric_", None) or Rubric.objects.filter(code="T").first() or rubric(),
         deadline=dt.date(2026, 12, 10),
         actor=user("city_officer"),
         applications=apps,

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from demo import accounts_world, funding_world, ledger_world, projects_world
+from demo import accounts_world, funding_world, ledger_world, projects_world, reviews_world
 from demo.log import Log
 
 
@@ -19,6 +19,7 @@ class Command(BaseCommand):
             ledger_world.build(log)
             funding_world.build(log)
             projects_world.build(log)
+            reviews_world.build(log)
         if log.total == 0:
             self.stdout.write("Nothing created: the demo world is already complete.")
             return

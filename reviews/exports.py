@@ -1,0 +1,103 @@
+"""The ranking table as .xlsx (read through the aggregation, like the page)."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import xlsxwriter
+
+from core.xlsx import add_formats, write_cell
+
+from . import aggregation
+from .models import Panel
+
+HEADERS = [
+    "排名",
+    "申报编号",
+    "名称",
+    "类别",
+    "所属区县",
+    "得分",
+    "平均分",
+    "标准差",
+    "极差",
+    "评分数",
+    "分差预警",
+    "是否达标",
+]
+
+
+def ranking_xlsx(panel: Panel) -> bytes:
+    criteria = list(panel.rubric.criteria.all())
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    formats = add_formats(book)
+    score_format = book.add_format({"num_format": "0.0000"})
+    sheet = book.add_worksheet("评审排名")
+    headers = HEADERS + [f"{c.name}均分" for c in criteria]
+    for col, header in enumerate(headers):
+        sheet.write_string(0, col, header, formats["header"])
+    if panel.status == Panel.Status.CLOSED:
+        live = {r.application_id: r for r in aggregation.panel_results(panel)}
+        rows = [
+            (
+                i.rank,
+                i.application,
+                i.score,
+                i.mean,
+                i.spread_sd,
+                i.spread_range,
+                i.n_scores,
+                i.flagged,
+                i.passes,
+                live[i.application_id].criterion_means,
+            )
+            for i in aggregation.frozen_results(panel)
+        ]
+    else:
+        apps = {
+            i.application_id: i.application
+            for i in panel.items.select_related("application__category", "application__district")
+        }
+        rows = [
+            (
+                r.rank,
+                apps[r.application_id],
+                r.score,
+                r.mean,
+                r.sd,
+                r.range,
+                r.n,
+                r.flagged,
+                r.passes,
+                r.criterion_means,
+            )
+            for r in aggregation.panel_results(panel)
+        ]
+    for n, (rank, app, score, mean, sd, spread, count, flagged, passes, means) in enumerate(
+        rows, start=1
+    ):
+        values = [rank, app.number, app.title, app.category.name, app.district.name]
+        for col, value in enumerate(values):
+            write_cell(sheet, n, col, value, formats)
+        for col, value in enumerate([score, mean, sd, spread], start=len(values)):
+            if value is None:
+                sheet.write_blank(n, col, None)
+            else:
+                sheet.write_number(n, col, float(Decimal(value)), score_format)
+        sheet.write_number(n, 9, count or 0)
+        sheet.write_string(n, 10, "是" if flagged else "")
+        sheet.write_string(n, 11, "是" if passes else "否")
+        for offset, criterion in enumerate(criteria):
+            value = means.get(criterion.code)
+            if value is not None:
+                sheet.write_number(n, 12 + offset, float(value), score_format)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
+    sheet.set_column(0, 0, 6)
+    sheet.set_column(1, 1, 18)
+    sheet.set_column(2, 2, 36)
+    sheet.set_column(3, len(headers), 12)
+    book.close()
+    return buffer.getvalue()

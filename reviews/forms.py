@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from funding.models import Call
+
+from .models import ExpertProfile, Panel, Rubric
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PanelForm(forms.Form):
+    call = forms.ModelChoiceField(label=_("call"), queryset=Call.objects.none())
+    stage = forms.ChoiceField(label=_("stage"), choices=Panel.Stage.choices)
+    name = forms.CharField(label=_("name"), max_length=100)
+    rubric = forms.ModelChoiceField(label=_("rubric"), queryset=Rubric.objects.all())
+    size = forms.IntegerField(label=_("experts per item"), min_value=1, max_value=15, initial=5)
+    blind = forms.BooleanField(label=_("blind (experts do not see who applied)"), required=False)
+    aggregation = forms.ChoiceField(label=_("aggregation"), choices=Panel.Aggregation.choices)
+    calibrate = forms.BooleanField(label=_("per-expert z-score calibration"), required=False)
+    spread_threshold = forms.DecimalField(
+        label=_("flag when max − min exceeds"), initial=Decimal("20"), min_value=0
+    )
+    deadline = forms.DateField(label=_("scoring deadline"), widget=DATE)
+
+    def __init__(self, *args: Any, calls: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["call"].queryset = calls  # type: ignore[attr-defined]
+
+
+class DeclareForm(forms.Form):
+    conflict = forms.ChoiceField(
+        label=_("declaration"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("no", _("I have no conflict of interest with this application")),
+            ("yes", _("I have a conflict of interest (the assignment is released)")),
+        ],
+    )
+    reason = forms.CharField(
+        label=_("what the conflict is"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ScoreForm(forms.Form):
+    comment = forms.CharField(
+        label=_("opinion"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+
+    def __init__(self, *args: Any, rubric: Rubric, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.criteria = list(rubric.criteria.all())
+        for c in self.criteria:
+            self.fields[f"c_{c.code}"] = forms.CharField(
+                label=f"{c.name}（0–{c.max_score}）",
+                required=False,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6}),
+            )
+
+    def criterion_fields(self) -> list[Any]:
+        return [self[f"c_{c.code}"] for c in self.criteria]
+
+    def values(self) -> dict[str, str]:
+        return {c.code: self.cleaned_data.get(f"c_{c.code}", "") for c in self.criteria}
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DecisionForm(forms.Form):
+    starts_on = forms.DateField(label=_("notice starts on"), widget=DATE)
+    top_n = forms.IntegerField(
+        label=_("at most (leave empty: as many as the envelope allows)"),
+        min_value=1,
+        required=False,
+    )
+
+
+class SpotCheckForm(forms.Form):
+    call = forms.ModelChoiceField(label=_("call"), queryset=Call.objects.none())
+    sample_size = forms.IntegerField(label=_("sample size"), min_value=1)
+    seed = forms.IntegerField(
+        label=_("seed (leave empty for a fresh one)"), required=False, min_value=0
+    )
+
+    def __init__(self, *args: Any, calls: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["call"].queryset = calls  # type: ignore[attr-defined]
+
+
+class FindingForm(forms.Form):
+    result = forms.ChoiceField(
+        label=_("result"), choices=[("passed", _("Passed")), ("fraud", _("Fraud found"))]
+    )
+    note = forms.CharField(label=_("findings"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExclusionForm(forms.Form):
+    expert = forms.ModelChoiceField(
+        label=_("expert"), queryset=ExpertProfile.objects.active().select_related("person")
+    )
+    reason = forms.CharField(label=_("reason"), max_length=300)

@@ -1,0 +1,74 @@
+"""Menu entries and work queues of the review app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.navigation import Queue, QueueRow, register_nav, register_queue
+from accounts.roles import REGION_READERS, Role
+
+from .models import Assignment, Panel
+from .selectors import panel_list
+
+
+def _expert_queue(user: Any) -> Queue:
+    qs = (
+        Assignment.objects.for_expert(user)
+        .filter(
+            status__in=[Assignment.Status.INVITED, Assignment.Status.ACCEPTED],
+            panel__status__in=["setup", "open"],
+        )
+        .select_related("panel", "item__application")
+        .order_by("panel__deadline", "pk")
+    )
+    rows = [
+        QueueRow(
+            label=f"{a.panel.name} · {a.item.application.number}",
+            url=reverse("reviews:assignment", args=[a.pk]),
+            note=f"{a.get_status_display()} · {_('due')} {a.panel.deadline:%Y-%m-%d}",
+        )
+        for a in qs[:10]
+    ]
+    return Queue(
+        title=_("Items waiting for my declaration or scores"),
+        rows=rows,
+        total=qs.count(),
+        more_url=reverse("reviews:my_assignments"),
+        empty_text=_("Nothing to review now."),
+    )
+
+
+def _panel_queue(user: Any) -> Queue:
+    qs = panel_list(user=user).exclude(status=Panel.Status.CLOSED).order_by("deadline")
+    rows = [
+        QueueRow(
+            label=p.name,
+            url=reverse("reviews:panel", args=[p.pk]),
+            note=f"{p.get_status_display()} · {p.n_submitted}/{p.n_live}",
+        )
+        for p in qs[:10]
+    ]
+    return Queue(
+        title=_("Panels in progress"),
+        rows=rows,
+        total=qs.count(),
+        more_url=reverse("reviews:panel_list"),
+        empty_text=_("No panel is in progress."),
+    )
+
+
+def register() -> None:
+    register_nav("my_reviews", _("My reviews"), "reviews:my_assignments", {Role.EXPERT}, 5)
+    register_nav("panels", _("Review panels"), "reviews:panel_list", REGION_READERS, 16)
+    register_nav(
+        "spot_checks",
+        _("Spot checks"),
+        "reviews:spot_check_list",
+        {Role.CITY_OFFICER, Role.AUDITOR, Role.ADMIN},
+        18,
+    )
+    register_queue("reviews.expert", {Role.EXPERT}, _expert_queue, 5)
+    register_queue("reviews.panels", {Role.CITY_OFFICER, Role.DISTRICT_OFFICER}, _panel_queue, 20)

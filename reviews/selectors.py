@@ -1,0 +1,85 @@
+"""Reads for the review pages; prefetching happens here so query counts stay flat."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from .models import Assignment, Panel, PanelItem, Score, SpotCheck
+
+
+def assignments_for_expert(*, user: Any) -> QuerySet[Assignment]:
+    return (
+        Assignment.objects.for_expert(user)
+        .select_related("panel", "item__application__category", "item__application__call")
+        .order_by("status", "panel__deadline", "pk")
+    )
+
+
+def assignment_for_expert(*, user: Any, pk: int) -> Assignment:
+    return (
+        Assignment.objects.for_expert(user)
+        .select_related(
+            "panel__rubric",
+            "panel__call__programme",
+            "item__application__category",
+            "item__application__organisation",
+            "item__application__person",
+            "item__application__district",
+        )
+        .prefetch_related(
+            "panel__rubric__criteria",
+            "scores__criterion",
+            "item__application__funding",
+            "item__application__budget_items",
+        )
+        .get(pk=pk)
+    )
+
+
+def panel_list(*, user: Any) -> QuerySet[Panel]:
+    return (
+        Panel.objects.visible_to(user)
+        .select_related("call", "unit", "rubric")
+        .annotate(
+            n_items=Count("items", distinct=True),
+            n_live=Count("assignments", filter=~Q(assignments__status="declined"), distinct=True),
+            n_submitted=Count(
+                "assignments", filter=Q(assignments__status="submitted"), distinct=True
+            ),
+        )
+    )
+
+
+def panel_detail(*, user: Any, pk: int) -> Panel:
+    return panel_list(user=user).select_related("call__programme", "created_by").get(pk=pk)
+
+
+def assignment_matrix(panel: Panel) -> list[PanelItem]:
+    """Every item with its assignments (experts, statuses) in one prefetch."""
+    return list(
+        panel.items.select_related("application__category", "application__district")
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.select_related("expert__person").order_by("pk"),
+            )
+        )
+        .order_by("application__number")
+    )
+
+
+def scores_by_assignment(panel: Panel) -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = {}
+    for score in Score.objects.filter(assignment__panel=panel).select_related("criterion"):
+        out.setdefault(score.assignment_id, {})[score.criterion.code] = score.value
+    return out
+
+
+def spot_checks(*, user: Any) -> QuerySet[SpotCheck]:
+    return (
+        SpotCheck.objects.visible_to(user)
+        .select_related("call", "drawn_by")
+        .annotate(n=Count("items"))
+    )

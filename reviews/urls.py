@@ -1,0 +1,25 @@
+from django.urls import path
+
+from . import views
+
+app_name = "reviews"
+
+urlpatterns = [
+    path("my/", views.my_assignments, name="my_assignments"),
+    path("assignments/<int:pk>/", views.assignment_detail, name="assignment"),
+    path("assignments/<int:pk>/declare/", views.assignment_declare, name="assignment_declare"),
+    path("assignments/<int:pk>/score/", views.assignment_score, name="assignment_score"),
+    path("assignments/<int:pk>/do/<str:name>/", views.assignment_action, name="assignment_action"),
+    path("panels/", views.panel_list, name="panel_list"),
+    path("panels/new/", views.panel_create, name="panel_create"),
+    path("panels/<int:pk>/", views.panel_detail, name="panel"),
+    path("panels/<int:pk>/do/<str:name>/", views.panel_action, name="panel_action"),
+    path("panels/<int:pk>/ranking.xlsx", views.ranking_download, name="ranking_download"),
+    path("notices/<int:pk>/list.pdf", views.notice_pdf, name="notice_pdf"),
+    path("applications/<int:pk>/approval.pdf", views.approval_pdf, name="approval_pdf"),
+    path("applications/<int:pk>/exclusions/", views.exclusions, name="exclusions"),
+    path("spot-checks/", views.spot_check_list, name="spot_check_list"),
+    path("spot-checks/<int:pk>/", views.spot_check_detail, name="spot_check"),
+    path("spot-check-items/<int:pk>/record/", views.spot_check_record, name="spot_check_record"),
+    path("rubrics/", views.rubric_list, name="rubric_list"),
+]

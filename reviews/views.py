@@ -1,0 +1,550 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.http import actor_of
+from core import clock
+from core.pdf import PDF_CONTENT_TYPE
+from core.xlsx import XLSX_CONTENT_TYPE
+from funding.models import Call
+from projects.models import Application, Notice
+from projects.services import ApplicationError
+
+from . import aggregation, documents, selectors, services
+from .blind import redact
+from .exports import ranking_xlsx
+from .forms import (
+    DecisionForm,
+    DeclareForm,
+    ExclusionForm,
+    FindingForm,
+    PanelForm,
+    ReasonForm,
+    ScoreForm,
+    SpotCheckForm,
+)
+from .models import Assignment, ExclusionRequest, Panel, Rubric, SpotCheckItem
+from .services import ReviewError
+
+
+def _login(request: HttpRequest) -> None:
+    if not request.user.is_authenticated:
+        raise Http404
+
+
+def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> Any:
+    try:
+        with transaction.atomic(durable=True):
+            result = action()
+    except (ReviewError, ApplicationError) as error:
+        for reason in error.reasons:
+            messages.error(request, reason)
+        return None
+    messages.success(request, success)
+    return result if result is not None else True
+
+
+def _errors(request: HttpRequest, form: Any) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, str(error))
+
+
+# --- experts -------------------------------------------------------------------------------
+
+
+def my_assignments(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    assignments = list(selectors.assignments_for_expert(user=request.user))
+    rows = [
+        {
+            "a": a,
+            "title": redact(a.item.application.title, a.item.application)
+            if a.panel.blind
+            else a.item.application.title,
+        }
+        for a in assignments
+    ]
+    return render(request, "reviews/my_assignments.html", {"rows": rows})
+
+
+def _blind_view(a: Assignment) -> dict[str, Any]:
+    app = a.item.application
+    if not a.panel.blind:
+        return {
+            "title": app.title,
+            "summary": app.summary,
+            "applicant": app.applicant_name,
+            "blind": False,
+        }
+    return {
+        "title": redact(app.title, app),
+        "summary": redact(app.summary, app),
+        "applicant": "",
+        "blind": True,
+    }
+
+
+def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    try:
+        a = selectors.assignment_for_expert(user=request.user, pk=pk)
+    except Assignment.DoesNotExist as exc:
+        raise Http404 from exc
+    existing = {s.criterion.code: s.value for s in a.scores.all()}
+    initial = {f"c_{code}": value for code, value in existing.items()} | {"comment": a.comment}
+    context = {
+        "a": a,
+        "view": _blind_view(a),
+        # the application opens only after the declaration of no conflict
+        "opened": a.status in (Assignment.Status.ACCEPTED, Assignment.Status.SUBMITTED),
+        "declare_form": DeclareForm(),
+        "score_form": ScoreForm(rubric=a.panel.rubric, initial=initial),
+        "scores": [(c, existing.get(c.code)) for c in a.panel.rubric.criteria.all()],
+        "can_score": a.status == Assignment.Status.ACCEPTED and a.panel.status == Panel.Status.OPEN,
+    }
+    return render(request, "reviews/assignment_detail.html", context)
+
+
+@require_POST
+def assignment_declare(request: HttpRequest, pk: int) -> HttpResponse:
+    _login(request)
+    a = get_object_or_404(Assignment.objects.for_expert(request.user), pk=pk)
+    form = DeclareForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form)
+        return redirect("reviews:assignment", pk=pk)
+    conflict = form.cleaned_data["conflict"] == "yes"
+    _run(
+        request,
+        lambda: services.assignment_declare(
+            assignment=a,
+            actor=actor_of(request),
+            conflict=conflict,
+            reason=form.cleaned_data["reason"],
+        ),
+        _("Declared: the assignment is released.")
+        if conflict
+        else _("Declared: you may now read and score it."),
+    )
+    if conflict:
+        return redirect("reviews:my_assignments")
+    return redirect("reviews:assignment", pk=pk)
+
+
+@require_POST
+def assignment_score(request: HttpRequest, pk: int) -> HttpResponse:
+    _login(request)
+    a = get_object_or_404(
+        Assignment.objects.for_expert(request.user).select_related("panel__rubric"), pk=pk
+    )
+    form = ScoreForm(request.POST, rubric=a.panel.rubric)
+    if form.is_valid():
+        submit = "submit" in request.POST
+        _run(
+            request,
+            lambda: services.scores_save(
+                assignment=a,
+                actor=actor_of(request),
+                values=form.values(),
+                comment=form.cleaned_data["comment"],
+                submit=submit,
+            ),
+            _("Scores submitted.") if submit else _("Draft saved."),
+        )
+    return redirect("reviews:assignment", pk=pk)
+
+
+# --- officers: panels ------------------------------------------------------------------------
+
+
+def panel_list(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    panels = selectors.panel_list(user=request.user)
+    return render(
+        request,
+        "reviews/panel_list.html",
+        {
+            "panels": panels,
+            "can_add": request.user.has_perm("reviews.add_panel"),
+        },
+    )
+
+
+def panel_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    if not request.user.has_perm("reviews.add_panel"):
+        raise PermissionDenied
+    calls = Call.objects.select_related("programme").order_by("-year")
+    form = PanelForm(
+        request.POST or None,
+        calls=calls,
+        initial={"deadline": clock.today() + dt.timedelta(days=14)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        actor = actor_of(request)
+        stage = data["stage"]
+        roles = ("district_officer",) if stage == Panel.Stage.DISTRICT else ("city_officer",)
+        paths = actor.paths_for_roles(*roles)
+        from accounts.models import OrgUnit
+
+        unit = OrgUnit.objects.filter(path__in=paths).order_by("path").first()
+        if unit is None:
+            messages.error(request, _("Your role does not allow panels of this stage."))
+        else:
+            panel = _run(
+                request,
+                lambda: services.panel_create(
+                    call=data["call"],
+                    stage=stage,
+                    name=data["name"],
+                    unit=unit,
+                    rubric=data["rubric"],
+                    deadline=data["deadline"],
+                    actor=actor,
+                    size=data["size"],
+                    blind=data["blind"],
+                    aggregation=data["aggregation"],
+                    calibrate=data["calibrate"],
+                    spread_threshold=data["spread_threshold"],
+                ),
+                _("Panel set up."),
+            )
+            if panel:
+                return redirect("reviews:panel", pk=panel.pk)
+    return render(request, "reviews/panel_form.html", {"form": form})
+
+
+def _panel(request: HttpRequest, pk: int) -> Panel:
+    _login(request)
+    try:
+        return selectors.panel_detail(user=request.user, pk=pk)
+    except Panel.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _ranking_rows(panel: Panel) -> list[dict[str, Any]]:
+    """The ranking as shown: frozen on the items once closed, live before."""
+    if panel.status == Panel.Status.CLOSED:
+        return [
+            {
+                "rank": i.rank,
+                "application": i.application,
+                "score": i.score,
+                "sd": i.spread_sd,
+                "range": i.spread_range,
+                "n": i.n_scores,
+                "flagged": i.flagged,
+                "passes": i.passes,
+            }
+            for i in aggregation.frozen_results(panel)
+        ]
+    apps = {i.application_id: i.application for i in panel.items.select_related("application")}
+    return [
+        {
+            "rank": r.rank,
+            "application": apps[r.application_id],
+            "score": r.score,
+            "sd": r.sd,
+            "range": r.range,
+            "n": r.n,
+            "flagged": r.flagged,
+            "passes": r.passes,
+        }
+        for r in aggregation.panel_results(panel)
+    ]
+
+
+def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    panel = _panel(request, pk)
+    results = _ranking_rows(panel)
+    city_notice = None
+    if panel.stage == Panel.Stage.CITY and panel.status == Panel.Status.CLOSED:
+        city_notice = (
+            Notice.objects.filter(call=panel.call, level=Notice.Level.CITY, unit=panel.unit)
+            .order_by("-pk")
+            .first()
+        )
+    return render(
+        request,
+        "reviews/panel_detail.html",
+        {
+            "panel": panel,
+            "matrix": selectors.assignment_matrix(panel),
+            "results": results,
+            "criteria": list(panel.rubric.criteria.all()),
+            "can_manage": request.user.has_perm("reviews.manage_panel", panel),
+            "reason_form": ReasonForm(),
+            "decision_form": DecisionForm(initial={"starts_on": clock.today()}),
+            "city_notice": city_notice,
+            "today": clock.today(),
+            "draws": panel.draws.select_related("made_by"),
+        },
+    )
+
+
+@require_POST
+def panel_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    panel = _panel(request, pk)
+    actor = actor_of(request)
+    if name == "draw":
+        seed_text = request.POST.get("seed", "").strip()
+        seed = int(seed_text) if seed_text.isdigit() else None
+        _run(
+            request,
+            lambda: services.panel_draw(panel=panel, actor=actor, seed=seed),
+            _("Experts drawn."),
+        )
+    elif name == "open":
+        _run(request, lambda: services.panel_open(panel=panel, actor=actor), _("Scoring is open."))
+    elif name == "close":
+        _run(
+            request,
+            lambda: services.panel_close(panel=panel, actor=actor),
+            _("The panel is closed; results are frozen."),
+        )
+    elif name == "publish":
+        form = DecisionForm(request.POST)
+        if form.is_valid():
+            notice = _run(
+                request,
+                lambda: services.decision_publish(
+                    panel=panel,
+                    actor=actor,
+                    starts_on=form.cleaned_data["starts_on"],
+                    top_n=form.cleaned_data["top_n"],
+                ),
+                _("The provisional list is on public notice."),
+            )
+            if notice:
+                return redirect("notice_detail", pk=notice.pk)
+        else:
+            _errors(request, form)
+    elif name == "approve":
+        notice = get_object_or_404(
+            Notice, pk=request.POST.get("notice"), call=panel.call, level=Notice.Level.CITY
+        )
+        _run(request, lambda: services.decision_approve(notice=notice, actor=actor), _("Approved."))
+    else:
+        raise Http404
+    return redirect("reviews:panel", pk=panel.pk)
+
+
+@require_POST
+def assignment_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    _login(request)
+    a = get_object_or_404(Assignment.objects.select_related("panel"), pk=pk)
+    _panel(request, a.panel_id)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        _errors(request, form)
+        return redirect("reviews:panel", pk=a.panel_id)
+    reason = form.cleaned_data["reason"]
+    if name == "replace":
+        _run(
+            request,
+            lambda: services.assignment_replace(
+                assignment=a, actor=actor_of(request), reason=reason
+            ),
+            _("The expert is replaced."),
+        )
+    elif name == "reopen":
+        _run(
+            request,
+            lambda: services.assignment_reopen(
+                assignment=a, actor=actor_of(request), reason=reason
+            ),
+            _("The scores are reopened."),
+        )
+    else:
+        raise Http404
+    return redirect("reviews:panel", pk=a.panel_id)
+
+
+def ranking_download(request: HttpRequest, pk: int) -> HttpResponse:
+    panel = _panel(request, pk)
+    response = HttpResponse(ranking_xlsx(panel), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="ranking-{panel.pk}.xlsx"'
+    return response
+
+
+def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """公示名单 of a city notice (also reachable by the public while it runs)."""
+    notice = get_object_or_404(Notice.objects.select_related("call", "unit"), pk=pk)
+    public = notice.is_running_on(clock.today())
+    if not public:
+        _login(request)
+        if not request.user.has_perm("projects.view_notice", notice):
+            raise Http404
+    response = HttpResponse(documents.notice_list_pdf(notice), content_type=PDF_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="gongshi-{notice.pk}.pdf"'
+    return response
+
+
+def approval_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """立项通知 of one approved application, for whoever may see the application."""
+    _login(request)
+    application = get_object_or_404(
+        Application.objects.visible_to(request.user).select_related(
+            "call__programme", "category", "organisation", "person", "district"
+        ),
+        pk=pk,
+    )
+    if application.approved_amount_fen is None:
+        raise Http404
+    response = HttpResponse(
+        documents.approval_notice_pdf(application), content_type=PDF_CONTENT_TYPE
+    )
+    response["Content-Disposition"] = f'attachment; filename="lixiang-{application.number}.pdf"'
+    return response
+
+
+# --- spot checks -----------------------------------------------------------------------------
+
+
+def spot_check_list(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    calls = Call.objects.filter(programme__flow="award").select_related("programme")
+    form = SpotCheckForm(request.POST or None, calls=calls)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            check = _run(
+                request,
+                lambda: services.spot_check_draw(
+                    call=data["call"],
+                    actor=actor_of(request),
+                    sample_size=data["sample_size"],
+                    seed=data["seed"],
+                ),
+                _("Sample drawn."),
+            )
+            if check:
+                return redirect("reviews:spot_check", pk=check.pk)
+        else:
+            _errors(request, form)
+    return render(
+        request,
+        "reviews/spot_check_list.html",
+        {"checks": selectors.spot_checks(user=request.user), "form": form},
+    )
+
+
+def spot_check_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    check = get_object_or_404(selectors.spot_checks(user=request.user), pk=pk)
+    items = check.items.select_related(
+        "application__category",
+        "application__district",
+        "application__organisation",
+        "application__person",
+        "recorded_by",
+    )
+    return render(
+        request,
+        "reviews/spot_check_detail.html",
+        {
+            "check": check,
+            "items": items,
+            "form": FindingForm(),
+            "can_manage": request.user.has_perm("reviews.manage_spotcheck", check),
+        },
+    )
+
+
+@require_POST
+def spot_check_record(request: HttpRequest, pk: int) -> HttpResponse:
+    _login(request)
+    item = get_object_or_404(SpotCheckItem.objects.select_related("spot_check"), pk=pk)
+    get_object_or_404(selectors.spot_checks(user=request.user), pk=item.spot_check_id)
+    form = FindingForm(request.POST)
+    if form.is_valid():
+        _run(
+            request,
+            lambda: services.spot_check_record(
+                item=item,
+                actor=actor_of(request),
+                fraud=form.cleaned_data["result"] == "fraud",
+                note=form.cleaned_data["note"],
+            ),
+            _("Finding recorded."),
+        )
+    else:
+        _errors(request, form)
+    return redirect("reviews:spot_check", pk=item.spot_check_id)
+
+
+# --- applicants: exclusions (申请回避) ----------------------------------------------------------
+
+
+def exclusions(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    application = get_object_or_404(Application.objects.visible_to(request.user), pk=pk)
+    if not request.user.has_perm("projects.view_application", application):
+        raise Http404
+    form = ExclusionForm(request.POST or None)
+    if request.method == "POST":
+        if "remove" in request.POST:
+            req = get_object_or_404(
+                ExclusionRequest, pk=request.POST["remove"], application=application
+            )
+            _run(
+                request,
+                lambda: services.exclusion_request_remove(request=req, actor=actor_of(request)),
+                _("Removed."),
+            )
+            return redirect("reviews:exclusions", pk=pk)
+        if form.is_valid():
+            _run(
+                request,
+                lambda: services.exclusion_request_add(
+                    application=application,
+                    expert=form.cleaned_data["expert"],
+                    reason=form.cleaned_data["reason"],
+                    actor=actor_of(request),
+                ),
+                _("The request is recorded."),
+            )
+            return redirect("reviews:exclusions", pk=pk)
+    return render(
+        request,
+        "reviews/exclusions.html",
+        {
+            "application": application,
+            "requests": ExclusionRequest.objects.filter(application=application).select_related(
+                "expert__person"
+            ),
+            "form": form,
+            "can_edit": request.user.has_perm("projects.change_application", application),
+        },
+    )
+
+
+def rubric_list(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    return render(
+        request,
+        "reviews/rubric_list.html",
+        {"rubrics": Rubric.objects.prefetch_related("criteria")},
+    )
