@@ -29,7 +29,7 @@ run: demo
 
 test: messages
 	$(PY) manage.py makemigrations --check --dry-run -v 0
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n auto $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
