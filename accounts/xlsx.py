@@ -89,8 +89,7 @@ def district_parser(*, actor: Any, roles: Iterable[str]) -> importing.Parser:
             names.add(unit.parent.name + unit.name)
             if unit.parent.parent is not None:
                 names.add(unit.parent.parent.name + unit.parent.name + unit.name)
-        for name in names:
-            key = importing.name_key(name)
+        for key in {k for name in names for k in importing.name_keys(name)}:
             if unit not in by_key[key]:
                 by_key[key].append(unit)
     allowed: tuple[str, ...] | None = None
@@ -189,6 +188,9 @@ class OrganisationImporter(importing.Importer):
     permission = "accounts.add_organisation"
     sheet_name = "单位"
     key = "credit_code"
+    # The dry run is the import itself, rolled back: the accounts services validate
+    # every row once, in the dry run and in the import alike.
+    dry_run_rehearses_commit = True
     columns = (
         Column(
             "credit_code",
@@ -273,31 +275,28 @@ class OrganisationImporter(importing.Importer):
         ]
 
     def check(self, result: ParseResult, *, actor: Any, options: Mapping[str, Any]) -> None:
-        rows = result.rows
-        if actor is not None:
-            # An organisation registered outside the user's area is not theirs to change.
-            allowed = scope_of(actor).paths_for(REGISTRY_EDITORS)
-            codes = [row["credit_code"] for row in rows]
-            outside: set[str] = set()
-            for chunk in importing.chunked(codes):
-                for code, path in Organisation.objects.filter(credit_code__in=chunk).values_list(
-                    "credit_code", "region__path"
-                ):
-                    if not any(path.startswith(p) for p in allowed):
-                        outside.add(code)
-            for row in rows:
-                if row["credit_code"] in outside:
-                    result.add_error(
-                        row,
-                        "credit_code",
-                        _(
-                            "This code belongs to an organisation registered outside your "
-                            "area; ask the officer in charge of it."
-                        ),
-                    )
-            rows = [row for row in rows if row["credit_code"] not in outside]
-        plan = services.organisation_bulk_plan(rows=self._data(rows))
-        result.errors.extend(self._bulk_errors(rows, plan.errors))
+        if actor is None:
+            return
+        # An organisation registered outside the user's area is not theirs to change.
+        allowed = scope_of(actor).paths_for(REGISTRY_EDITORS)
+        codes = [row["credit_code"] for row in result.rows]
+        outside: set[str] = set()
+        for chunk in importing.chunked(codes):
+            for code, path in Organisation.objects.filter(credit_code__in=chunk).values_list(
+                "credit_code", "region__path"
+            ):
+                if not any(path.startswith(p) for p in allowed):
+                    outside.add(code)
+        for row in result.rows:
+            if row["credit_code"] in outside:
+                result.add_error(
+                    row,
+                    "credit_code",
+                    _(
+                        "This code belongs to an organisation registered outside your "
+                        "area; ask the officer in charge of it."
+                    ),
+                )
 
     def commit(
         self,
@@ -307,19 +306,31 @@ class OrganisationImporter(importing.Importer):
         options: Mapping[str, Any],
         progress: importing.Progress | None = None,
     ) -> CommitSummary:
+        """``organisation_bulk_upsert`` in chunks (progress in between), all inside the
+        caller's transaction. Once a chunk is refused, the rest are only validated, so
+        that every bad row is reported; then everything is rolled back."""
         created = updated = unchanged = 0
+        errors: list[RowError] = []
         done = 0
         for chunk in importing.chunked(rows, 2000):
-            try:
-                outcome = services.organisation_bulk_upsert(rows=self._data(chunk), actor=actor)
-            except services.OrganisationBulkError as error:
-                raise importing.RowsRejected(self._bulk_errors(chunk, error.row_errors)) from None
-            created += outcome.created
-            updated += outcome.updated
-            unchanged += outcome.unchanged
+            data = self._data(chunk)
+            if errors:
+                plan = services.organisation_bulk_plan(rows=data)
+                errors.extend(self._bulk_errors(chunk, plan.errors))
+            else:
+                try:
+                    outcome = services.organisation_bulk_upsert(rows=data, actor=actor)
+                except services.OrganisationBulkError as error:
+                    errors.extend(self._bulk_errors(chunk, error.row_errors))
+                else:
+                    created += outcome.created
+                    updated += outcome.updated
+                    unchanged += outcome.unchanged
             done += len(chunk)
             if progress is not None:
                 progress("import", done, len(rows))
+        if errors:
+            raise importing.RowsRejected(errors)
         return CommitSummary(created=created, updated=updated, unchanged=unchanged)
 
 

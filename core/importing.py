@@ -129,6 +129,14 @@ def to_simplified(text: str) -> str:
     return str(zhconv.convert(text, "zh-hans"))
 
 
+@functools.lru_cache(maxsize=4096)
+def to_traditional(text: str) -> tuple[str, ...]:
+    """The traditional forms of ``text`` (general, Taiwan, Hong Kong usage)."""
+    import zhconv
+
+    return tuple(dict.fromkeys(str(zhconv.convert(text, v)) for v in ("zh-hant", "zh-tw", "zh-hk")))
+
+
 def cell_text(value: Any) -> str:
     """A cell as text: stray spaces (also full-width and non-breaking) trimmed and
     runs of spaces inside collapsed; numbers Excel stored as whole floats lose the
@@ -159,8 +167,19 @@ def name_key(value: Any) -> str:
     return to_simplified(compact(cell_text(value))).lower()
 
 
+def name_keys(name: str) -> set[str]:
+    """Every key under which a stored name may be looked up: its own, and those of
+    its traditional forms — some characters have no way back (慈谿市 is 慈溪市, yet
+    no traditional→simplified table turns 谿 into 溪)."""
+    return {name_key(name), *(name_key(t) for t in to_traditional(name))}
+
+
 def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not cell_text(value))
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    return not value.strip() and not cell_text(value)
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -669,6 +688,15 @@ class Importer:
             names = book.sheetnames
             sheet = book[self.sheet_name] if self.sheet_name in names else book.worksheets[0]
             self._read_sheet(sheet, result, actor=actor, options=options, progress=progress)
+        except _Unreadable:
+            result.rows.clear()
+            result.errors = [
+                RowError(
+                    0,
+                    FILE_COLUMN,
+                    _("The file is damaged and cannot be read; save it again in Excel."),
+                )
+            ]
         finally:
             book.close()
         result.sort(self.columns)
@@ -685,7 +713,7 @@ class Importer:
     ) -> None:
         table = self._header_table()
         by_code = {c.code: c for c in self.columns}
-        rows = sheet.iter_rows(values_only=True)
+        rows = _guarded(sheet.iter_rows(values_only=True))
 
         # The header is the first row (of the first ten non-empty ones) naming a column.
         header_row = 0
@@ -828,6 +856,23 @@ class Importer:
             self.check(result, actor=actor, options=options)
             result.sort(self.columns)
         return result
+
+
+class _Unreadable(Exception):
+    """The workbook broke while its rows were being read (a damaged file)."""
+
+
+def _guarded(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """openpyxl reads lazily: a damaged file fails while iterating, not when opened."""
+    iterator = iter(rows)
+    while True:
+        try:
+            values = next(iterator)
+        except StopIteration:
+            return
+        except Exception as error:  # zip, XML or openpyxl errors of a damaged file
+            raise _Unreadable from error
+        yield values
 
 
 def _column_letter(index: int) -> str:

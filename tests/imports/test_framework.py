@@ -263,3 +263,23 @@ def test_identifier_cells_that_excel_turned_into_numbers_are_refused():
     with pytest.raises(CellError, match="文本"):
         parse(3.30106198001011e17)
     assert parse(12345) == "12345"
+
+
+def test_a_damaged_workbook_is_refused_not_a_crash(payments):
+    import zipfile
+
+    good = xlsx([["2026-03-05", "1", "", f"R{i}"] for i in range(50)], HEADER).getvalue()
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data = data[: len(data) // 2]  # cut off in the middle of the rows
+            target.writestr(item, data)
+    damaged.seek(0)
+
+    result = payments.read(damaged)
+
+    assert [e.row for e in result.errors] == [0]
+    assert "损坏" in result.errors[0].reason
+    assert result.rows == []

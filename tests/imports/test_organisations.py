@@ -195,3 +195,19 @@ def test_a_formula_looking_name_is_imported_and_exported_as_text(as_user):
     cells = [c for row in sheet.iter_rows(min_row=2) for c in row if c.value == name]
     assert cells, "the organisation is in the download"
     assert all(c.data_type == "s" for c in cells)
+
+
+def test_a_traditional_name_with_no_way_back_is_matched(demo_world):
+    # 慈谿 is how 慈溪 is written in traditional characters; no table maps 谿 back to 溪
+    from accounts import services
+    from accounts.models import OrgUnit
+
+    province = OrgUnit.objects.get(code="330000")
+    ningbo = services.org_unit_create(code="330200", name="宁波市", level="city", parent=province)
+    cixi = services.org_unit_create(code="330282", name="慈溪市", level="district", parent=ningbo)
+    rows = [[org_code("cx", "330282"), "慈谿某廠", "企業", "寧波市慈谿市", "", ""]]
+
+    outcome = importing.import_file(importer(), xlsx(rows, ORG_HEADER), actor=None)
+
+    assert outcome.committed, [str(e) for e in outcome.errors]
+    assert Organisation.objects.get(credit_code=org_code("cx", "330282")).region == cixi
