@@ -49,7 +49,7 @@ def test_a_bad_file_exits_non_zero_printing_each_bad_row(demo_world, tmp_path, c
 
 def test_a_good_file_is_only_checked_without_commit(demo_world, tmp_path, capsys):
     status = run("--kind", "organisations", write(tmp_path, GOOD))
-    out, err = capsys.readouterr()
+    out, _err = capsys.readouterr()
     assert status == 0
     assert "--commit" in out
     assert not Organisation.objects.filter(name__startswith="命令行").exists()
