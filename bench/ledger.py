@@ -1,23 +1,27 @@
 """Ledger bench (issue 5, acceptance 7).
 
-Posts N journal entries (default 100 000, two legs each, transfers between 200 accounts)
+Posts N journal entries (default 100 000, two legs each: transfers between 200 accounts)
 through ``ledger.services.entry_post``, times balance reads at 1 000 and at N entries
-(a read is one row: the running balance), then runs the same workload through
-django-hordak (``Account.transfer_to``, balances summed from the legs) and prints both.
+(our read is one row, the running balance), and runs the same workload through
+django-hordak (``Account.transfer_to``; its balance is summed from the legs).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kjfund .venv/bin/python bench/ledger.py
     .venv/bin/python bench/ledger.py --entries 20000 --skip-hordak
 
-Both halves use their own throw-away PostgreSQL databases (kjfund_bench_ledger and
-kjfund_bench_hordak on the server of DATABASE_URL), dropped and created afresh. Entries
-are committed in batches (``--batch``, the same for both). The hordak half runs in a
-subprocess with ``bench/settings_hordak.py`` and is skipped, saying why, when hordak is
-not installed (``pip install -e '.[bench]'``) or does not work with this Django.
+Both halves use their own throw-away PostgreSQL databases on the server of DATABASE_URL
+(kjfund_bench_ledger, kjfund_bench_hordak), dropped and created afresh. hordak runs in a
+worker process with ``bench/settings_hordak.py`` (the app never installs it); the two
+halves post the same entries in alternating chunks, so that whatever else the machine is
+doing slows both alike. Entries are committed in batches (``--batch``, the same for
+both). The hordak half is skipped, saying why, when hordak is not installed
+(``pip install -e '.[bench]'``) or does not work with this Django.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import itertools
 import json
 import os
 import random
@@ -53,8 +57,27 @@ def _recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def _autovacuum_is_on(url: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SHOW autovacuum").fetchone()
+        return bool(row and row[0] == "on")
+
+
+def _vacuum(url: str) -> float:
+    """What autovacuum does in production: clear the dead row versions that updated
+    rows (running balances, the chain head) leave behind, and refresh statistics."""
+    import psycopg
+
+    began = time.perf_counter()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+    return time.perf_counter() - began
+
+
 def _workload(n: int) -> list[tuple[int, int, int]]:
-    """(from account index, to account index, amount in fen), the same for both."""
+    """(from account, to account, amount in fen): the same list for both halves."""
     rng = random.Random(20260101)
     work = []
     for _ in range(n):
@@ -63,10 +86,14 @@ def _workload(n: int) -> list[tuple[int, int, int]]:
     return work
 
 
-def _time_reads(read: Any, ids: list[Any]) -> float:
-    """Mean seconds per balance read over READS reads of random accounts."""
+def _date(i: int) -> dt.date:
+    return dt.date(2026, 1, 1) + dt.timedelta(days=i % 365)
+
+
+def _time_reads(read: Any, accounts: list[Any]) -> float:
+    """Mean milliseconds per balance read over READS reads of random accounts."""
     rng = random.Random(7)
-    picks = [rng.choice(ids) for _ in range(READS)]
+    picks = [rng.choice(accounts) for _ in range(READS)]
     for account in picks[:50]:  # warm up
         read(account)
     samples = []
@@ -74,26 +101,32 @@ def _time_reads(read: Any, ids: list[Any]) -> float:
         start = time.perf_counter()
         read(account)
         samples.append(time.perf_counter() - start)
-    return statistics.fmean(samples)
+    return statistics.fmean(samples) * 1000
 
 
-def _post_all(
-    post: Any, work: list[tuple[int, int, int]], start: int, stop: int, batch: int
-) -> float:
-    from django.db import transaction
+class Half:
+    """One ledger implementation: post a range of the workload, time reads."""
 
-    began = time.perf_counter()
-    for first in range(start, stop, batch):
-        with transaction.atomic():
-            for i in range(first, min(first + batch, stop)):
-                post(i, *work[i])
-    return time.perf_counter() - began
+    def __init__(self, post: Any, read: Any, accounts: list[Any], n: int, batch: int) -> None:
+        self.post, self.read, self.accounts = post, read, accounts
+        self.work = _workload(n)
+        self.batch = batch
+
+    def post_range(self, start: int, stop: int) -> float:
+        from django.db import transaction
+
+        began = time.perf_counter()
+        for first in range(start, stop, self.batch):
+            with transaction.atomic():
+                for i in range(first, min(first + self.batch, stop)):
+                    self.post(i, *self.work[i])
+        return time.perf_counter() - began
+
+    def reads(self) -> float:
+        return _time_reads(self.read, self.accounts)
 
 
-# --- our ledger ----------------------------------------------------------------------
-
-
-def run_ours(n: int, batch: int) -> dict[str, Any]:
+def ours(n: int, batch: int) -> Half:
     url = _database_url("kjfund_bench_ledger")
     _recreate_database(url)
     os.environ["DATABASE_URL"] = url
@@ -105,22 +138,18 @@ def run_ours(n: int, batch: int) -> dict[str, Any]:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from django.db import connection
-
     from ledger import services
     from ledger.models import Entry
-    from ledger.verify import verify_ledger
 
-    banks = [
+    accounts = [
         services.bank_account_open(
             name=f"bench {i}",
             bank_name="bench",
             account_number=f"BENCH{i:04d}",
             scope_path="/330000/330100/",
-        )
+        ).account
         for i in range(ACCOUNTS)
     ]
-    accounts = [b.account for b in banks]
 
     def post(i: int, a: int, b: int, fen: int) -> None:
         services.entry_post(
@@ -131,42 +160,11 @@ def run_ours(n: int, batch: int) -> dict[str, Any]:
             actor=None,
         )
 
-    def read(account_id: int) -> int:
-        return services.account_balance(account_id)
-
-    ids = [a.pk for a in accounts]
-    work = _workload(n)
-    first = min(1000, n)
-    seconds = _post_all(post, work, 0, first, batch)
-    read_1k = _time_reads(read, ids)
-    seconds += _post_all(post, work, first, n, batch)
-    read_n = _time_reads(read, ids)
-    began = time.perf_counter()
-    verification = verify_ledger()
-    verify_seconds = time.perf_counter() - began
-    connection.close()
-    return {
-        "entries": Entry.objects.count(),
-        "post_seconds": seconds,
-        "entries_per_second": n / seconds,
-        "read_1k_ms": read_1k * 1000,
-        "read_n_ms": read_n * 1000,
-        "verify_ok": verification.ok,
-        "verify_seconds": verify_seconds,
-    }
+    return Half(post, services.account_balance, [a.pk for a in accounts], n, batch)
 
 
-def _date(i: int) -> Any:
-    import datetime as dt
-
-    return dt.date(2026, 1, 1) + dt.timedelta(days=i % 365)
-
-
-# --- django-hordak -------------------------------------------------------------------
-
-
-def run_hordak(n: int, batch: int) -> dict[str, Any]:
-    """Runs in the subprocess, with bench.settings_hordak."""
+def hordak(n: int, batch: int) -> Half:
+    """In the worker process, with bench.settings_hordak."""
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -175,7 +173,7 @@ def run_hordak(n: int, batch: int) -> dict[str, Any]:
 
     call_command("migrate", verbosity=0)
     from djmoney.money import Money
-    from hordak.models import Account, Leg, Transaction
+    from hordak.models import Account
 
     accounts = [
         Account.objects.create(name=f"bench {i}", type=Account.TYPES.asset, currencies=["CNY"])
@@ -190,94 +188,177 @@ def run_hordak(n: int, batch: int) -> dict[str, Any]:
     def read(account: Any) -> Any:
         return account.get_simple_balance()
 
-    work = _workload(n)
-    first = min(1000, n)
-    seconds = _post_all(post, work, 0, first, batch)
-    read_1k = _time_reads(read, accounts)
-    seconds += _post_all(post, work, first, n, batch)
-    read_n = _time_reads(read, accounts)
-    return {
-        "entries": Transaction.objects.count(),
-        "legs": Leg.objects.count(),
-        "post_seconds": seconds,
-        "entries_per_second": n / seconds,
-        "read_1k_ms": read_1k * 1000,
-        "read_n_ms": read_n * 1000,
-    }
+    return Half(post, read, accounts, n, batch)
 
 
-def hordak_in_subprocess(n: int, batch: int) -> tuple[dict[str, Any] | None, str]:
-    try:
-        import hordak  # noqa: F401
-    except ImportError:
-        return None, "django-hordak is not installed (pip install -e '.[bench]')"
-    url = _database_url("kjfund_bench_hordak")
-    try:
+def worker(n: int, batch: int) -> None:
+    """Answers the parent's commands on stdin, one JSON line per answer."""
+    half = hordak(n, batch)
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        command = line.split()
+        if command[0] == "post":
+            answer: dict[str, Any] = {"seconds": half.post_range(int(command[1]), int(command[2]))}
+        elif command[0] == "read":
+            answer = {"ms": half.reads()}
+        elif command[0] == "count":
+            from hordak.models import Leg, Transaction
+
+            answer = {"entries": Transaction.objects.count(), "legs": Leg.objects.count()}
+        else:
+            return
+        print(json.dumps(answer), flush=True)
+
+
+class Worker:
+    def __init__(self, n: int, batch: int) -> None:
+        url = _database_url("kjfund_bench_hordak")
         _recreate_database(url)
-    except Exception as error:
-        return None, f"cannot create the hordak database: {error}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "bench.settings_hordak",
-        "BENCH_HORDAK_DATABASE_URL": url,
-    }
-    result = subprocess.run(  # noqa: S603 - our own script
-        [sys.executable, __file__, "--hordak-worker", "--entries", str(n), "--batch", str(batch)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
-        return None, "django-hordak did not run with this Django: " + " | ".join(tail)
-    return json.loads(result.stdout.strip().splitlines()[-1]), ""
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "bench.settings_hordak",
+            "BENCH_HORDAK_DATABASE_URL": url,
+        }
+        self.process = subprocess.Popen(  # noqa: S603 - our own script
+            [
+                sys.executable,
+                __file__,
+                "--hordak-worker",
+                "--entries",
+                str(n),
+                "--batch",
+                str(batch),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        first = self._answer()
+        if not first.get("ready"):
+            raise RuntimeError("the hordak worker did not start")
+
+    def _answer(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            assert self.process.stderr is not None
+            tail = self.process.stderr.read().strip().splitlines()[-3:]
+            raise RuntimeError(" | ".join(tail) or "the hordak worker stopped")
+        return dict(json.loads(line))
+
+    def ask(self, command: str) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return self._answer()
+
+    def close(self) -> None:
+        if self.process.stdin:
+            self.process.stdin.close()
+        self.process.wait(timeout=60)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--chunk", type=int, default=5000, help="entries per turn")
     parser.add_argument("--skip-hordak", action="store_true")
+    parser.add_argument(
+        "--no-vacuum",
+        action="store_true",
+        help="do not stand in for autovacuum between chunks when the server has it off",
+    )
     parser.add_argument("--hordak-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.hordak_worker:
-        print(json.dumps(run_hordak(args.entries, args.batch)))
+        worker(args.entries, args.batch)
         return
+    n = args.entries
 
-    ours = run_ours(args.entries, args.batch)
+    other: Worker | None = None
+    reason = "--skip-hordak"
+    if not args.skip_hordak:
+        try:
+            import hordak as _hordak  # noqa: F401
+
+            other = Worker(n, args.batch)
+        except ImportError:
+            reason = "django-hordak is not installed (pip install -e '.[bench]')"
+        except Exception as error:  # the bench goes on without it, saying why
+            reason = f"django-hordak did not run here: {error}"
+    mine = ours(n, args.batch)
+    urls = {
+        "ledger": _database_url("kjfund_bench_ledger"),
+        "hordak": _database_url("kjfund_bench_hordak"),
+    }
+    vacuum = not args.no_vacuum and not _autovacuum_is_on(urls["ledger"])
+    vacuum_seconds = {"ledger": 0.0, "hordak": 0.0}
+
+    seconds = {"ledger": 0.0, "hordak": 0.0}
+    reads: dict[str, dict[int, float]] = {"ledger": {}, "hordak": {}}
+    edges = sorted({0, min(1000, n), n, *range(min(1000, n), n, args.chunk)})
+    for start, stop in itertools.pairwise(edges):
+        seconds["ledger"] += mine.post_range(start, stop)
+        if other is not None:
+            seconds["hordak"] += other.ask(f"post {start} {stop}")["seconds"]
+        if vacuum:
+            vacuum_seconds["ledger"] += _vacuum(urls["ledger"])
+            if other is not None:
+                vacuum_seconds["hordak"] += _vacuum(urls["hordak"])
+        if stop in (min(1000, n), n):
+            reads["ledger"][stop] = mine.reads()
+            if other is not None:
+                reads["hordak"][stop] = other.ask("read")["ms"]
+        print(f"  … {stop} entries posted", file=sys.stderr, flush=True)
+
+    from ledger.models import Entry
+    from ledger.verify import verify_ledger
+
+    began = time.perf_counter()
+    verification = verify_ledger()
+    verify_seconds = time.perf_counter() - began
+    first = min(1000, n)
+    rate = n / seconds["ledger"]
+    ratio = reads["ledger"][n] / reads["ledger"][first]
     print(
-        f"ledger: {ours['entries']} entries in {ours['post_seconds']:.1f} s "
-        f"= {ours['entries_per_second']:.0f} entries/s (batches of {args.batch})"
+        f"ledger: {Entry.objects.count()} entries in {seconds['ledger']:.1f} s = {rate:.0f} "
+        f"entries/s (batches of {args.batch})"
     )
-    ratio = ours["read_n_ms"] / ours["read_1k_ms"]
     print(
-        f"ledger: balance read {ours['read_1k_ms']:.3f} ms at 1 000 entries, "
-        f"{ours['read_n_ms']:.3f} ms at {ours['entries']}: ratio {ratio:.2f} "
+        f"ledger: balance read {reads['ledger'][first]:.3f} ms at {first} entries, "
+        f"{reads['ledger'][n]:.3f} ms at {n}: ratio {ratio:.2f} "
         f"({'goal met' if ratio < 2 else 'GOAL MISSED'}: under 2)"
     )
     print(
-        f"ledger: ledger_verify over all entries took {ours['verify_seconds']:.1f} s, "
-        f"{'ok' if ours['verify_ok'] else 'PROBLEMS FOUND'}"
+        f"ledger: ledger_verify over all entries took {verify_seconds:.1f} s, "
+        f"{'ok' if verification.ok else 'PROBLEMS FOUND'}"
     )
-    if args.skip_hordak:
-        print("django-hordak: skipped (--skip-hordak)")
-        return
-    hordak, reason = hordak_in_subprocess(args.entries, args.batch)
-    if hordak is None:
+    if vacuum:
+        print(
+            "autovacuum is off on this server: both databases were vacuumed between chunks "
+            f"in its place (not in the posting times): ledger {vacuum_seconds['ledger']:.1f} s, "
+            f"hordak {vacuum_seconds['hordak']:.1f} s"
+        )
+    if other is None:
         print(f"django-hordak: skipped: {reason}")
         return
+    counted = other.ask("count")
+    other.close()
+    h_rate = n / seconds["hordak"]
+    h_ratio = reads["hordak"][n] / reads["hordak"][first]
     print(
-        f"django-hordak: {hordak['entries']} transactions in {hordak['post_seconds']:.1f} s "
-        f"= {hordak['entries_per_second']:.0f} entries/s"
+        f"django-hordak: {counted['entries']} transactions ({counted['legs']} legs) in "
+        f"{seconds['hordak']:.1f} s = {h_rate:.0f} entries/s"
     )
-    h_ratio = hordak["read_n_ms"] / hordak["read_1k_ms"]
     print(
-        f"django-hordak: balance read {hordak['read_1k_ms']:.3f} ms at 1 000, "
-        f"{hordak['read_n_ms']:.3f} ms at {hordak['entries']}: ratio {h_ratio:.2f}"
+        f"django-hordak: balance read {reads['hordak'][first]:.3f} ms at {first} entries, "
+        f"{reads['hordak'][n]:.3f} ms at {n}: ratio {h_ratio:.2f}"
     )
-    speedup = ours["entries_per_second"] / hordak["entries_per_second"]
+    speedup = rate / h_rate
     print(
         f"throughput ledger / hordak: {speedup:.2f}x "
         f"({'goal met' if speedup >= 2 else 'GOAL MISSED'}: at least 2x)"

@@ -218,9 +218,12 @@ def _post_on_server(
     memo: str,
     reverses: Entry | None,
 ) -> tuple[Any, ...]:
-    with connection.cursor() as cursor:
+    # The driver's own cursor, so that the call is a prepared statement with binary
+    # parameters (postings are the hot path); errors are still Django's.
+    connection.ensure_connection()
+    with connection.wrap_database_errors, connection.connection.cursor() as cursor:
         cursor.execute(
-            "SELECT * FROM ledger_post_entry(%s, %s, %s, %s, %s, %s, %s, %s)",
+            _POST_ENTRY_SQL,
             [
                 key,
                 kind,
@@ -231,8 +234,15 @@ def _post_on_server(
                 [leg.account.pk for leg in legs],
                 [leg.amount_fen for leg in legs],
             ],
+            prepare=True,
         )
         return tuple(cursor.fetchone())
+
+
+_POST_ENTRY_SQL = (
+    "SELECT * FROM ledger_post_entry("
+    "%s::text, %s::text, %s::date, %s::text, %s::bigint, %s::bigint, %s::bigint[], %s::bigint[])"
+)
 
 
 def _entry_from_server(
@@ -1156,24 +1166,33 @@ class AgingReport:
     fee_entries: int
 
 
+OPEN_REPAYABLE = (
+    RepayableAccount.Status.ACTIVE,
+    RepayableAccount.Status.OVERDUE,
+    RepayableAccount.Status.RESCHEDULED,
+)
+
+
+def receivables_to_age() -> list[int]:
+    """The repayable accounts the nightly aging looks at."""
+    return list(
+        RepayableAccount.objects.filter(status__in=OPEN_REPAYABLE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def receivables_age(*, as_of: dt.date, actor: Any = None) -> AgingReport:
-    """Ages every open repayable account as of a date, one transaction per account."""
+    """Ages every open repayable account as of a date, one savepoint per account (the
+    demo calls it inside its own transaction; the command commits account by account)."""
     before_penalties = Entry.objects.filter(kind=Entry.Kind.PENALTY).count()
     before_fees = Entry.objects.filter(kind=Entry.Kind.FEE).count()
-    open_statuses = [
-        RepayableAccount.Status.ACTIVE,
-        RepayableAccount.Status.OVERDUE,
-        RepayableAccount.Status.RESCHEDULED,
-    ]
-    n = 0
-    for pk in RepayableAccount.objects.filter(status__in=open_statuses).values_list(
-        "pk", flat=True
-    ):
+    pks = receivables_to_age()
+    for pk in pks:
         with transaction.atomic():
             repayable_age(account=RepayableAccount(pk=pk), as_of=as_of, actor=actor)
-        n += 1
     return AgingReport(
-        accounts=n,
+        accounts=len(pks),
         penalty_entries=Entry.objects.filter(kind=Entry.Kind.PENALTY).count() - before_penalties,
         fee_entries=Entry.objects.filter(kind=Entry.Kind.FEE).count() - before_fees,
     )

@@ -7,9 +7,11 @@ import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils import timezone
 
 from ledger import services
+from ledger.models import Entry, RepayableAccount
 
 
 class Command(BaseCommand):
@@ -28,9 +30,16 @@ class Command(BaseCommand):
             as_of = dt.date.fromisoformat(raw) if raw else timezone.localdate()
         except ValueError as error:
             raise CommandError(f"--as-of: {raw!r} is not a date (YYYY-MM-DD)") from error
-        report = services.receivables_age(as_of=as_of)
+        before = Entry.objects.filter(kind__in=[Entry.Kind.FEE, Entry.Kind.PENALTY]).count()
+        pks = services.receivables_to_age()
+        for pk in pks:
+            # one transaction per account: a long run never holds many rows locked
+            with transaction.atomic(durable=True):
+                services.repayable_age(account=RepayableAccount(pk=pk), as_of=as_of)
+        booked = Entry.objects.filter(kind__in=[Entry.Kind.FEE, Entry.Kind.PENALTY]).count()
+        overdue = RepayableAccount.objects.filter(status=RepayableAccount.Status.OVERDUE).count()
         self.stdout.write(
-            f"Aged {report.accounts} repayable account(s) as of {as_of.isoformat()}: "
-            f"{report.fee_entries} usage fee entr(ies), "
-            f"{report.penalty_entries} overdue fee entr(ies) booked."
+            f"Aged {len(pks)} repayable account(s) as of {as_of.isoformat()}: "
+            f"{booked - before} usage fee / overdue fee entr(ies) booked; "
+            f"{overdue} account(s) overdue."
         )
