@@ -93,10 +93,9 @@ class Command(BaseCommand):
         try:
             importer = importing.get_importer(kind)
         except importing.NotAvailable as error:
+            available = ", ".join(i.kind for i in importing.registered()) or "—"
             raise CommandError(
-                f"{error} "
-                + _("Available: %(kinds)s.")
-                % {"kinds": ", ".join(i.kind for i in importing.registered()) or "—"},
+                _("%(reason)s Available: %(kinds)s.") % {"reason": error, "kinds": available},
                 returncode=EXIT_UNUSABLE,
             ) from None
         actor = self._actor(options["username"], importer)
