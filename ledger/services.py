@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from . import hooks
 from .chain import GENESIS, entry_hash
 from .errors import ConcurrentChange, LedgerError
 from .locks import lock_one, lock_rows
@@ -950,6 +951,7 @@ def disbursement_pay(
         if repayable.status == RepayableAccount.Status.SCHEDULED:
             _transition(repayable, "activate")
             _save_transition(repayable)
+    hooks.disbursement_paid(disbursement)
     return disbursement
 
 
@@ -1426,6 +1428,43 @@ def reschedule_approve(*, reschedule: Reschedule, actor: Any) -> Reschedule:
     _save_transition(reschedule)
     _refresh_status(account, effective)
     return reschedule
+
+
+@transaction.atomic
+def repayable_call_in(*, account: RepayableAccount, as_of: dt.date, actor: Any, reason: str) -> RepayableAccount:
+    """Everything still owed falls due at once (the project failed acceptance or was
+    terminated): fees are accrued to ``as_of`` and every instalment's unpaid principal
+    moves to one instalment due on ``as_of``. A rule of the contract, so no second
+    person approves it; the reason is kept on the new instalment's schedule version."""
+    if not reason.strip():
+        raise LedgerError(_("Give the reason."))
+    account = lock_one(RepayableAccount, account.pk)
+    if account.status not in (
+        RepayableAccount.Status.ACTIVE,
+        RepayableAccount.Status.OVERDUE,
+        RepayableAccount.Status.RESCHEDULED,
+    ):
+        raise LedgerError(_("Only money that is out and not yet repaid can be called in."))
+    _accrue(account, as_of, actor)
+    instalments = list(account.instalments.order_by("seq"))
+    outstanding = 0
+    for inst in instalments:
+        outstanding += inst.principal_due_fen - inst.principal_paid_fen
+        inst.principal_due_fen = inst.principal_paid_fen
+        if inst.due_date > as_of and not inst.fee_recognised:
+            inst.fee_due_fen = inst.fee_paid_fen
+    Instalment.objects.bulk_update(instalments, ["principal_due_fen", "fee_due_fen"])
+    if outstanding > 0:
+        Instalment.objects.create(
+            account=account,
+            seq=max(i.seq for i in instalments) + 1,
+            due_date=as_of,
+            principal_due_fen=outstanding,
+            fee_due_fen=0,
+            schedule_version=max(i.schedule_version for i in instalments) + 1,
+        )
+    _refresh_status(account, as_of)
+    return account
 
 
 @transaction.atomic

@@ -7,6 +7,10 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Applications and projects")
 
     def ready(self) -> None:
+        from ledger import hooks
+
+        from .contracts import on_disbursement_paid
         from .home import register
 
         register()
+        hooks.on_disbursement_paid(on_disbursement_paid)

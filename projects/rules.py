@@ -101,3 +101,24 @@ for model in (
     "recommendationentry",
 ):
     rules.add_perm(f"projects.view_{model}", is_admin | has_role(Role.AUDITOR))
+
+# Contract stage
+finance = in_region_as(Role.FINANCE, Role.FINANCE_CHECKER, Role.DISTRICT_FINANCE)
+rules.add_perm("projects.finance_acceptance", in_region_as(Role.FINANCE, Role.FINANCE_CHECKER))
+rules.add_perm("projects.pay_award", in_region_as(Role.DISTRICT_FINANCE))
+rules.add_perm("projects.attach_application", owns_application)
+rules.add_perm("projects.view_contract", readers | owns_application)
+for model in (
+    "contract",
+    "contractindicator",
+    "contractbudgetitem",
+    "tranche",
+    "progressreport",
+    "indicatoractual",
+    "spending",
+    "budgetchange",
+    "acceptance",
+    "remindersent",
+):
+    if model != "contract":
+        rules.add_perm(f"projects.view_{model}", is_admin | has_role(Role.AUDITOR))

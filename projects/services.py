@@ -275,7 +275,7 @@ def application_attach(
     *, application: Application, file: Any, kind: str, actor: User
 ) -> Attachment:
     application = locks.lock_application(application.pk)
-    if not actor.has_perm("projects.change_application", application):
+    if not can_attach(actor, application):
         raise ApplicationError(
             _("Files can be added only while the application is a draft or returned.")
         )
@@ -294,6 +294,18 @@ def application_attach(
     attachment.full_clean()
     attachment.save()
     return attachment
+
+
+ATTACHABLE_LATER = (S.IN_PROGRESS, S.RECTIFYING, S.ACCEPTANCE_REQUESTED)
+
+
+def can_attach(actor: Any, application: Application) -> bool:
+    """Drafts take files; so does a project being carried out (reports, acceptance)."""
+    if actor.has_perm("projects.change_application", application):
+        return True
+    return application.status in ATTACHABLE_LATER and actor.has_perm(
+        "projects.attach_application", application
+    )
 
 
 @transaction.atomic

@@ -33,3 +33,31 @@ urlpatterns = [
         name="recommendation_export",
     ),
 ]
+
+from . import contract_views  # noqa: E402
+
+urlpatterns += [
+    path("applications/<int:pk>/contract/new/", contract_views.contract_new, name="contract_new"),
+    path(
+        "applications/<int:pk>/acceptance/new/",
+        contract_views.acceptance_new,
+        name="acceptance_new",
+    ),
+    path(
+        "applications/<int:pk>/project/<str:name>/",
+        contract_views.project_action,
+        name="project_action",
+    ),
+    path("contracts/<int:pk>/", contract_views.contract_detail, name="contract_detail"),
+    path(
+        "contracts/<int:pk>/do/<str:name>/", contract_views.contract_action, name="contract_action"
+    ),
+    path("contracts/<int:pk>/contract.pdf", contract_views.contract_pdf, name="contract_pdf"),
+    path("reports/<int:pk>/", contract_views.report_detail, name="report_detail"),
+    path(
+        "acceptances/<int:pk>/certificate.pdf",
+        contract_views.certificate_pdf,
+        name="certificate_pdf",
+    ),
+    path("awards/indicators/", contract_views.award_indicators, name="award_indicators"),
+]

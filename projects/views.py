@@ -172,6 +172,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "actions": actions,
         "facts": facts,
         "can_edit": user.has_perm("projects.change_application", application),
+        "can_attach": services.can_attach(user, application),
         "can_formal_check": user.has_perm("projects.formal_check_application", application)
         and application.formal_check_at is None,
         "problems": services.submission_problems(application, day=clock.today())
@@ -179,8 +180,37 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else [],
         "attachment_form": AttachmentForm(),
         "reason_form": ReasonForm(),
+        **_contract_context(application, user),
     }
     return render(request, "projects/application_detail.html", context)
+
+
+def _contract_context(application: Application, user: Any) -> dict[str, Any]:
+    """What the page offers for the stage after approval."""
+    from .contract_forms import AwardPayForm
+    from .models import Contract
+
+    contract = Contract.objects.filter(application=application).first()
+    s = Application.Status
+    return {
+        "contract": contract,
+        "reports": application.reports.order_by("due_on"),
+        "acceptances": application.acceptances.order_by("round"),
+        "can_draft_contract": contract is None
+        and not application.is_award
+        and application.status == s.APPROVED
+        and user.has_perm("projects.contract_application", application),
+        "can_request_acceptance": application.status in (s.IN_PROGRESS, s.RECTIFYING)
+        and user.has_perm("projects.request_acceptance", application),
+        "can_terminate": application.status in (s.CONTRACTED, s.IN_PROGRESS)
+        and user.has_perm("projects.terminate_application", application),
+        "can_close": application.status in (s.ACCEPTED, s.FAILED, s.TERMINATED)
+        and user.has_perm("projects.close_application", application),
+        "can_award_pay": application.is_award
+        and application.status == s.APPROVED
+        and user.has_perm("projects.pay_award", application),
+        "award_pay_form": AwardPayForm(),
+    }
 
 
 def application_edit(request: HttpRequest, pk: int) -> HttpResponse:

@@ -708,6 +708,8 @@ def decision_approve(*, notice: Notice, actor: User) -> list[Application]:
                 "a": format_yuan(already),
             }
         )
+    from projects.contracts import award_report_schedule
+
     for application in candidates:
         approved.append(
             projects.application_take(
@@ -718,6 +720,8 @@ def decision_approve(*, notice: Notice, actor: User) -> list[Application]:
                 approved_amount_fen=application.amount_requested_fen,
             )
         )
+        if application.is_award:
+            award_report_schedule(application)
     return approved
 
 
@@ -917,3 +921,172 @@ def expert_upsert(
         expert_update(expert=expert, actor=actor, **profile_changes)
         outcome = "updated"
     return expert, outcome
+
+
+# --- acceptance conclusion (验收结论) ----------------------------------------------------------
+
+
+def acceptance_panel_item(application: Application) -> PanelItem | None:
+    return (
+        PanelItem.objects.filter(
+            application=application,
+            panel__stage=Panel.Stage.ACCEPTANCE,
+            panel__status=Panel.Status.CLOSED,
+        )
+        .select_related("panel__rubric")
+        .order_by("-panel__closed_at")
+        .first()
+    )
+
+
+def acceptance_completion(acceptance: Any, item: PanelItem | None) -> Decimal:
+    """Projects: the indicators of the contract (actual ÷ target, capped, averaged).
+    Awards have no contract indicators: the acceptance panel's score as a share of the
+    rubric's maximum stands for the completion."""
+    from projects.contracts import completion_pct
+
+    contract = getattr(acceptance.application, "contract", None)
+    indicators = list(contract.indicators.all()) if contract is not None else []
+    if indicators:
+        actuals = {a.indicator_id: a.value for a in acceptance.report.actuals.all()}
+        return completion_pct(actuals, indicators)
+    if item is None or item.score is None:
+        return Decimal(0)
+    maximum = item.panel.rubric.maximum_total()
+    return (item.score * 100 / maximum).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
+
+
+def acceptance_outcome(
+    *,
+    completion: Decimal,
+    programme: Any,
+    false_data: bool,
+    months_late: int,
+    disputed: list[str],
+    round_: int,
+) -> tuple[str, list[str]]:
+    """The conclusion by the programme's thresholds (DESIGN §3) → (conclusion, reasons)."""
+    reasons: list[str] = []
+    if false_data:
+        reasons.append(_("False data was found."))
+    if completion < programme.acceptance_fail_below_pct:
+        reasons.append(
+            _("Indicator completion %(c)s %% is below %(t)s %%.")
+            % {"c": completion, "t": programme.acceptance_fail_below_pct}
+        )
+    if months_late > programme.acceptance_overdue_fail_months:
+        reasons.append(
+            _("Acceptance was requested %(m)d months late (more than %(t)d).")
+            % {"m": months_late, "t": programme.acceptance_overdue_fail_months}
+        )
+    if reasons:
+        return "fail", reasons
+    if completion < programme.acceptance_rectify_below_pct:
+        reasons.append(
+            _("Indicator completion %(c)s %% is below %(t)s %%.")
+            % {"c": completion, "t": programme.acceptance_rectify_below_pct}
+        )
+    reasons += disputed
+    if reasons:
+        if round_ > 1:  # one chance of rectification only
+            return "fail", [*reasons, _("Rectification did not resolve it.")]
+        return "rectify", reasons
+    return "accept", [_("Indicators completed at %(c)s %%.") % {"c": completion}]
+
+
+def _months_between(start: dt.date, end: dt.date) -> int:
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months - (1 if end.day < start.day else 0)
+
+
+@transaction.atomic
+def acceptance_conclude(
+    *, acceptance: Any, actor: User, false_data: bool = False, note: str = ""
+) -> Any:
+    """Record the conclusion of an acceptance from the panel, the financial acceptance and
+    the indicators, and carry out its effects on the project and the money."""
+    from projects import contracts
+    from projects.models import Acceptance, Contract
+
+    acceptance = (
+        Acceptance.objects.select_for_update()
+        .select_related("application__call__programme", "report")
+        .get(pk=acceptance.pk)
+    )
+    application = acceptance.application
+    if not actor.has_perm("projects.conclude_acceptance", application):
+        raise ReviewError(_("You may not conclude this acceptance."))
+    if acceptance.conclusion:
+        raise ReviewError(_("The acceptance is already concluded."))
+    if application.status != Application.Status.ACCEPTANCE_REVIEW:
+        raise ReviewError(
+            _("The acceptance panel has not reviewed %(n)s yet.") % {"n": application.number}
+        )
+    item = acceptance_panel_item(application)
+    if item is None:
+        raise ReviewError(
+            _("The acceptance panel of %(n)s is not closed yet.") % {"n": application.number}
+        )
+    if not acceptance.finance_result:
+        raise ReviewError(_("Finance has not recorded the financial acceptance yet."))
+    disputed = []
+    if not item.passes:
+        disputed.append(_("The acceptance panel's score %(s)s does not pass.") % {"s": item.score})
+    if item.flagged:
+        disputed.append(
+            _("The experts' scores differ widely (max − min %(r)s).") % {"r": item.spread_range}
+        )
+    if acceptance.finance_result == Acceptance.FinanceResult.PROBLEMS:
+        disputed.append(
+            _("Financial acceptance found problems: %(n)s") % {"n": acceptance.finance_note}
+        )
+    contract = Contract.objects.filter(application=application).first()
+    due = contract.end_date if contract is not None else acceptance.report.due_on
+    late = (
+        max(0, _months_between(due, acceptance.requested_at.date()))
+        if acceptance.requested_at.date() > due
+        else 0
+    )
+    completion = acceptance_completion(acceptance, item)
+    conclusion, reasons = acceptance_outcome(
+        completion=completion,
+        programme=application.call.programme,
+        false_data=false_data,
+        months_late=late,
+        disputed=disputed,
+        round_=acceptance.round,
+    )
+    if note.strip():
+        reasons.append(note.strip())
+    acceptance.completion_pct = completion
+    acceptance.false_data = false_data
+    acceptance.conclusion = conclusion
+    acceptance.conclusion_reason = "\n".join(str(r) for r in reasons)
+    acceptance.concluded_by, acceptance.concluded_at = actor, clock.now()
+    reason_text = "；".join(str(r) for r in reasons)
+    if conclusion == "accept":
+        year = application.call.year
+        n = Acceptance.objects.filter(certificate_number__startswith=f"YSZS-{year}-").count() + 1
+        acceptance.certificate_number = f"YSZS-{year}-{n:04d}"
+        projects.application_take(
+            application=application, name="accept", actor=actor, reason=reason_text
+        )
+    elif conclusion == "rectify":
+        acceptance.rectify_due = contracts.add_months(
+            clock.today(), application.call.programme.rectification_months
+        )
+        projects.application_take(
+            application=application,
+            name="require_rectification",
+            actor=actor,
+            reason=_("Due %(d)s: %(r)s") % {"d": acceptance.rectify_due, "r": reason_text},
+        )
+    else:
+        projects.application_take(
+            application=application, name="fail_acceptance", actor=actor, reason=reason_text
+        )
+        if contract is not None:
+            contracts.stop_tranches(contract, actor=actor, reason=_("Acceptance failed"))
+            contracts.repayable_falls_due(contract, actor=actor, reason=_("Acceptance failed"))
+    acceptance.save()
+    return acceptance

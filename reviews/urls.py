@@ -22,4 +22,6 @@ urlpatterns = [
     path("spot-checks/<int:pk>/", views.spot_check_detail, name="spot_check"),
     path("spot-check-items/<int:pk>/record/", views.spot_check_record, name="spot_check_record"),
     path("rubrics/", views.rubric_list, name="rubric_list"),
+    path("acceptances/<int:pk>/", views.acceptance_detail, name="acceptance"),
+    path("acceptances/<int:pk>/do/<str:name>/", views.acceptance_action, name="acceptance_action"),
 ]

@@ -548,3 +548,85 @@ def rubric_list(request: HttpRequest) -> HttpResponse:
         "reviews/rubric_list.html",
         {"rubrics": Rubric.objects.prefetch_related("criteria")},
     )
+
+
+# --- acceptance (验收): the page where finance and the officer record their parts ------------
+
+
+def _acceptance(request: HttpRequest, pk: int) -> Any:
+    from projects.models import Acceptance
+
+    _login(request)
+    acceptance = get_object_or_404(
+        Acceptance.objects.select_related("application", "report"), pk=pk
+    )
+    application = get_object_or_404(
+        Application.objects.visible_to(request.user), pk=acceptance.application_id
+    )
+    if not request.user.has_perm("projects.view_application", application):
+        raise Http404
+    return acceptance
+
+
+def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from projects.contract_forms import ConclusionForm, FinanceForm
+
+    if not request.user.is_authenticated:
+        return redirect("login")
+    acceptance = _acceptance(request, pk)
+    application = acceptance.application
+    return render(
+        request,
+        "reviews/acceptance_detail.html",
+        {
+            "acceptance": acceptance,
+            "application": application,
+            "panel_item": services.acceptance_panel_item(application),
+            "actuals": acceptance.report.actuals.select_related("indicator"),
+            "can_finance": not acceptance.conclusion
+            and request.user.has_perm("projects.finance_acceptance", acceptance),
+            "can_conclude": not acceptance.conclusion
+            and application.status == Application.Status.ACCEPTANCE_REVIEW
+            and request.user.has_perm("projects.conclude_acceptance", application),
+            "finance_form": FinanceForm(),
+            "conclusion_form": ConclusionForm(),
+        },
+    )
+
+
+@require_POST
+def acceptance_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    from projects import contracts
+    from projects.contract_forms import ConclusionForm, FinanceForm
+
+    acceptance = _acceptance(request, pk)
+    actor = actor_of(request)
+    if name == "finance":
+        form = FinanceForm(request.POST)
+        if form.is_valid():
+            _run(
+                request,
+                lambda: contracts.acceptance_finance_record(
+                    acceptance=acceptance,
+                    actor=actor,
+                    passed=form.cleaned_data["result"] == "passed",
+                    note=form.cleaned_data["note"],
+                ),
+                _("Financial acceptance recorded."),
+            )
+    elif name == "conclude":
+        form = ConclusionForm(request.POST)
+        if form.is_valid():
+            _run(
+                request,
+                lambda: services.acceptance_conclude(
+                    acceptance=acceptance,
+                    actor=actor,
+                    false_data=form.cleaned_data["false_data"],
+                    note=form.cleaned_data["note"],
+                ),
+                _("Conclusion recorded."),
+            )
+    else:
+        raise Http404
+    return redirect("reviews:acceptance", pk=acceptance.pk)

@@ -1,0 +1,123 @@
+"""The 任务书 and the 验收证书 as PDF (through core.pdf). Official documents are Chinese."""
+
+from __future__ import annotations
+
+from core.money import format_yuan
+from core.pdf import Document, render
+
+from .models import Acceptance, Contract
+
+
+def contract_pdf(contract: Contract) -> bytes:
+    application = contract.application
+    doc = Document(
+        title="项目任务书", subtitle=application.call.title, number=f"任务书编号：{contract.number}"
+    )
+    doc.facts(
+        [
+            ("项目编号", application.number),
+            ("项目名称", application.title),
+            (
+                "承担单位",
+                application.organisation.name
+                if application.organisation
+                else application.applicant_name,
+            ),
+            ("所属区县", application.district.name),
+            ("实施期限", f"{contract.start_date:%Y年%m月%d日} 至 {contract.end_date:%Y年%m月%d日}"),
+            ("资助金额（元）", format_yuan(contract.amount_fen)),
+            (
+                "其中有偿使用（元）",
+                format_yuan(contract.repay_principal_fen) if contract.repay_principal_fen else "—",
+            ),
+        ]
+    )
+    doc.heading("一、考核指标")
+    doc.table(
+        ["序号", "指标", "单位", "目标值"],
+        [
+            [n, i.name, i.unit, f"{i.target:,}"]
+            for n, i in enumerate(contract.indicators.all(), start=1)
+        ],
+        widths=[14, 90, 26, 40],
+    )
+    doc.heading("二、经费预算")
+    budget = list(contract.budget.all())
+    doc.table(
+        ["预算科目", "金额（元）"],
+        [[b.get_item_display(), format_yuan(b.amount_fen)] for b in budget]
+        + [["合计", format_yuan(sum(b.amount_fen for b in budget))]],
+        widths=[100, 70],
+    )
+    doc.heading("三、拨款计划")
+    doc.table(
+        ["批次", "拨付条件", "金额（元）", "资金性质"],
+        [
+            [
+                t.seq,
+                t.get_trigger_display(),
+                format_yuan(t.amount_fen),
+                "有偿使用" if t.repayable else "无偿资助",
+            ]
+            for t in contract.tranches.all()
+        ],
+        widths=[16, 70, 44, 40],
+    )
+    if contract.repay_principal_fen:
+        doc.heading("四、有偿使用资金还款条款")
+        doc.paragraph(
+            f"有偿使用资金 {format_yuan(contract.repay_principal_fen)} 元，自 {contract.end_date:%Y年%m月%d日} 起"
+            f"{contract.repay_term_months} 个月内归还（宽限期 {contract.repay_grace_months or 0} 个月，"
+            f"每 {contract.repay_period_months or 6} 个月一期，{contract.get_repay_method_display()}），"
+            f"年占用费率 {contract.fee_rate * 100:.2f}%，逾期按日 {contract.overdue_rate * 10000:.1f}‱ 计收逾期占用费。"
+        )
+    doc.paragraph(
+        "承担单位应按本任务书组织实施，按期报送进展报告，项目结束后申请验收；"
+        "经费专款专用，预算调剂须经批准。"
+    )
+    doc.signature(
+        [
+            f"承担单位确认：{contract.confirmed_by or '（待确认）'} {contract.confirmed_at:%Y年%m月%d日}"
+            if contract.confirmed_at
+            else "承担单位确认：（待确认）",
+            f"项目管理单位签章：{contract.signed_by or '（待签署）'} {contract.signed_at:%Y年%m月%d日}"
+            if contract.signed_at
+            else "项目管理单位签章：（待签署）",
+        ]
+    )
+    return render(doc)
+
+
+def certificate_pdf(acceptance: Acceptance) -> bytes:
+    application = acceptance.application
+    doc = Document(
+        title="验收证书",
+        subtitle=application.call.title,
+        number=f"证书编号：{acceptance.certificate_number}",
+    )
+    doc.facts(
+        [
+            ("项目编号", application.number),
+            ("项目名称", application.title),
+            (
+                "承担单位",
+                application.organisation.name
+                if application.organisation
+                else application.applicant_name,
+            ),
+            ("验收结论", acceptance.get_conclusion_display()),
+            ("指标完成率", f"{acceptance.completion_pct}%"),
+            ("验收日期", f"{acceptance.concluded_at:%Y年%m月%d日}"),
+        ]
+    )
+    doc.paragraph(
+        f"经专家组验收评审和财务验收，“{application.title}”完成了任务书规定的主要考核指标，"
+        "经费使用基本规范，同意通过验收。"
+    )
+    doc.signature(
+        [
+            f"{application.call.programme.owner_unit.name}科学技术协会（验收专用章）",
+            f"{acceptance.concluded_at:%Y年%m月%d日}",
+        ]
+    )
+    return render(doc)
