@@ -190,8 +190,11 @@ def _cycle_2025(log: Log, rubric: Rubric) -> None:
             projects.application_update(
                 application=application,
                 actor=user,
-                summary=f"{title}：项目实施期两年。",
-                funding={"grant": big},
+                summary=f"{title}：项目实施期一年。",
+                # the cooperative's line of machines is half repayable funding (有偿使用)
+                funding={"grant": big / 2, "repayable": big / 2}
+                if "径山" in title
+                else {"grant": big},
                 budget_items={
                     "equipment": big * 6 / 10,
                     "materials": big * 2 / 10,

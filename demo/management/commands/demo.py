@@ -3,7 +3,14 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from demo import accounts_world, funding_world, ledger_world, projects_world, reviews_world
+from demo import (
+    accounts_world,
+    contracts_world,
+    funding_world,
+    ledger_world,
+    projects_world,
+    reviews_world,
+)
 from demo.log import Log
 
 
@@ -20,6 +27,7 @@ class Command(BaseCommand):
             funding_world.build(log)
             projects_world.build(log)
             reviews_world.build(log)
+            contracts_world.build(log)
         if log.total == 0:
             self.stdout.write("Nothing created: the demo world is already complete.")
             return
