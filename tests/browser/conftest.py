@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+DOWNLOADS = ARTIFACTS / "downloads"
 
 
 def _binaries() -> tuple[str | None, str | None]:
@@ -45,6 +46,17 @@ def browser() -> Iterator[Any]:
         "--lang=zh-CN",
     ):
         options.add_argument(flag)
+    DOWNLOADS.mkdir(parents=True, exist_ok=True)
+    for old in DOWNLOADS.glob("*"):
+        old.unlink()
+    options.add_experimental_option(
+        "prefs",
+        {
+            "download.default_directory": str(DOWNLOADS),
+            "download.prompt_for_download": False,
+            "plugins.always_open_pdf_externally": True,
+        },
+    )
     drv = webdriver.Chrome(service=Service(driver), options=options)
     drv.implicitly_wait(5)
     try:
@@ -103,6 +115,18 @@ class Pages:
 
     def text(self) -> str:
         return str(self.find("body").text)
+
+    def downloaded(self, suffix: str, timeout: float = 15) -> Path:
+        """The file the browser downloaded (waits for it to be complete)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            done = [p for p in DOWNLOADS.glob(f"*{suffix}") if not p.name.endswith(".crdownload")]
+            if done:
+                return done[0]
+            time.sleep(0.2)
+        raise AssertionError(f"no {suffix} file was downloaded")
 
     def login(self, username: str, password: str = "Demo@2026") -> None:
         self.driver.delete_all_cookies()
