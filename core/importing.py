@@ -461,6 +461,7 @@ class ParseResult:
     errors: list[RowError] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)  # code → header as written
     row_count: int = 0  # data rows in the file, good and bad
+    columns: Sequence[Column] = ()  # the columns the file was read with
 
     @property
     def ok(self) -> bool:
@@ -481,6 +482,7 @@ class ParseResult:
         self.errors.append(RowError(number_, self.headers.get(column, column), reason))
 
     def sort(self, columns: Sequence[Column] = ()) -> None:
+        columns = columns or self.columns
         order = {h: i for i, h in enumerate(self.headers.values())}
         order.update({c.header: i for i, c in enumerate(columns) if c.header not in order})
         self.errors.sort(key=lambda e: (e.row, order.get(e.column, len(order))))
@@ -542,6 +544,11 @@ class Importer:
 
     # -- hooks ------------------------------------------------------------------
 
+    def columns_for(self, options: Mapping[str, Any]) -> Sequence[Column]:
+        """The columns of a file with these options (scores: one column per criterion
+        of the panel's rubric). Default: ``columns``."""
+        return self.columns
+
     def parsers(self, *, actor: Any, options: Mapping[str, Any]) -> Mapping[str, Parser]:
         """Cell parsers that depend on the database or the user (a district within
         the user's area), by column code; they replace the columns' own."""
@@ -577,13 +584,14 @@ class Importer:
         nothing behind), then ``RowsRejected`` if there was any."""
         counts = {"created": 0, "updated": 0, "unchanged": 0}
         errors: list[RowError] = []
+        columns = self.columns_for(options)
         for done, row in enumerate(rows, start=1):
             try:
                 outcome = self.commit_row(row, actor=actor, options=options)
             except ValidationError as error:
-                errors.extend(self.row_errors(row, error))
+                errors.extend(self.row_errors(row, error, columns))
             except CellError as error:
-                errors.append(RowError(row.number, self._key_header(), error.reason))
+                errors.append(RowError(row.number, self._key_header(columns), error.reason))
             else:
                 counts[outcome] += 1
             if progress is not None and (done % 100 == 0 or done == len(rows)):
@@ -594,29 +602,33 @@ class Importer:
 
     # -- mapping a service's ValidationError onto the row ---------------------
 
-    def _key_header(self) -> str:
-        column = next((c for c in self.columns if c.code == self.key), None)
-        if column is None and self.columns:
-            column = self.columns[0]
+    def _key_header(self, columns: Sequence[Column] = ()) -> str:
+        columns = columns or self.columns
+        column = next((c for c in columns if c.code == self.key), None)
+        if column is None and columns:
+            column = columns[0]
         return column.header if column is not None else FILE_COLUMN
 
-    def row_errors(self, row: Row, error: ValidationError) -> list[RowError]:
+    def row_errors(
+        self, row: Row, error: ValidationError, columns: Sequence[Column] = ()
+    ) -> list[RowError]:
         """A service's ``ValidationError`` for ``row`` as row errors: field errors on
         their column (``field_columns``, or the column of the same code), the rest on
         the key column."""
-        headers = {c.code: c.header for c in self.columns}
+        columns = columns or self.columns
+        headers = {c.code: c.header for c in columns}
         if not hasattr(error, "error_dict"):
-            return [RowError(row.number, self._key_header(), m) for m in error.messages]
+            return [RowError(row.number, self._key_header(columns), m) for m in error.messages]
         found: list[RowError] = []
         for name, messages in error.message_dict.items():
             code = self.field_columns.get(name, name)
-            header = headers.get(code) or self._key_header()
+            header = headers.get(code) or self._key_header(columns)
             found.extend(RowError(row.number, header, m) for m in messages)
         return found
 
     # -- template ---------------------------------------------------------------
 
-    def template(self) -> bytes:
+    def template(self, options: Mapping[str, Any] | None = None) -> bytes:
         """The downloadable .xlsx: the header row and the example row(s), identifier
         columns formatted as text, and a 说明 sheet describing every column."""
         import io
@@ -630,7 +642,8 @@ class Importer:
         formats = add_formats(book)
         text_format = book.add_format({"num_format": "@"})
         sheet = book.add_worksheet(self.sheet_name or str(self.label)[:31] or "Sheet1")
-        for col, column in enumerate(self.columns):
+        columns = self.columns_for(options or {})
+        for col, column in enumerate(columns):
             width = max(len(column.header) * 2 + 4, 14)
             sheet.set_column(col, col, width, text_format if column.as_text else None)
             sheet.write_string(0, col, column.header, formats["header"])
@@ -644,7 +657,7 @@ class Importer:
         notes = book.add_worksheet(_("Notes")[:31])
         for col, title in enumerate((_("Column"), _("Code name"), _("Required"), _("How to fill"))):
             notes.write_string(0, col, title, formats["header"])
-        for row_no, column in enumerate(self.columns, start=1):
+        for row_no, column in enumerate(columns, start=1):
             notes.write_string(row_no, 0, column.header)
             notes.write_string(row_no, 1, column.code)
             notes.write_string(row_no, 2, _("yes") if column.required else _("no"))
@@ -656,9 +669,9 @@ class Importer:
 
     # -- reading ----------------------------------------------------------------
 
-    def _header_table(self) -> dict[str, str]:
+    def _header_table(self, columns: Sequence[Column]) -> dict[str, str]:
         table: dict[str, str] = {}
-        for column in self.columns:
+        for column in columns:
             for name in (column.header, column.code, *column.aliases):
                 table[_header_key(name)] = column.code
         return table
@@ -676,7 +689,7 @@ class Importer:
         from openpyxl import load_workbook
 
         options = options or {}
-        result = ParseResult()
+        result = ParseResult(columns=list(self.columns_for(options)))
         try:
             book = load_workbook(file, read_only=True, data_only=True)
         except Exception:  # any unreadable upload gets the same answer
@@ -699,7 +712,7 @@ class Importer:
             ]
         finally:
             book.close()
-        result.sort(self.columns)
+        result.sort()
         return result
 
     def _read_sheet(
@@ -711,8 +724,9 @@ class Importer:
         options: Mapping[str, Any],
         progress: Progress | None,
     ) -> None:
-        table = self._header_table()
-        by_code = {c.code: c for c in self.columns}
+        columns = result.columns
+        table = self._header_table(columns)
+        by_code = {c.code: c for c in columns}
         rows = _guarded(sheet.iter_rows(values_only=True))
 
         # The header is the first row (of the first ten non-empty ones) naming a column.
@@ -737,7 +751,7 @@ class Importer:
                     found_row,
                     FILE_COLUMN,
                     _("No header row found; the columns of this template are: %(columns)s.")
-                    % {"columns": "、".join(c.header for c in self.columns)},
+                    % {"columns": "、".join(c.header for c in columns)},
                 )
             )
             return
@@ -756,7 +770,7 @@ class Importer:
                         header_row,
                         written,
                         _("Unknown column; the columns of this template are: %(columns)s.")
-                        % {"columns": "、".join(c.header for c in self.columns)},
+                        % {"columns": "、".join(c.header for c in columns)},
                     )
                 )
             elif code in index_of:
@@ -765,7 +779,7 @@ class Importer:
             else:
                 index_of[code] = index
                 result.headers[code] = written
-        for column in self.columns:
+        for column in columns:
             if column.required and column.code not in index_of:
                 header_problem = True
                 result.errors.append(
@@ -774,7 +788,7 @@ class Importer:
         if header_problem:
             return
 
-        parsers = {c.code: c.parse for c in self.columns}
+        parsers = {c.code: c.parse for c in columns}
         parsers.update(self.parsers(actor=actor, options=options))
         width = max(index_of.values()) + 1
         total = max((getattr(sheet, "max_row", 0) or 0) - header_row, 0)
@@ -854,7 +868,7 @@ class Importer:
         result = self.read(file, actor=actor, options=options, progress=progress)
         if result.rows:
             self.check(result, actor=actor, options=options)
-            result.sort(self.columns)
+            result.sort()
         return result
 
 
@@ -999,7 +1013,7 @@ def dry_run(
         pass
     except IntegrityError:
         result.errors.append(RowError(0, FILE_COLUMN, _changed_meanwhile()))
-    result.sort(importer.columns)
+    result.sort()
     return ImportOutcome(result)
 
 
@@ -1033,12 +1047,12 @@ def import_file(
         with transaction.atomic(durable=True):
             importer.check(result, actor=actor, options=options)
             if result.errors:
-                result.sort(importer.columns)
+                result.sort()
                 raise RowsRejected(result.errors)
             summary = importer.commit(result.rows, actor=actor, options=options, progress=progress)
     except RowsRejected as rejected:
         result.errors = list(rejected.errors)
-        result.sort(importer.columns)
+        result.sort()
         return ImportOutcome(result)
     except ValidationError as error:
         result.errors = [RowError(0, FILE_COLUMN, m) for m in error.messages]

@@ -283,3 +283,33 @@ def test_a_damaged_workbook_is_refused_not_a_crash(payments):
     assert [e.row for e in result.errors] == [0]
     assert "损坏" in result.errors[0].reason
     assert result.rows == []
+
+
+class ScoresLikeImporter(importing.Importer):
+    """Columns that depend on an option, as a rubric's criteria would."""
+
+    permission = "accounts.add_organisation"
+    key = "number"
+    columns = (Column("number", "项目编号", importing.text(20), required=True),)
+
+    def columns_for(self, options: Any) -> list[Column]:
+        criteria = options.get("criteria", ())
+        return [
+            *self.columns,
+            *(Column(c, c, importing.number(max_places=1, max_value=30), True) for c in criteria),
+        ]
+
+
+def test_columns_may_depend_on_the_options():
+    importer = ScoresLikeImporter()
+    options = {"criteria": ["创新性", "可行性"]}
+    book = load_workbook(io.BytesIO(importer.template(options)))
+    assert [c.value for c in book.worksheets[0][1]] == ["项目编号", "创新性", "可行性"]
+
+    rows = [["XM-1", 25.5, "28"], ["XM-2", "31", 20]]
+    result = importer.read(xlsx(rows, ["项目编号", "创新性", "可行性"]), options=options)
+
+    assert result.rows[0]["创新性"] == Decimal("25.5")
+    assert [(e.row, e.column) for e in result.errors] == [(3, "创新性")]
+    missing = importer.read(xlsx(rows, ["项目编号", "创新性"]), options=options)
+    assert [(e.row, e.column) for e in missing.errors] == [(1, "可行性")]
