@@ -1431,7 +1431,9 @@ def reschedule_approve(*, reschedule: Reschedule, actor: Any) -> Reschedule:
 
 
 @transaction.atomic
-def repayable_call_in(*, account: RepayableAccount, as_of: dt.date, actor: Any, reason: str) -> RepayableAccount:
+def repayable_call_in(
+    *, account: RepayableAccount, as_of: dt.date, actor: Any, reason: str
+) -> RepayableAccount:
     """Everything still owed falls due at once (the project failed acceptance or was
     terminated): fees are accrued to ``as_of`` and every instalment's unpaid principal
     moves to one instalment due on ``as_of``. A rule of the contract, so no second
