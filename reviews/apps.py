@@ -7,7 +7,7 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Expert review")
 
     def ready(self) -> None:
-        from . import xlsx  # noqa: F401 - registers the 专家 import
+        from . import score_import, xlsx  # noqa: F401 - register the 专家 and 评分表 imports
         from .home import register
 
         register()
