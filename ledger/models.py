@@ -42,6 +42,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from .money import fen_to_yuan, format_fen
@@ -93,7 +94,7 @@ class Account(models.Model):
         RECOVERY_INCOME = "recovery_income", _("Recovered after write-off")
 
     code = models.CharField(_("account code"), max_length=120, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("ledger", "name"), max_length=200)
     book = models.CharField(_("book"), max_length=10, choices=Book.choices)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     side = models.CharField(_("normal side"), max_length=6, choices=Side.choices)
@@ -317,7 +318,7 @@ class BudgetLine(models.Model):
         OTHER = "other", _("Other")
 
     code = models.CharField(_("budget line code"), max_length=80, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("ledger", "name"), max_length=200)
     year = models.PositiveSmallIntegerField(_("year"))
     funding_source = models.CharField(_("funding source"), max_length=20, choices=Source.choices)
     instrument = models.CharField(_("instrument"), max_length=20, choices=Instrument.choices)
@@ -357,9 +358,9 @@ class BudgetAdjustment(ConcurrentTransitionMixin, models.Model):
     """预算调剂: a change of a budget line's amount, approved by a second person."""
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", _("Requested")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
+        REQUESTED = "requested", pgettext_lazy("ledger", "Requested")
+        APPROVED = "approved", pgettext_lazy("ledger", "Approved")
+        REJECTED = "rejected", pgettext_lazy("ledger", "Rejected")
 
     budget_line = models.ForeignKey(
         BudgetLine, verbose_name=_("budget line"), on_delete=models.PROTECT, related_name="+"
@@ -498,7 +499,7 @@ class Commitment(models.Model):
 class BankAccount(models.Model):
     """银行账户 / 国库账户 of a finance body; its ledger account is the cash book's bank."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("ledger", "name"), max_length=200)
     bank_name = models.CharField(_("bank"), max_length=200)
     account_number = models.CharField(_("account number"), max_length=40, unique=True)
     scope_path = models.CharField(_("region path"), max_length=200, db_index=True)
@@ -549,14 +550,14 @@ class Disbursement(ConcurrentTransitionMixin, models.Model):
     another; paid when the bank confirms, reconciled against the bank statement."""
 
     class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Submitted for approval")
-        APPROVED = "approved", _("Approved")
-        PAID = "paid", _("Paid")
-        RECONCILED = "reconciled", _("Reconciled")
-        REJECTED = "rejected", _("Rejected")
-        CANCELLED = "cancelled", _("Cancelled")
-        RETURNED = "returned", _("Returned")
+        DRAFT = "draft", pgettext_lazy("ledger", "Draft")
+        SUBMITTED = "submitted", pgettext_lazy("ledger", "Submitted for approval")
+        APPROVED = "approved", pgettext_lazy("ledger", "Approved")
+        PAID = "paid", pgettext_lazy("ledger", "Paid")
+        RECONCILED = "reconciled", pgettext_lazy("ledger", "Reconciled")
+        REJECTED = "rejected", pgettext_lazy("ledger", "Rejected")
+        CANCELLED = "cancelled", pgettext_lazy("ledger", "Cancelled")
+        RETURNED = "returned", pgettext_lazy("ledger", "Returned")
 
     number = models.CharField(_("number"), max_length=30, unique=True)
     budget_line = models.ForeignKey(
@@ -722,12 +723,12 @@ class RepayableAccount(ConcurrentTransitionMixin, models.Model):
     overdue fee (逾期占用费)."""
 
     class Status(models.TextChoices):
-        SCHEDULED = "scheduled", _("Scheduled")
-        ACTIVE = "active", _("Active")
-        OVERDUE = "overdue", _("Overdue")
-        RESCHEDULED = "rescheduled", _("Rescheduled")
-        REPAID = "repaid", _("Repaid")
-        WRITTEN_OFF = "written_off", _("Written off")
+        SCHEDULED = "scheduled", pgettext_lazy("ledger", "Scheduled")
+        ACTIVE = "active", pgettext_lazy("ledger", "Active")
+        OVERDUE = "overdue", pgettext_lazy("ledger", "Overdue")
+        RESCHEDULED = "rescheduled", pgettext_lazy("ledger", "Rescheduled")
+        REPAID = "repaid", pgettext_lazy("ledger", "Repaid")
+        WRITTEN_OFF = "written_off", pgettext_lazy("ledger", "Written off")
 
     class Method(models.TextChoices):
         EQUAL_PRINCIPAL = "equal_principal", _("Equal principal")
@@ -953,9 +954,9 @@ class Repayment(models.Model):
 
 
 class ChangeStatus(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
+    REQUESTED = "requested", pgettext_lazy("ledger", "Requested")
+    APPROVED = "approved", pgettext_lazy("ledger", "Approved")
+    REJECTED = "rejected", pgettext_lazy("ledger", "Rejected")
 
 
 class _ApprovedChange(ConcurrentTransitionMixin, models.Model):
