@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import overload
 
 from django.utils.translation import gettext as _
 
@@ -52,6 +53,14 @@ def yuan_to_fen(amount: Decimal) -> int:
             % {"value": amount}
         )
     return int(amount * 100)
+
+
+@overload
+def fen_to_yuan(fen: int) -> Decimal: ...
+
+
+@overload
+def fen_to_yuan(fen: None) -> None: ...
 
 
 def fen_to_yuan(fen: int | None) -> Decimal | None:

@@ -228,7 +228,7 @@ def _projects_2025(log: Log, bank: BankAccount, refs: _Bank, rubric: Rubric) -> 
 
 def _applicant_user(application: Application) -> str:
     user = (
-        User.objects.filter(memberships__organisation_id=application.organisation_id)
+        User.objects.filter(memberships__organisation=application.organisation)
         .order_by("pk")
         .first()
     )
@@ -266,7 +266,7 @@ def _awards_2025(log: Log, refs: _Bank, rubric: Rubric) -> None:
     nominations = []
     with _at("2025-07-20T10:00"):
         org = Organisation.objects.get(name="杭州市西湖区农业技术推广中心")
-        for category, title, person, facts, amount in (
+        for code, title, person, facts, amount in (
             (
                 "tech_guide",
                 "潘桂英：双浦镇茶叶生产技术指导",
@@ -285,7 +285,7 @@ def _awards_2025(log: Log, refs: _Bank, rubric: Rubric) -> None:
             application = log.created(
                 projects.application_create(
                     call=call,
-                    category=Category.objects.get(programme=programme, code=category),
+                    category=Category.objects.get(programme=programme, code=code),
                     title=title,
                     organisation=org,
                     person=Person.objects.get(name=person) if person else None,

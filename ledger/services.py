@@ -168,21 +168,7 @@ def _overdrawn_message(account: Account, balance: int, needed: int) -> str:
     }
 
 
-def entry_post(
-    *,
-    idempotency_key: str,
-    kind: str,
-    value_date: dt.date,
-    legs: Sequence[Posting],
-    actor: Any,
-    memo: str = "",
-    reverses: Entry | None = None,
-) -> Entry:
-    """Post a balanced entry and move the running balances, or return the entry already
-    posted under ``idempotency_key``. Accounts with ``floor_zero`` may not go below
-    zero; the check is made on rows locked in pk order, so concurrent postings cannot
-    both pass it. On PostgreSQL the whole posting is one call of the database function
-    ``ledger_post_entry`` (migration 0005); elsewhere the same steps run here."""
+def _check_entry(idempotency_key: str, legs: Sequence[Posting]) -> None:
     if not idempotency_key:
         raise LedgerError(_("An entry needs an idempotency key."))
     if len(legs) < 2:
@@ -198,6 +184,35 @@ def entry_post(
             _("The entry does not balance: its legs sum to %(total)s yuan.")
             % {"total": format_fen(total)}
         )
+
+
+@dataclass(frozen=True)
+class EntrySpec:
+    """One entry for ``entries_post``."""
+
+    idempotency_key: str
+    kind: str
+    value_date: dt.date
+    legs: Sequence[Posting]
+    memo: str = ""
+
+
+def entry_post(
+    *,
+    idempotency_key: str,
+    kind: str,
+    value_date: dt.date,
+    legs: Sequence[Posting],
+    actor: Any,
+    memo: str = "",
+    reverses: Entry | None = None,
+) -> Entry:
+    """Post a balanced entry and move the running balances, or return the entry already
+    posted under ``idempotency_key``. Accounts with ``floor_zero`` may not go below
+    zero; the check is made on rows locked in pk order, so concurrent postings cannot
+    both pass it. On PostgreSQL the whole posting is one call of the database function
+    ``ledger_post_entry`` (migration 0005); elsewhere the same steps run here."""
+    _check_entry(idempotency_key, legs)
     memo = memo[:300]
     if connection.vendor == "postgresql":
         # One statement, atomic by itself: no savepoint round trips.
@@ -208,6 +223,72 @@ def entry_post(
         )
     with transaction.atomic():
         return _post_here(idempotency_key, kind, value_date, legs, actor, memo, reverses)
+
+
+def entries_post(*, entries: Sequence[EntrySpec], actor: Any) -> list[Entry]:
+    """Posts many entries in order, all or none: the same rules as ``entry_post`` (an
+    entry already posted under its key is returned as it is). On PostgreSQL the whole
+    batch is one call of ``ledger_post_entries`` (migration 0008), for bulk work such as
+    imports and the nightly aging; elsewhere it posts them one by one."""
+    for spec in entries:
+        _check_entry(spec.idempotency_key, spec.legs)
+    if not entries:
+        return []
+    with transaction.atomic():
+        if connection.vendor != "postgresql":
+            return [
+                entry_post(
+                    idempotency_key=spec.idempotency_key,
+                    kind=spec.kind,
+                    value_date=spec.value_date,
+                    legs=spec.legs,
+                    actor=actor,
+                    memo=spec.memo,
+                )
+                for spec in entries
+            ]
+        starts: list[int] = []
+        counts: list[int] = []
+        accounts: list[int] = []
+        amounts: list[int] = []
+        for spec in entries:
+            starts.append(len(accounts) + 1)
+            counts.append(len(spec.legs))
+            accounts.extend(leg.account.pk for leg in spec.legs)
+            amounts.extend(leg.amount_fen for leg in spec.legs)
+        connection.ensure_connection()
+        with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT * FROM ledger_post_entries(%s::text[], %s::text[], %s::date[],"
+                " %s::text[], %s::bigint, %s::int[], %s::int[], %s::bigint[], %s::bigint[])",
+                [
+                    [spec.idempotency_key for spec in entries],
+                    [spec.kind for spec in entries],
+                    [spec.value_date for spec in entries],
+                    [spec.memo[:300] for spec in entries],
+                    _user_id(actor),
+                    starts,
+                    counts,
+                    accounts,
+                    amounts,
+                ],
+                prepare=True,
+            )
+            rows = cursor.fetchall()
+        # a refusal raises here, inside the savepoint, so the whole batch is undone
+        return [
+            _entry_from_server(
+                tuple(row[1:]),
+                spec.idempotency_key,
+                spec.kind,
+                spec.value_date,
+                spec.legs,
+                actor,
+                spec.memo[:300],
+                None,
+            )
+            for row, spec in zip(rows, entries, strict=False)
+        ]
 
 
 def _post_on_server(

@@ -349,7 +349,7 @@ def award_indicators(request: HttpRequest) -> HttpResponse:
     """City finance issues the award budget indicators to the districts (预算指标下达)."""
     if not request.user.is_authenticated:
         return redirect("login")
-    if not request.user.has_any_role("finance", "admin"):  # type: ignore[union-attr]
+    if not actor_of(request).has_any_role("finance", "admin"):
         raise PermissionDenied
     calls = (
         Call.objects.filter(programme__flow="award").select_related("programme").order_by("-year")

@@ -82,7 +82,7 @@ def default_tranches(amount_fen: int, repayable_fen: int) -> list[dict[str, Any]
     """60 % of the grant on signing and 40 % after acceptance; the repayable part is paid
     on signing (it is repaid on the schedule from the end of the project)."""
     grant = amount_fen - repayable_fen
-    plan = []
+    plan: list[dict[str, Any]] = []
     if grant:
         first = grant * 60 // 100
         plan += [
@@ -265,19 +265,25 @@ def contract_sign(*, contract: Contract, actor: User) -> Contract:
             )
         )
     if contract.repay_principal_fen:
+        repay_line, term = contract.repay_budget_line, contract.repay_term_months
+        fee_rate, overdue_rate = contract.fee_rate, contract.overdue_rate
+        if repay_line is None or term is None or fee_rate is None or overdue_rate is None:
+            raise ContractError(
+                _("Repayable funding needs its terms: term, usage-fee rate and overdue rate.")
+            )
         contract.repayable = _ledger(
             lambda: ledger.repayable_open(
-                budget_line=contract.repay_budget_line,
+                budget_line=repay_line,
                 project_ref=application.number,
                 borrower_name=payee,
                 principal=fen_to_yuan(contract.repay_principal_fen),
                 start_date=contract.end_date,
-                term_months=contract.repay_term_months,
+                term_months=term,
                 grace_months=contract.repay_grace_months or 0,
                 period_months=contract.repay_period_months or 6,
                 method=contract.repay_method,
-                fee_rate=contract.fee_rate,
-                overdue_rate=contract.overdue_rate,
+                fee_rate=fee_rate,
+                overdue_rate=overdue_rate,
                 actor=actor,
                 scope_path=application.district.path,
                 borrower_account=contract.payee_account,
@@ -356,9 +362,12 @@ def tranche_order(*, tranche: Tranche, actor: User) -> Disbursement:
     payee = (
         application.organisation.name if application.organisation else application.applicant_name
     )
+    line = contract.repay_budget_line if tranche.repayable else contract.budget_line
+    if line is None:
+        raise ContractError(_("The contract has no budget line for this tranche."))
     disbursement = _ledger(
         lambda: ledger.disbursement_create(
-            budget_line=contract.repay_budget_line if tranche.repayable else contract.budget_line,
+            budget_line=line,
             amount=fen_to_yuan(tranche.amount_fen),
             payee_name=payee,
             payee_account=contract.payee_account,
@@ -640,11 +649,14 @@ def award_pay_order(
             % {"d": application.district}
         )
     payee = application.applicant_name
+    award_fen = application.approved_amount_fen
+    if award_fen is None:
+        raise ContractError(_("Only a granted award is paid this way."))
     commitment = _ledger(
         lambda: ledger.commitment_post(
             budget_line=line,
             project_ref=application.number,
-            amount=fen_to_yuan(application.approved_amount_fen),
+            amount=fen_to_yuan(award_fen),
             value_date=clock.today(),
             actor=actor,
             payee_name=payee,
@@ -654,7 +666,7 @@ def award_pay_order(
     disbursement = _ledger(
         lambda: ledger.disbursement_create(
             budget_line=line,
-            amount=fen_to_yuan(application.approved_amount_fen),
+            amount=fen_to_yuan(award_fen),
             payee_name=payee,
             payee_account=payee_account,
             payee_bank=payee_bank,
@@ -770,9 +782,10 @@ def acceptance_finance_record(
 
 
 def remaining_commitment_fen(contract: Contract) -> int:
-    if contract.commitment_id is None:
+    commitment = contract.commitment
+    if commitment is None:
         return 0
-    return ledger.account_balance(contract.commitment.account_id)
+    return ledger.account_balance(commitment.account_id)
 
 
 @transaction.atomic
@@ -799,21 +812,27 @@ def project_close(*, application: Application, actor: User) -> Application:
             problems.append(_("A payment order of this project is still open."))
         planned = contract.tranches.filter(status=Tranche.Status.PLANNED)
         if planned.exists() and application.status == Application.Status.ACCEPTED:
-            problems.append(_("Tranche %(n)s is still to be paid.") % {"n": planned.first().seq})
+            problems.append(
+                _("Tranche %(n)s is still to be paid.")
+                % {"n": planned.values_list("seq", flat=True)[0]}
+            )
         left = remaining_commitment_fen(contract)
-        if left and application.status != Application.Status.ACCEPTED:
+        commitment = contract.commitment
+        if commitment is None:
+            left = 0
+        if left and commitment is not None and application.status != Application.Status.ACCEPTED:
             _ledger(
                 lambda: ledger.commitment_release(
-                    commitment=contract.commitment,
+                    commitment=commitment,
                     value_date=clock.today(),
                     actor=actor,
                     reason=_("Project closed"),
                 )
             )
-        elif left and not planned.exists():
+        elif left and commitment is not None and not planned.exists():
             _ledger(
                 lambda: ledger.commitment_release(
-                    commitment=contract.commitment,
+                    commitment=commitment,
                     value_date=clock.today(),
                     actor=actor,
                     reason=_("Project closed: unspent commitment"),
@@ -841,9 +860,9 @@ def project_close(*, application: Application, actor: User) -> Application:
 def repayable_falls_due(contract: Contract, *, actor: User, reason: str) -> None:
     """A failed or terminated project's repayable money falls due at once; if it was never
     paid out, the repayable account is cancelled instead."""
-    if contract.repayable_id is None:
-        return
     account = contract.repayable
+    if account is None:
+        return
     # a "scheduled" account was never paid out: nothing is owed, nothing falls due
     if account.status in ("active", "overdue", "rescheduled"):
         _ledger(

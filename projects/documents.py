@@ -69,7 +69,8 @@ def contract_pdf(contract: Contract) -> bytes:
             f"有偿使用资金 {format_yuan(contract.repay_principal_fen)} 元，自 {contract.end_date:%Y年%m月%d日} 起"
             f"{contract.repay_term_months} 个月内归还（宽限期 {contract.repay_grace_months or 0} 个月，"
             f"每 {contract.repay_period_months or 6} 个月一期，{contract.get_repay_method_display()}），"
-            f"年占用费率 {contract.fee_rate * 100:.2f}%，逾期按日 {contract.overdue_rate * 10000:.1f}‱ 计收逾期占用费。"
+            f"年占用费率 {(contract.fee_rate or 0) * 100:.2f}%，"
+            f"逾期按日 {(contract.overdue_rate or 0) * 10000:.1f}‱ 计收逾期占用费。"
         )
     doc.paragraph(
         "承担单位应按本任务书组织实施，按期报送进展报告，项目结束后申请验收；"

@@ -34,8 +34,10 @@ def _applicant_users(application: Application) -> list[User]:
     users = User.objects.filter(is_active=True, memberships__role=Role.APPLICANT)
     if application.organisation_id is not None:
         users = users.filter(memberships__organisation_id=application.organisation_id)
-    else:
+    elif application.person_id is not None:
         users = users.filter(person_id=application.person_id)
+    else:
+        return []
     return list(users.distinct())
 
 
@@ -135,7 +137,7 @@ def run(*, today: dt.date | None = None) -> Result:
         conclusion="rectify", rectify_due__isnull=False
     ).select_related("application"):
         application = acceptance.application
-        if application.status != Application.Status.RECTIFYING:
+        if application.status != Application.Status.RECTIFYING or acceptance.rectify_due is None:
             continue
         if acceptance.rectify_due < today:
             with transaction.atomic():

@@ -5,8 +5,9 @@ over random pools."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 
 class DrawError(Exception):
@@ -15,23 +16,27 @@ class DrawError(Exception):
         super().__init__(f"item {item}: needs {needed} experts, {available} eligible")
 
 
+I = TypeVar("I", bound=Hashable)  # noqa: E741 - an item
+E = TypeVar("E", bound=Hashable)  # an expert
+
+
 @dataclass(frozen=True)
-class DrawResult:
-    assignments: dict[Hashable, list[Hashable]]  # item → experts, in draw order
-    loads: dict[Hashable, int]
+class DrawResult(Generic[I, E]):
+    assignments: dict[I, list[E]]  # item → experts, in draw order
+    loads: dict[E, int]
 
 
 def draw(
     *,
-    items: Sequence[Hashable],
-    experts: Sequence[Hashable],
-    size: int | Callable[[Hashable], int],
+    items: Sequence[I],
+    experts: Sequence[E],
+    size: int | Callable[[I], int],
     seed: int,
-    conflicts: Callable[[Hashable, Hashable], bool],
-    loads: dict[Hashable, int] | None = None,
-    caps: dict[Hashable, int] | None = None,
-    already: dict[Hashable, set[Hashable]] | None = None,
-) -> DrawResult:
+    conflicts: Callable[[I, E], bool],
+    loads: Mapping[E, int] | None = None,
+    caps: Mapping[E, int] | None = None,
+    already: Mapping[I, set[E]] | None = None,
+) -> DrawResult[I, E]:
     """Assign ``size`` experts to every item.
 
     Items are taken in an order shuffled by the seed; for each, the eligible experts
@@ -49,8 +54,8 @@ def draw(
     tiebreak = {e: i for i, e in enumerate(expert_order)}
     load = {e: (loads or {}).get(e, 0) for e in expert_order}
     cap = caps or {}
-    on_item = {i: set((already or {}).get(i, set())) for i in item_order}
-    result: dict[Hashable, list[Hashable]] = {i: [] for i in item_order}
+    on_item: dict[I, set[E]] = {i: set((already or {}).get(i, set())) for i in item_order}
+    result: dict[I, list[E]] = {i: [] for i in item_order}
     for item in item_order:
         wanted = size(item) if callable(size) else size
         if wanted <= 0:

@@ -81,18 +81,18 @@ def ranking_xlsx(panel: Panel) -> bytes:
         values = [rank, app.number, app.title, app.category.name, app.district.name]
         for col, value in enumerate(values):
             write_cell(sheet, n, col, value, formats)
-        for col, value in enumerate([score, mean, sd, spread], start=len(values)):
-            if value is None:
+        for col, figure in enumerate([score, mean, sd, spread], start=len(values)):
+            if figure is None:
                 sheet.write_blank(n, col, None)
             else:
-                sheet.write_number(n, col, float(Decimal(value)), score_format)
+                sheet.write_number(n, col, float(Decimal(figure)), score_format)
         sheet.write_number(n, 9, count or 0)
         sheet.write_string(n, 10, "是" if flagged else "")
         sheet.write_string(n, 11, "是" if passes else "否")
         for offset, criterion in enumerate(criteria):
-            value = means.get(criterion.code)
-            if value is not None:
-                sheet.write_number(n, 12 + offset, float(value), score_format)
+            criterion_mean = means.get(criterion.code)
+            if criterion_mean is not None:
+                sheet.write_number(n, 12 + offset, float(criterion_mean), score_format)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
     sheet.set_column(0, 0, 6)

@@ -47,7 +47,7 @@ def _panel_queue(user: Any) -> Queue:
         QueueRow(
             label=p.name,
             url=reverse("reviews:panel", args=[p.pk]),
-            note=f"{p.get_status_display()} · {p.n_submitted}/{p.n_live}",
+            note=f"{p.get_status_display()} · {p.n_submitted}/{p.n_live}",  # type: ignore[attr-defined]
         )
         for p in qs[:10]
     ]

@@ -155,10 +155,10 @@ def _log(assignment: Assignment, action: str, actor: User | None, reason: str = 
 
 def default_items(*, call: Call, stage: str, unit: OrgUnit) -> list[Application]:
     status = {
-        Panel.Stage.DISTRICT: Application.Status.SUBMITTED,
-        Panel.Stage.CITY: Application.Status.RECOMMENDED,
-        Panel.Stage.ACCEPTANCE: Application.Status.ACCEPTANCE_REQUESTED,
-    }[stage]
+        Panel.Stage.DISTRICT.value: Application.Status.SUBMITTED,
+        Panel.Stage.CITY.value: Application.Status.RECOMMENDED,
+        Panel.Stage.ACCEPTANCE.value: Application.Status.ACCEPTANCE_REQUESTED,
+    }[str(stage)]
     return list(
         Application.objects.filter(
             call=call, status=status, district__path__startswith=unit.path

@@ -615,15 +615,15 @@ def acceptance_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
                 _("Financial acceptance recorded."),
             )
     elif name == "conclude":
-        form = ConclusionForm(request.POST)
-        if form.is_valid():
+        conclusion = ConclusionForm(request.POST)
+        if conclusion.is_valid():
             _run(
                 request,
                 lambda: services.acceptance_conclude(
                     acceptance=acceptance,
                     actor=actor,
-                    false_data=form.cleaned_data["false_data"],
-                    note=form.cleaned_data["note"],
+                    false_data=conclusion.cleaned_data["false_data"],
+                    note=conclusion.cleaned_data["note"],
                 ),
                 _("Conclusion recorded."),
             )

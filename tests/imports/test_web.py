@@ -116,6 +116,6 @@ def test_the_menu_and_index_show_what_the_user_may_import(as_user):
 
 
 def test_kinds_not_built_yet_say_so(as_user):
-    response = as_user("admin").get("/imports/scores/")
+    response = as_user("admin").get("/imports/repayments/")
     assert response.status_code == 404
     assert "尚未开放" in response.content.decode()

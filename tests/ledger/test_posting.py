@@ -173,3 +173,34 @@ def test_the_posted_entry_returned_is_the_stored_one(line, maker):
         stored.prev_hash,
         stored.memo,
     )
+
+
+def test_many_entries_in_one_call_all_or_none(line, maker):
+    available = services.line_account(line, Account.Kind.AVAILABLE)
+    approved = services.line_account(line, Account.Kind.APPROVED)
+
+    def spec(n: int, fen: int) -> services.EntrySpec:
+        return services.EntrySpec(
+            idempotency_key=f"batch:{n}",
+            kind=Entry.Kind.APPROVE,
+            value_date=D(2026, 5, 1),
+            legs=[Posting(approved, fen), Posting(available, -fen)],
+        )
+
+    # given three entries that fit
+    posted = services.entries_post(entries=[spec(1, 100), spec(2, 200), spec(3, 300)], actor=maker)
+    # then they are chained in order and the balances moved
+    assert [e.idempotency_key for e in posted] == ["batch:1", "batch:2", "batch:3"]
+    assert [e.seq for e in posted] == [posted[0].seq, posted[0].seq + 1, posted[0].seq + 2]
+    available.refresh_from_db()
+    assert available.balance == 100_000_000 - 600
+    # a replay posts nothing new
+    again = services.entries_post(entries=[spec(1, 100), spec(2, 200)], actor=maker)
+    assert [e.pk for e in again] == [posted[0].pk, posted[1].pk]
+    # and a batch whose last entry would overdraw the line is refused as a whole
+    count = Entry.objects.count()
+    with pytest.raises(LedgerError, match="999,990.00"):
+        services.entries_post(entries=[spec(4, 400), spec(5, 100_000_000_000)], actor=maker)
+    assert Entry.objects.count() == count
+    available.refresh_from_db()
+    assert available.balance == 100_000_000 - 600
