@@ -13,7 +13,14 @@ Rules (documented for finance staff and auditors):
 * The overdue fee (逾期占用费) accrues per calendar day after a due date on what is still
   unpaid of that instalment (principal and fee) × the daily rate. It is accumulated
   exactly and booked rounded ROUND_HALF_UP to the fen, so the total does not depend on
-  how often it is accrued.
+  how often it is accrued. A repayment is applied after accruing to its own date; one
+  recorded with a date before the last accrual (the nightly aging already ran past it)
+  does not take back the overdue fee accrued in between.
+* Repayments go to the overdue fee, then usage fees, then principal (oldest first);
+  principal beyond what is due repays later instalments early, and once no principal is
+  left the usage fees of periods not yet due are dropped.
+* A 展期 keeps what fell due by its effective date (those usage fees stay owed and
+  overdue until paid) and re-spreads all unpaid principal over the new term.
 """
 
 from __future__ import annotations
