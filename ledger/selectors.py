@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -173,13 +174,27 @@ def repayables_for_receipt(line: StatementLine) -> QuerySet[RepayableAccount]:
     ).order_by("number")
 
 
-def my_funding(*, user: Any) -> dict[str, Any]:
-    """The applicant's own disbursements and repayment schedules."""
+def my_funding(*, user: Any, today: dt.date) -> dict[str, Any]:
+    """The applicant's own disbursements and repayment schedules, with what is due now
+    (unpaid instalments due by ``today`` and the overdue fee booked so far)."""
     refs = payee_refs_for(user)
     disbursements = Disbursement.objects.filter(payee_ref__in=refs).exclude(
         status__in=[Disbursement.Status.DRAFT, Disbursement.Status.CANCELLED]
     )
     accounts = list(
-        RepayableAccount.objects.filter(borrower_ref__in=refs).prefetch_related("instalments")
+        RepayableAccount.objects.filter(borrower_ref__in=refs)
+        .annotate(
+            penalty_owed_fen=Sum(
+                "accounts__balance", filter=Q(accounts__kind=Account.Kind.PENALTY_RECEIVABLE)
+            )
+        )
+        .prefetch_related("instalments")
     )
+    for account in accounts:
+        instalments = list(account.instalments.all())
+        due = [i for i in instalments if i.due_date <= today and i.unpaid_fen > 0]
+        upcoming = [i for i in instalments if i.due_date > today and i.unpaid_fen > 0]
+        penalty = account.penalty_owed_fen or 0
+        account.due_now_fen = sum(i.unpaid_fen for i in due) + penalty
+        account.next_instalment = upcoming[0] if upcoming else None
     return {"disbursements": disbursements.select_related("budget_line"), "accounts": accounts}

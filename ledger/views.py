@@ -826,6 +826,6 @@ class MyFundingView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        ctx.update(selectors.my_funding(user=self.request.user))
         ctx["today"] = timezone.localdate()
+        ctx.update(selectors.my_funding(user=self.request.user, today=ctx["today"]))
         return ctx

@@ -139,6 +139,7 @@ def test_the_applicant_sees_their_own_money(books, as_user):
     assert "300,000.00" in html  # the first tranche paid
     assert "2,500.00" in html  # the usage fee of the repayable schedule
     assert "KJ2026-002" not in html
+    assert "当前应还" in html and "下一期" in html
     assert as_user("applicant").get(reverse("ledger:home")).status_code == 403
 
 
