@@ -217,7 +217,7 @@ def contract_draft(
 def contract_confirm(*, contract: Contract, actor: User) -> Contract:
     """The applicant has read and confirms the 任务书 online."""
     contract = (
-        Contract.objects.select_for_update().select_related("application").get(pk=contract.pk)
+        Contract.objects.select_for_update(of=("self",)).select_related("application").get(pk=contract.pk)
     )
     if not actor.has_perm(
         "projects.request_acceptance", contract.application
@@ -237,7 +237,7 @@ def contract_sign(*, contract: Contract, actor: User) -> Contract:
     """The officer signs: the project becomes ``contracted``, the amount is committed on
     the budget line, the repayable account is opened, and the reports are scheduled."""
     contract = (
-        Contract.objects.select_for_update()
+        Contract.objects.select_for_update(of=("self",))
         .select_related("application__call__programme", "budget_line", "repay_budget_line")
         .get(pk=contract.pk)
     )
@@ -339,7 +339,7 @@ def tranche_order(*, tranche: Tranche, actor: User) -> Disbursement:
     """Finance makes the 拨付单 of a tranche (maker); approval and payment follow in the
     ledger (a different person approves)."""
     tranche = (
-        Tranche.objects.select_for_update()
+        Tranche.objects.select_for_update(of=("self",))
         .select_related(
             "contract__application__organisation",
             "contract__budget_line",
@@ -408,7 +408,7 @@ def on_disbursement_paid(disbursement: Disbursement) -> None:
 def stop_tranches(contract: Contract, *, actor: User, reason: str) -> None:
     """Stop what is not paid: planned tranches are stopped, unpaid payment orders
     cancelled, and the commitment that is left released."""
-    for tranche in contract.tranches.select_for_update().select_related("disbursement"):
+    for tranche in contract.tranches.select_for_update(of=("self",)).select_related("disbursement"):
         if tranche.status == Tranche.Status.PLANNED:
             tranche.status = Tranche.Status.STOPPED
             tranche.save(update_fields=["status"])
@@ -503,7 +503,7 @@ def report_submit(
     """File a progress (or final) report. Spending above an item's allowance is refused,
     naming the item, unless a budget change has been approved for it."""
     report = (
-        ProgressReport.objects.select_for_update()
+        ProgressReport.objects.select_for_update(of=("self",))
         .select_related("application__call__programme", "contract")
         .get(pk=report.pk)
     )
@@ -569,7 +569,7 @@ def budget_change_request(
 @transaction.atomic
 def budget_change_decide(*, change: BudgetChange, approve: bool, actor: User) -> BudgetChange:
     change = (
-        BudgetChange.objects.select_for_update()
+        BudgetChange.objects.select_for_update(of=("self",))
         .select_related("contract__application")
         .get(pk=change.pk)
     )
@@ -764,7 +764,7 @@ def acceptance_finance_record(
 ) -> Acceptance:
     """财务验收, recorded by finance separately from the experts' review."""
     acceptance = (
-        Acceptance.objects.select_for_update().select_related("application").get(pk=acceptance.pk)
+        Acceptance.objects.select_for_update(of=("self",)).select_related("application").get(pk=acceptance.pk)
     )
     if not actor.has_perm("projects.finance_acceptance", acceptance):
         raise ContractError(_("Only finance records the financial acceptance."))

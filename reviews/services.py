@@ -305,7 +305,7 @@ def _draw_into(
 
 def _lock_panel(panel: Panel) -> Panel:
     return (
-        Panel.objects.select_for_update()
+        Panel.objects.select_for_update(of=("self",))
         .select_related("call__programme", "rubric", "unit")
         .get(pk=panel.pk)
     )
@@ -671,7 +671,7 @@ def decision_publish(
 def decision_approve(*, notice: Notice, actor: User) -> list[Application]:
     """立项 / 授予 every application of the city notice once it has ended with no open
     objection; an upheld objection already rejected its application."""
-    notice = Notice.objects.select_for_update().select_related("call").get(pk=notice.pk)
+    notice = Notice.objects.select_for_update(of=("self",)).select_related("call").get(pk=notice.pk)
     if notice.level != Notice.Level.CITY:
         raise ReviewError(_("Approve from a city notice."))
     if not actor.has_perm(
@@ -778,7 +778,7 @@ def spot_check_record(*, item: SpotCheckItem, actor: User, fraud: bool, note: st
     """Pass, or fraud: the nomination is disqualified, the applicant debarred for the
     programme's years, and the district's quota in next year's call cut."""
     item = (
-        SpotCheckItem.objects.select_for_update()
+        SpotCheckItem.objects.select_for_update(of=("self",))
         .select_related(
             "spot_check__call__programme", "application__district", "application__category"
         )
@@ -1009,7 +1009,7 @@ def acceptance_conclude(
     from projects.models import Acceptance, Contract
 
     acceptance = (
-        Acceptance.objects.select_for_update()
+        Acceptance.objects.select_for_update(of=("self",))
         .select_related("application__call__programme", "report")
         .get(pk=acceptance.pk)
     )
