@@ -28,5 +28,6 @@ urlpatterns = [
     path("", include("projects.urls")),
     path("reviews/", include("reviews.urls")),
     path("imports/", include("core.import_urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]

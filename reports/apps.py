@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Reports")
+
+    def ready(self) -> None:
+        from accounts.navigation import register_nav
+        from accounts.roles import REGION_READERS
+
+        register_nav("reports", _("Reports"), "reports:dashboard", REGION_READERS, 70)
