@@ -33,6 +33,7 @@ def assignment_for_expert(*, user: Any, pk: int) -> Assignment:
             "scores__criterion",
             "item__application__funding",
             "item__application__budget_items",
+            "item__application__attachments",
         )
         .get(pk=pk)
     )

@@ -8,6 +8,11 @@ urlpatterns = [
     path("my/", views.my_assignments, name="my_assignments"),
     path("assignments/<int:pk>/", views.assignment_detail, name="assignment"),
     path("assignments/<int:pk>/declare/", views.assignment_declare, name="assignment_declare"),
+    path(
+        "assignments/<int:pk>/files/<int:attachment_pk>/",
+        views.assignment_attachment,
+        name="assignment_attachment",
+    ),
     path("assignments/<int:pk>/score/", views.assignment_score, name="assignment_score"),
     path("assignments/<int:pk>/do/<str:name>/", views.assignment_action, name="assignment_action"),
     path("panels/", views.panel_list, name="panel_list"),

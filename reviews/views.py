@@ -118,6 +118,27 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "reviews/assignment_detail.html", context)
 
 
+def assignment_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> Any:
+    """An attachment of the item, for its expert once declared, on a panel that is not
+    blind (files cannot be redacted)."""
+    from django.http import FileResponse
+
+    from projects.models import Attachment
+
+    _login(request)
+    a = get_object_or_404(
+        Assignment.objects.for_expert(request.user).select_related("panel"), pk=pk
+    )
+    if a.panel.blind or a.status not in (Assignment.Status.ACCEPTED, Assignment.Status.SUBMITTED):
+        raise Http404
+    attachment = get_object_or_404(
+        Attachment, pk=attachment_pk, application_id=a.item.application_id
+    )
+    return FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name
+    )
+
+
 @require_POST
 def assignment_declare(request: HttpRequest, pk: int) -> HttpResponse:
     _login(request)

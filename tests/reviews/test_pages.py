@@ -246,3 +246,32 @@ def test_query_counts_do_not_grow(world, today, url_name):
         else reverse("reviews:panel", args=[big.pk])
     )
     assert count(big, client, url) == first
+
+
+def test_attachments_reach_the_expert_after_the_declaration_and_never_on_a_blind_panel(
+    world, today
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from projects.models import Attachment
+
+    for blind in (False, True):
+        _panel, (mine,) = _panel_with_the_demo_expert(
+            blind=blind, category="industry" if not blind else "agriculture"
+        )
+        application = mine.item.application
+        attachment = Attachment(
+            application=application,
+            kind="form",
+            original_name="申报书.pdf",
+            size=9,
+            uploaded_by=user("applicant"),
+        )
+        attachment.file.save("x.pdf", SimpleUploadedFile("x.pdf", b"%PDF-1.4\n"), save=True)
+        url = reverse("reviews:assignment_attachment", args=[mine.pk, attachment.pk])
+        expert = _client("expert")
+        assert expert.get(url).status_code == 404  # not before the declaration
+        services.assignment_declare(assignment=mine, actor=user("expert"), conflict=False)
+        assert expert.get(url).status_code == (404 if blind else 200)
+        page = expert.get(reverse("reviews:assignment", args=[mine.pk])).content.decode()
+        assert ("申报书.pdf" in page) is not blind
