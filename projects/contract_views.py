@@ -6,9 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.http import actor_of
 from accounts.models import OrgUnit
 from core import clock
+from core.http import form_errors_to_messages, run_service
 from core.pdf import PDF_CONTENT_TYPE
 from funding.models import Call
 
@@ -33,15 +32,7 @@ from .services import ApplicationError
 
 
 def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> Any:
-    try:
-        with transaction.atomic(durable=True):
-            result = action()
-    except ApplicationError as error:
-        for reason in error.reasons:
-            messages.error(request, reason)
-        return None
-    messages.success(request, success)
-    return result if result is not None else True
+    return run_service(request, action, success, refusals=(ApplicationError,))
 
 
 def _application(request: HttpRequest, pk: int) -> Application:
@@ -188,9 +179,7 @@ def contract_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
                 _("Budget change requested."),
             )
         else:
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, str(error))
+            form_errors_to_messages(request, form)
     elif name in ("approve_change", "reject_change"):
         change = get_object_or_404(BudgetChange, pk=request.POST.get("change"), contract=contract)
         _run(

@@ -18,6 +18,7 @@ from accounts.http import actor_of
 from accounts.models import Person
 from accounts.permissions import scope_of
 from core import clock
+from core.http import form_errors_to_messages, run_service
 from core.xlsx import XLSX_CONTENT_TYPE
 from funding.facts import FACTS
 
@@ -45,21 +46,9 @@ DETAIL_ACTIONS: dict[str, bool] = {
 }
 
 
-def _report(request: HttpRequest, error: ApplicationError) -> None:
-    for reason in error.reasons:
-        messages.error(request, reason)
-
-
 def _run(request: HttpRequest, action: Any, success: str) -> bool:
     """Run one service in the request's outermost transaction; report refusals."""
-    try:
-        with transaction.atomic(durable=True):
-            action()
-    except ApplicationError as error:
-        _report(request, error)
-        return False
-    messages.success(request, success)
-    return True
+    return run_service(request, action, success, refusals=(ApplicationError,)) is not None
 
 
 # --- applications ---------------------------------------------------------------------
@@ -294,9 +283,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
             _("File added."),
         )
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
+        form_errors_to_messages(request, form)
     return redirect("application_detail", pk=application.pk)
 
 
@@ -367,9 +354,7 @@ def notice_create(request: HttpRequest) -> HttpResponse:
             if _run(request, publish, _("The notice is published.")):
                 return redirect("notice_detail", pk=result["notice"].pk)
     elif not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
+        form_errors_to_messages(request, form)
     return redirect(request.POST.get("next") or reverse("application_list"))
 
 
@@ -444,9 +429,7 @@ def objection_handle(request: HttpRequest, pk: int) -> HttpResponse:
             _("The objection is handled."),
         )
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, str(error))
+        form_errors_to_messages(request, form)
     return redirect("notice_detail", pk=objection.notice_id)
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.http import actor_of
 from core import clock
+from core.http import form_errors_to_messages, run_service
 from core.pdf import PDF_CONTENT_TYPE
 from core.xlsx import XLSX_CONTENT_TYPE
 from funding.models import Call
@@ -43,21 +43,10 @@ def _login(request: HttpRequest) -> None:
 
 
 def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> Any:
-    try:
-        with transaction.atomic(durable=True):
-            result = action()
-    except (ReviewError, ApplicationError) as error:
-        for reason in error.reasons:
-            messages.error(request, reason)
-        return None
-    messages.success(request, success)
-    return result if result is not None else True
+    return run_service(request, action, success, refusals=(ReviewError, ApplicationError))
 
 
-def _errors(request: HttpRequest, form: Any) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, str(error))
+_errors = form_errors_to_messages
 
 
 # --- experts -------------------------------------------------------------------------------

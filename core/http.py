@@ -1,0 +1,38 @@
+"""What every app's views do the same way: run one service in the request's outermost
+transaction and turn a refusal into messages for the user (never a 500)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest
+
+
+def run_service(
+    request: HttpRequest,
+    action: Callable[[], Any],
+    success: str,
+    *,
+    refusals: tuple[type[Exception], ...],
+) -> Any:
+    """``action()`` inside ``atomic(durable=True)``; a refusal (one of ``refusals``, with
+    optional ``reasons``) becomes error messages and ``None``; success a message and the
+    result (``True`` when the service returns nothing)."""
+    try:
+        with transaction.atomic(durable=True):
+            result = action()
+    except refusals as error:
+        for reason in getattr(error, "reasons", None) or [str(error)]:
+            messages.error(request, str(reason))
+        return None
+    messages.success(request, success)
+    return True if result is None else result
+
+
+def form_errors_to_messages(request: HttpRequest, form: Any) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, str(error))
