@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.navigation import Queue, QueueRow, register_nav, register_queue
 from accounts.permissions import has_role, in_region_as, scope_of
-from accounts.roles import Role
+from accounts.roles import REGISTRY_EDITORS, Role
 
 READERS = (
     Role.FINANCE,
@@ -193,6 +193,10 @@ def register() -> None:
         "ledger_statements", _("Bank reconciliation"), "ledger:statement_list", READERS, 54
     )
     register_nav("ledger_my_funding", _("My funding"), "ledger:my_funding", {Role.APPLICANT}, 60)
+    # The imports menu (registered by accounts for the registry editors) now holds the
+    # ledger's bank statements and repayments too, which the makers import. Same key,
+    # so this registration (FundingConfig.ready runs after AccountsConfig's) replaces it.
+    register_nav("imports", _("Imports"), "imports:index", {*REGISTRY_EDITORS, *MAKERS}, 85)
     register_queue("ledger.checker", CHECKERS, _checker_queue, 50)
     register_queue("ledger.payment", MAKERS, _payment_queue, 51)
     register_queue("ledger.overdue", (*MAKERS, Role.FINANCE_CHECKER), _overdue_queue, 52)

@@ -16,6 +16,9 @@ LEDGER_READERS = (
     "auditor",
     "admin",
 )
+# Who keeps the books: the bank accounts offered to an import are those of the regions
+# where the user holds one of these roles (and may use the import's permission on).
+FINANCE_STAFF = ("finance", "finance_checker", "district_finance", "admin")
 
 _payee_refs: Callable[[Any], Sequence[str]] = lambda user: ()  # noqa: E731
 

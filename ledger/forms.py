@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -131,22 +132,51 @@ class WriteOffForm(forms.Form):
     reason = forms.CharField(label=_("reason"), max_length=300)
 
 
-class StatementImportForm(forms.Form):
-    bank_account = forms.ModelChoiceField(
-        label=_("bank account"), queryset=BankAccount.objects.none()
-    )
-    period_start = forms.DateField(label=_("from"), widget=DateInput)
-    period_end = forms.DateField(label=_("to"), widget=DateInput)
-    opening_balance = YuanField(label=_("opening balance (yuan)"), allow_negative=True)
-    closing_balance = YuanField(label=_("closing balance (yuan)"), allow_negative=True)
-    file = forms.FileField(label=_("statement (.xlsx)"))
+_ACCOUNT_SEPARATORS = re.compile(r"[\s-]+")
+
+
+class BankAccountField(forms.ModelChoiceField):
+    """A bank account chosen on the page (its pk), or named by its account number
+    (spaces and hyphens ignored) on the command line: ``--option bank_account=…``."""
+
+    def to_python(self, value: Any) -> Any:
+        wanted = _ACCOUNT_SEPARATORS.sub("", str(value or ""))
+        if len(wanted) > 9:  # longer than any pk: an account number
+            for bank in self.queryset:  # type: ignore[union-attr]
+                if _ACCOUNT_SEPARATORS.sub("", bank.account_number) == wanted:
+                    return bank
+        return super().to_python(value)
+
+
+class BankAccountOptionsForm(forms.Form):
+    """What a 还款 file needs besides its rows: the bank account the money arrived in."""
+
+    bank_account = BankAccountField(label=_("received in"), queryset=BankAccount.objects.none())
 
     def __init__(self, *args: Any, banks: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["bank_account"].queryset = banks  # type: ignore[attr-defined]
 
-    def clean_file(self) -> Any:
-        file = self.cleaned_data["file"]
-        if not (file.name or "").lower().endswith(".xlsx"):
-            raise forms.ValidationError(_("Upload the statement as an .xlsx workbook."))
-        return file
+
+class StatementOptionsForm(BankAccountOptionsForm):
+    """What a 银行流水 file needs besides its rows: whose statement it is, its period
+    (by default from its first to its last transaction) and its balances."""
+
+    period_start = forms.DateField(label=_("from"), widget=DateInput, required=False)
+    period_end = forms.DateField(label=_("to"), widget=DateInput, required=False)
+    opening_balance = YuanField(label=_("opening balance (yuan)"), allow_negative=True)
+    closing_balance = YuanField(label=_("closing balance (yuan)"), allow_negative=True)
+
+    def __init__(self, *args: Any, banks: Any, **kwargs: Any) -> None:
+        super().__init__(*args, banks=banks, **kwargs)
+        self.fields["bank_account"].label = _("bank account")
+        self.fields["period_start"].help_text = _(
+            "Leave the dates empty to take those of the first and the last transaction."
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            raise forms.ValidationError(_("The statement period ends before it starts."))
+        return data

@@ -801,6 +801,17 @@ class RepayableAccount(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.borrower_name}"
 
+    @property
+    def takes_repayments(self) -> bool:
+        """Money can be received on it: while it runs, and after a write-off (booked as
+        a recovery); not before the money went out, nor once it is repaid."""
+        return self.status in (
+            self.Status.ACTIVE,
+            self.Status.OVERDUE,
+            self.Status.RESCHEDULED,
+            self.Status.WRITTEN_OFF,
+        )
+
     @transition(field=status, source=Status.SCHEDULED, target=Status.ACTIVE)
     def activate(self) -> None:
         pass

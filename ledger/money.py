@@ -94,3 +94,71 @@ def positive_fen(amount: Decimal | int | str) -> int:
     if fen <= 0:
         raise MoneyError(_("The amount must be greater than zero."))
     return fen
+
+
+# --- 大写 (capital numerals) -------------------------------------------------------
+
+_CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_CAPITAL_UNITS = ("", "拾", "佰", "仟")
+_CAPITAL_SECTIONS = ("", "万", "亿", "万亿")
+
+
+def _capital_section(number: int) -> str:
+    """1–9999 in capital numerals; zeros inside are one 零 (壹仟零壹拾)."""
+    words = ""
+    zero = False
+    for place in (3, 2, 1, 0):
+        digit = number // 10**place % 10
+        if digit == 0:
+            zero = bool(words)
+            continue
+        if zero:
+            words += "零"
+            zero = False
+        words += _CAPITAL_DIGITS[digit] + _CAPITAL_UNITS[place]
+    return words
+
+
+def _capital_integer(number: int) -> str:
+    sections = []
+    while number:
+        number, section = divmod(number, 10_000)
+        sections.append(section)
+    words = ""
+    gap = False
+    for index in reversed(range(len(sections))):
+        section = sections[index]
+        if section == 0:
+            gap = bool(words)
+            continue
+        # A gap of whole sections, or a section that starts with zeros: one 零.
+        if words and (gap or section < 1000):
+            words += "零"
+        words += _capital_section(section) + _CAPITAL_SECTIONS[index]
+        gap = False
+    return words
+
+
+def fen_in_capitals(fen: int) -> str:
+    """An amount as written on payment documents (中文大写金额, after the rules of the
+    支付结算办法): 18000000 → 壹拾捌万元整, 1 → 壹分, 100100000110 →
+    壹亿零壹拾万零壹元壹角. A zero 角 before a 分 is written 零 (叁佰贰拾伍元零肆分);
+    整 follows an amount that ends at the 元. Exact: computed from the integer fen."""
+    if isinstance(fen, bool) or not isinstance(fen, int):
+        raise TypeError("fen_in_capitals takes integer fen")
+    if fen < 0 or fen >= 10**18:
+        raise ValueError("fen_in_capitals: 0 ≤ fen < 10¹⁸")
+    yuan, cents = divmod(fen, 100)
+    jiao, fen_digit = divmod(cents, 10)
+    words = _capital_integer(yuan)
+    if words:
+        words += "元"
+    if cents == 0:
+        return (words or "零元") + "整"
+    if jiao:
+        words += _CAPITAL_DIGITS[jiao] + "角"
+    elif words:
+        words += "零"
+    if fen_digit:
+        words += _CAPITAL_DIGITS[fen_digit] + "分"
+    return words

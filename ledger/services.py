@@ -1329,11 +1329,7 @@ def repayment_record(
         repayment.save()
         _numbered(repayment, "HK")
         return repayment
-    if account.status not in (
-        RepayableAccount.Status.ACTIVE,
-        RepayableAccount.Status.OVERDUE,
-        RepayableAccount.Status.RESCHEDULED,
-    ):
+    if not account.takes_repayments:
         raise LedgerError(
             _("%(what)s is %(status)s; it takes no repayment.")
             % {"what": account, "status": account.get_status_display()}

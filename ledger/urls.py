@@ -1,4 +1,5 @@
-from django.urls import path
+from django.urls import path, reverse_lazy
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -15,11 +16,25 @@ urlpatterns = [
         views.DisbursementDetailView.as_view(),
         name="disbursement_detail",
     ),
+    path(
+        "disbursements/<int:pk>/disbursement.pdf",
+        views.DisbursementPdfView.as_view(),
+        name="disbursement_pdf",
+    ),
     path("repayable/", views.RepayableListView.as_view(), name="repayable_list"),
     path("repayable/<int:pk>/", views.RepayableDetailView.as_view(), name="repayable_detail"),
     path("statements/", views.StatementListView.as_view(), name="statement_list"),
-    path("statements/import/", views.StatementImportView.as_view(), name="statement_import"),
-    path("statements/template.xlsx", views.statement_template, name="statement_template"),
+    # Statements are imported on the shared import pages; the old addresses lead there.
+    path(
+        "statements/import/",
+        RedirectView.as_view(url=reverse_lazy("imports:kind", args=["bank_statement"])),
+        name="statement_import",
+    ),
+    path(
+        "statements/template.xlsx",
+        RedirectView.as_view(url=reverse_lazy("imports:template", args=["bank_statement"])),
+        name="statement_template",
+    ),
     path("statements/<int:pk>/", views.StatementDetailView.as_view(), name="statement_detail"),
     path("my/", views.MyFundingView.as_view(), name="my_funding"),
 ]

@@ -19,15 +19,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from core.xlsx import XLSX_CONTENT_TYPE
+from core.pdf import PDF_CONTENT_TYPE
 
-from . import selectors, services, xlsx
+from . import documents, selectors, services
 from .access import districts_under, reader_paths
 from .errors import LedgerError
 from .forms import (
@@ -40,7 +39,6 @@ from .forms import (
     RepaymentForm,
     RescheduleForm,
     ReturnForm,
-    StatementImportForm,
     WriteOffForm,
 )
 from .models import (
@@ -324,19 +322,24 @@ DISBURSEMENT_ACTIONS = {
 }
 
 
+def _readable_disbursement(request: HttpRequest, pk: int) -> Disbursement:
+    """The disbursement if the user reads it; 404 otherwise (also outside their area)."""
+    disbursement = get_object_or_404(
+        selectors.disbursement_list(user=request.user).select_related(
+            "commitment", "repayable", "bank_account"
+        ),
+        pk=pk,
+    )
+    if not request.user.has_perm("ledger.view_disbursement", disbursement):
+        raise Http404
+    return disbursement
+
+
 class DisbursementDetailView(LedgerView):
     template_name = "ledger/disbursement_detail.html"
 
     def get_object(self, request: HttpRequest, pk: int) -> Disbursement:
-        disbursement = get_object_or_404(
-            selectors.disbursement_list(user=request.user).select_related(
-                "commitment", "repayable", "bank_account"
-            ),
-            pk=pk,
-        )
-        if not request.user.has_perm("ledger.view_disbursement", disbursement):
-            raise Http404
-        return disbursement
+        return _readable_disbursement(request, pk)
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         disbursement = self.get_object(request, pk)
@@ -448,6 +451,18 @@ class DisbursementDetailView(LedgerView):
         return redirect("ledger:disbursement_detail", pk=disbursement.pk)
 
 
+class DisbursementPdfView(LedgerView):
+    """The 拨付单 as PDF, for whoever reads the disbursement."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        disbursement = _readable_disbursement(request, pk)
+        response = HttpResponse(
+            documents.disbursement_pdf(disbursement), content_type=PDF_CONTENT_TYPE
+        )
+        response["Content-Disposition"] = f'attachment; filename="{disbursement.number}.pdf"'
+        return response
+
+
 # --- repayable funding ---------------------------------------------------------------
 
 
@@ -477,6 +492,7 @@ class RepayableListView(LedgerView, ListView):
         ]
         ctx["aging"] = self.request.GET.get("aging", "")
         ctx["overdue"] = bool(self.request.GET.get("overdue"))
+        ctx["can_import"] = self.request.user.has_perm("ledger.record_repayment")
         return ctx
 
 
@@ -632,73 +648,6 @@ class StatementListView(LedgerView, ListView):
         ctx = super().get_context_data(**kwargs)
         ctx["can_import"] = self.request.user.has_perm("ledger.import_bankstatement")
         return ctx
-
-
-class StatementImportView(LedgerView):
-    """Upload → dry run listing every bad row → import only when every row is good."""
-
-    template_name = "ledger/statement_import.html"
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        _need(request, "ledger.import_bankstatement")
-        form = StatementImportForm(banks=selectors.bank_account_list(user=request.user))
-        return render(request, self.template_name, {"form": form})
-
-    def post(self, request: HttpRequest) -> HttpResponse:
-        _need(request, "ledger.import_bankstatement")
-        form = StatementImportForm(
-            request.POST, request.FILES, banks=selectors.bank_account_list(user=request.user)
-        )
-        context: dict[str, Any] = {"form": form}
-        if form.is_valid():
-            data = form.cleaned_data
-            bank = data["bank_account"]
-            if not request.user.has_perm("ledger.import_bankstatement", bank):
-                raise PermissionDenied
-            parsed = xlsx.parse_statement(data["file"], bank_account=bank)
-            context["parsed"] = parsed
-            if parsed.ok and request.POST.get("commit"):
-                imported: list[Any] = []
-                ok = _run(
-                    request,
-                    lambda: imported.append(
-                        services.statement_import(
-                            bank_account=bank,
-                            rows=parsed.rows,
-                            period_start=data["period_start"],
-                            period_end=data["period_end"],
-                            opening_balance=data["opening_balance"],
-                            closing_balance=data["closing_balance"],
-                            file_name=data["file"].name or "",
-                            actor=request.user,
-                        )
-                    ),
-                    _("Statement imported."),
-                )
-                if ok:
-                    statement, report = imported[0]
-                    messages.info(
-                        request,
-                        _(
-                            "%(matched)d matched, %(ambiguous)d waiting for a person, "
-                            "%(unmatched)d unmatched."
-                        )
-                        % {
-                            "matched": report.matched,
-                            "ambiguous": report.ambiguous,
-                            "unmatched": report.unmatched,
-                        },
-                    )
-                    return redirect("ledger:statement_detail", pk=statement.pk)
-        return render(request, self.template_name, context)
-
-
-def statement_template(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect(f"{reverse('login')}?next={request.path}")
-    response = HttpResponse(xlsx.template(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''bank-statement-template.xlsx"
-    return response
 
 
 class StatementDetailView(LedgerView):

@@ -186,31 +186,59 @@ def _xlsx(rows):
 
 
 def test_statement_import_dry_run_then_import(books, as_user):
+    # the finance desk's buttons lead to the shared import pages
     client = as_user("finance")
+    listing = page(client, "ledger:statement_list")
+    assert "/imports/bank_statement/" in listing
+    assert client.get(reverse("ledger:statement_import")).url == "/imports/bank_statement/"
     bank = BankAccount.objects.get(scope_path="/330000/330100/")
-    form = {
-        "bank_account": bank.pk,
-        "period_start": "2026-12-01",
-        "period_end": "2026-12-31",
-        "opening_balance": "0",
-        "closing_balance": "0",
+    options = {
+        "options-bank_account": bank.pk,
+        "options-period_start": "2026-12-01",
+        "options-period_end": "2026-12-31",
+        "options-opening_balance": "0",
+        "options-closing_balance": "0",
     }
     bad = client.post(
-        reverse("ledger:statement_import"),
-        {**form, "commit": "1", "file": _xlsx([["2026-12-01", "1.234", "收", "", "", "", "X1"]])},
+        "/imports/bank_statement/",
+        {**options, "file": _xlsx([["2026-12-01", "1.234", "收", "", "", "", "X1"]])},
     )
     html = bad.content.decode()
     assert bad.status_code == 200
-    assert "金额" in html and ("第2行" in html or "Row 2" in html)
+    assert "金额" in html and '<td class="num">2</td>' in html
     assert not StatementLine.objects.filter(bank_reference="X1").exists()
     good = client.post(
-        reverse("ledger:statement_import"),
-        {**form, "commit": "1", "file": _xlsx([["2026-12-01", "1.23", "收", "", "", "", "X1"]])},
+        "/imports/bank_statement/",
+        {**options, "file": _xlsx([["2026-12-01", "1.23", "收", "", "", "", "X1"]])},
     )
-    assert good.status_code == 302
+    assert not StatementLine.objects.filter(bank_reference="X1").exists()  # checked only
+    committed = client.post(
+        "/imports/bank_statement/commit/", {"token": good.context["token"]}, follow=True
+    )
+    assert committed.status_code == 200
     assert StatementLine.objects.filter(bank_reference="X1").exists()
-    template = client.get(reverse("ledger:statement_template"))
+    template = client.get(reverse("ledger:statement_template"), follow=True)
     assert template.status_code == 200
+    assert template["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_the_bank_accounts_offered_are_those_the_user_may_import_into(books, as_user):
+    from ledger.models import BankAccount
+
+    city = as_user("finance").get("/imports/bank_statement/")
+    offered = city.context["options_form"].fields["bank_account"].queryset
+    assert set(offered) == set(BankAccount.objects.filter(scope_path__startswith="/330000/330100/"))
+    assert as_user("finance_checker").get("/imports/bank_statement/").status_code == 403
+    assert as_user("auditor").get("/imports/repayments/").status_code == 403
+
+
+def test_the_imports_menu_shows_for_finance_and_still_for_officers(books, as_user):
+    for username in ("finance", "district_officer", "city_officer", "admin"):
+        assert 'href="/imports/"' in page(as_user(username), "home"), username
+    index = page(as_user("finance"), "imports:index")
+    assert "/imports/bank_statement/" in index and "/imports/repayments/" in index
+    assert "/imports/organisations/" not in index
+    assert 'href="/imports/"' not in page(as_user("auditor"), "home")
 
 
 @pytest.mark.parametrize(
@@ -236,7 +264,7 @@ def test_list_pages_query_counts_are_pinned(books, as_user, django_assert_num_qu
 PINNED = {
     "ledger:disbursement_list": 11,
     "ledger:budget_line_list": 8,
-    "ledger:repayable_list": 9,
+    "ledger:repayable_list": 11,  # + the permission to import repayments (Django's backend)
     "ledger:statement_list": 10,
     "ledger:home": 9,
 }

@@ -1,4 +1,5 @@
-"""Acceptance 6: a bank statement with matched, ambiguous and unmatched lines."""
+"""Acceptance 6: a bank statement with matched, ambiguous and unmatched lines, imported
+through the shared import framework (the 银行流水 kind of ``ledger.xlsx``)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
-from ledger import services, xlsx
-from ledger.models import Disbursement, Repayment, StatementLine
+from core import importing
+from ledger import services
+from ledger.models import BankStatement, Disbursement, Repayment, StatementLine
 
 from .conftest import D, disbursed, yuan
 from .test_repayable import open_and_pay
@@ -31,36 +33,52 @@ def workbook(rows, header=HEADER) -> io.BytesIO:
     return buffer
 
 
-def test_the_dry_run_lists_every_bad_row_and_imports_nothing(bank):
-    parsed = xlsx.parse_statement(
+def statement_options(bank, opening="0", closing="0", **period):
+    return {
+        "bank_account": bank,
+        "opening_balance": yuan(opening),
+        "closing_balance": yuan(closing),
+        **period,
+    }
+
+
+def importer():
+    return importing.get_importer("bank_statement")
+
+
+def test_the_dry_run_lists_every_bad_row_and_imports_nothing(bank, maker):
+    outcome = importing.dry_run(
+        importer(),
         workbook(
             [
                 ["2026-04-01", "1,000.00", "收", "甲", "1", "", "OK-1"],
                 ["2026-13-01", "12.345", "X", "乙", "2", "", "BAD-1"],
-                ["2026/4/2", "-5", "付", "丙", "3", "", "OK-1"],
+                ["2026/4/2", "-5", "付", "丙", "3", "", "BAD-2"],
                 ["2026年4月3日", "", "付", "丁", "4", "", ""],
+                ["2026-04-04", "5", "付", "戊", "5", "", "OK-1"],
             ]
         ),
-        bank_account=bank,
+        actor=maker,
+        options=statement_options(bank),
     )
-    assert not parsed.ok
-    found = {(e.row, e.column) for e in parsed.errors}
+    assert not outcome.result.ok
+    found = {(e.row, e.column) for e in outcome.errors}
     assert found == {
         (3, "交易日期"),
         (3, "金额"),
         (3, "收付方向"),
         (4, "金额"),
-        (4, "流水号"),
         (5, "金额"),
         (5, "流水号"),
+        (6, "流水号"),
     }
     assert StatementLine.objects.count() == 0
-    texts = [str(e) for e in parsed.errors]
+    texts = [str(e) for e in outcome.errors]
     assert any("第3行" in t or "Row 3" in t for t in texts)
 
 
-def test_dates_amounts_and_english_headers_people_use_are_read(bank):
-    parsed = xlsx.parse_statement(
+def test_dates_amounts_and_english_headers_people_use_are_read(bank, maker):
+    result = importer().read(
         workbook(
             [
                 [D(2026, 4, 1), 1234.5, "收入", " 甲 ", "6222 0000 1111", "x", "A1"],
@@ -79,22 +97,80 @@ def test_dates_amounts_and_english_headers_people_use_are_read(bank):
             ],
         )
     )
-    assert parsed.errors == []
-    assert [(r.txn_date, r.amount_fen, r.direction) for r in parsed.rows] == [
+    assert result.errors == []
+    assert [(r["txn_date"], r["amount"], r["direction"]) for r in result.rows] == [
         (D(2026, 4, 1), 123450, "in"),
         (D(2026, 4, 2), 100000, "out"),
         (D(2026, 4, 3), 30000, "out"),
         (D(2026, 4, 3), 500, "in"),
     ]
-    assert parsed.rows[0].counterparty_account == "622200001111"
-    assert parsed.rows[2].bank_reference == "A3"
+    assert result.rows[0]["counterparty_name"] == "甲"
+    assert result.rows[0]["counterparty_account"] == "622200001111"
+    assert result.rows[2]["bank_reference"] == "A3"
 
 
 def test_the_template_downloads_with_the_chinese_headers():
     from openpyxl import load_workbook
 
-    sheet = load_workbook(io.BytesIO(xlsx.template())).active
+    sheet = load_workbook(io.BytesIO(importer().template())).active
     assert [c.value for c in sheet[1]] == HEADER
+
+
+def test_a_statement_imported_again_is_refused_row_by_row(bank, maker):
+    rows = [
+        ["2026-04-01", "10", "收", "", "", "", "Z1"],
+        ["2026-04-02", "20", "收", "", "", "", "Z2"],
+    ]
+    first = importing.import_file(
+        importer(), workbook(rows), actor=maker, options=statement_options(bank, closing="30")
+    )
+    assert first.committed and first.summary.created == 2
+
+    again = importing.import_file(
+        importer(),
+        workbook([*rows, ["2026-04-03", "5", "付", "", "", "", "Z3"]]),
+        actor=maker,
+        options=statement_options(bank, closing="25"),
+    )
+
+    assert not again.committed
+    assert [(e.row, e.column) for e in again.errors] == [(2, "流水号"), (3, "流水号")]
+    assert "2026-04-01" in again.errors[0].reason  # names the statement it is in
+    assert StatementLine.objects.count() == 2 and BankStatement.objects.count() == 1
+
+
+def test_the_period_defaults_to_the_transactions_and_refuses_rows_outside_it(bank, maker):
+    rows = [
+        ["2026-04-03", "10", "收", "", "", "", "P1"],
+        ["2026-04-28", "20", "收", "", "", "", "P2"],
+    ]
+    outside = importing.dry_run(
+        importer(),
+        workbook(rows),
+        actor=maker,
+        options=statement_options(bank, period_start=D(2026, 4, 1), period_end=D(2026, 4, 15)),
+    )
+    assert [(e.row, e.column) for e in outside.errors] == [(3, "交易日期")]
+
+    outcome = importing.import_file(
+        importer(), workbook(rows), actor=maker, options=statement_options(bank, closing="30")
+    )
+
+    statement = BankStatement.objects.get()
+    assert outcome.committed
+    assert (statement.period_start, statement.period_end) == (D(2026, 4, 3), D(2026, 4, 28))
+
+
+def test_a_refusal_of_the_service_is_a_problem_of_the_whole_file(bank):
+    outcome = importing.import_file(
+        importer(),
+        workbook([["2026-04-01", "10", "收", "", "", "", "N1"]]),
+        actor=None,  # the command line without --as: nobody to answer for the statement
+        options=statement_options(bank),
+    )
+    assert not outcome.committed
+    assert [(e.row, e.column) for e in outcome.errors] == [(0, "—")]
+    assert not StatementLine.objects.exists()
 
 
 def test_matched_ambiguous_and_unmatched_lines(line, maker, checker, bank):
@@ -188,21 +264,25 @@ def test_matched_ambiguous_and_unmatched_lines(line, maker, checker, bank):
         ],
     ]
     closing = opening + 60_000 - 18_000_000 - 5_000_000 - 2_000_000 + 100_000
-    parsed = xlsx.parse_statement(workbook(lines), bank_account=bank)
-    assert parsed.ok, parsed.errors
     # when it is imported
-    statement, report = services.statement_import(
-        bank_account=bank,
-        rows=parsed.rows,
-        period_start=D(2026, 4, 1),
-        period_end=D(2026, 4, 30),
-        opening_balance=Decimal(opening) / 100,
-        closing_balance=Decimal(closing) / 100,
+    outcome = importing.import_file(
+        importer(),
+        workbook(lines),
         actor=maker,
-        file_name="四月流水.xlsx",
+        options={
+            "bank_account": bank,
+            "period_start": D(2026, 4, 1),
+            "period_end": D(2026, 4, 30),
+            "opening_balance": Decimal(opening) / 100,
+            "closing_balance": Decimal(closing) / 100,
+        },
     )
+    assert outcome.committed, outcome.errors
+    statement = BankStatement.objects.get(bank_account=bank)
     # then three lines are matched, one waits for a person, one is unmatched
-    assert (report.matched, report.ambiguous, report.unmatched) == (3, 1, 1)
+    summary = outcome.summary
+    assert (summary.created, summary.matched, summary.ambiguous, summary.unmatched) == (5, 3, 1, 1)
+    assert "3" in str(summary) and "1" in str(summary)
     by_ref = {s.bank_reference: s for s in statement.lines.all()}
     assert by_ref["HK-0401"].repayment == fee
     assert by_ref["ICBC-A"].disbursement == a
@@ -239,16 +319,14 @@ def test_matched_ambiguous_and_unmatched_lines(line, maker, checker, bank):
 
 
 def test_a_statement_that_does_not_add_up_is_named(bank, maker):
-    parsed = xlsx.parse_statement(workbook([["2026-04-01", "10", "收", "", "", "", "Z1"]]))
-    statement, _ = services.statement_import(
-        bank_account=bank,
-        rows=parsed.rows,
-        period_start=D(2026, 4, 1),
-        period_end=D(2026, 4, 30),
-        opening_balance=yuan("0"),
-        closing_balance=yuan("11"),
+    outcome = importing.import_file(
+        importer(),
+        workbook([["2026-04-01", "10", "收", "", "", "", "Z1"]]),
         actor=maker,
+        options=statement_options(bank, closing="11"),
     )
+    assert outcome.committed
+    statement = BankStatement.objects.get()
     check = services.statement_check_balance(statement=statement, actor=maker)
     assert not check.ok
     assert "10.00" in check.message and "11.00" in check.message
