@@ -217,7 +217,9 @@ def contract_draft(
 def contract_confirm(*, contract: Contract, actor: User) -> Contract:
     """The applicant has read and confirms the 任务书 online."""
     contract = (
-        Contract.objects.select_for_update(of=("self",)).select_related("application").get(pk=contract.pk)
+        Contract.objects.select_for_update(of=("self",))
+        .select_related("application")
+        .get(pk=contract.pk)
     )
     if not actor.has_perm(
         "projects.request_acceptance", contract.application
@@ -764,7 +766,9 @@ def acceptance_finance_record(
 ) -> Acceptance:
     """财务验收, recorded by finance separately from the experts' review."""
     acceptance = (
-        Acceptance.objects.select_for_update(of=("self",)).select_related("application").get(pk=acceptance.pk)
+        Acceptance.objects.select_for_update(of=("self",))
+        .select_related("application")
+        .get(pk=acceptance.pk)
     )
     if not actor.has_perm("projects.finance_acceptance", acceptance):
         raise ContractError(_("Only finance records the financial acceptance."))

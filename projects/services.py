@@ -517,7 +517,9 @@ def objection_handle(
     """Dismissed: recorded. Upheld: the application is returned or rejected with the reason."""
     resolution = _require_reason(resolution)
     objection = (
-        Objection.objects.select_for_update(of=("self",)).select_related("notice__unit").get(pk=objection.pk)
+        Objection.objects.select_for_update(of=("self",))
+        .select_related("notice__unit")
+        .get(pk=objection.pk)
     )
     if not actor.has_perm("projects.handle_objection", objection.notice):
         raise ApplicationError(_("You may not handle objections to this notice."))
