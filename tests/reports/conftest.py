@@ -16,7 +16,7 @@ from typing import Any
 import openpyxl
 import pytest
 from django.core.management import call_command
-from django.db import NotSupportedError, transaction
+from django.db import transaction
 
 SHEETS = {
     "项目汇总": [
@@ -72,13 +72,6 @@ def demo_books(django_db_setup: Any, django_db_blocker: Any) -> Any:
         outer.__enter__()
         try:
             call_command("demo", stdout=io.StringIO())
-        except NotSupportedError as error:
-            # projects.contracts locks a contract with select_related over a nullable
-            # foreign key, which PostgreSQL refuses (FOR UPDATE on the nullable side of
-            # an outer join): until that is fixed, the demo cannot be built there.
-            transaction.set_rollback(True)
-            outer.__exit__(*sys.exc_info())
-            pytest.skip(f"the demo cannot be built on this database: {error}")
         except BaseException:
             transaction.set_rollback(True)
             outer.__exit__(*sys.exc_info())
