@@ -250,7 +250,8 @@ class RepaymentImporter(importing.Importer):
     description = gettext_lazy(
         "Money received on repayable funding, one row per bank receipt: it goes to the "
         "overdue fee, then the usage fee, then the principal of the project's account. "
-        "A 流水号 already recorded with the same project, amount and date is skipped."
+        "A 流水号 already recorded with the same project, amount, date and bank account is "
+        "skipped."
     )
     permission = "ledger.record_repayment"
     sheet_name = "还款"
