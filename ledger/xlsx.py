@@ -78,6 +78,20 @@ def _reference_column() -> Column:
     )
 
 
+class _IntoBankAccount(importing.Importer):
+    """An import into one bank account, chosen in the options among those the user
+    may use for this import. The bank's 流水号 is the key; the dry run rehearses the
+    import, so that whatever the ledger's services refuse is reported."""
+
+    key = "bank_reference"
+    dry_run_rehearses_commit = True
+    options_form_class: type[BankAccountOptionsForm] = BankAccountOptionsForm
+
+    def options_form(self, data: Mapping[str, Any] | None = None, *, actor: Any) -> forms.Form:
+        banks = bank_accounts_for(actor, self.permission)
+        return self.options_form_class(data, banks=banks, prefix="options")
+
+
 # --- 银行流水 ---------------------------------------------------------------------
 
 
@@ -96,7 +110,7 @@ class StatementSummary(CommitSummary):
         return f"{super().__str__()} {matching}"
 
 
-class BankStatementImporter(importing.Importer):
+class BankStatementImporter(_IntoBankAccount):
     label = gettext_lazy("Bank statement (银行流水)")
     description = gettext_lazy(
         "One statement of one bank account: every line is stored, then matched to "
@@ -106,8 +120,7 @@ class BankStatementImporter(importing.Importer):
     )
     permission = "ledger.import_bankstatement"
     sheet_name = "银行流水"
-    key = "bank_reference"
-    dry_run_rehearses_commit = True
+    options_form_class = StatementOptionsForm
     columns = (
         Column("txn_date", "交易日期", importing.date(), required=True),
         Column(
@@ -145,11 +158,6 @@ class BankStatementImporter(importing.Importer):
             "bank_reference": "ICBC202603050001",
         },
     )
-
-    def options_form(self, data: Mapping[str, Any] | None = None, *, actor: Any) -> forms.Form:
-        return StatementOptionsForm(
-            data, banks=bank_accounts_for(actor, self.permission), prefix="options"
-        )
 
     def check(self, result: ParseResult, *, actor: Any, options: Mapping[str, Any]) -> None:
         start, end = options.get("period_start"), options.get("period_end")
@@ -245,7 +253,7 @@ def _project_number(value: Any) -> str:
     return number
 
 
-class RepaymentImporter(importing.Importer):
+class RepaymentImporter(_IntoBankAccount):
     label = gettext_lazy("Repayments (还款)")
     description = gettext_lazy(
         "Money received on repayable funding, one row per bank receipt: it goes to the "
@@ -255,8 +263,6 @@ class RepaymentImporter(importing.Importer):
     )
     permission = "ledger.record_repayment"
     sheet_name = "还款"
-    key = "bank_reference"
-    dry_run_rehearses_commit = True
     columns = (
         Column(
             "project_ref",
@@ -278,11 +284,6 @@ class RepaymentImporter(importing.Importer):
             "bank_reference": "ICBC202603050002",
         },
     )
-
-    def options_form(self, data: Mapping[str, Any] | None = None, *, actor: Any) -> forms.Form:
-        return BankAccountOptionsForm(
-            data, banks=bank_accounts_for(actor, self.permission), prefix="options"
-        )
 
     def _accounts(self, numbers: set[str], actor: Any) -> dict[str, list[RepayableAccount]]:
         """Repayable accounts by project number, those the user may record on only (the

@@ -13,33 +13,18 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from core import importing
-from ledger.models import BankAccount, BankStatement, Disbursement, StatementLine
+from ledger.models import BankStatement, Disbursement, StatementLine
+from tests.ledger import conftest as ledger
+from tests.ledger.conftest import CITY_BANK, city_bank
 
 from .conftest import xlsx
 
 pytestmark = pytest.mark.django_db
 
+# the demo's books and the city's finance officer
+books, finance = ledger.books, ledger.finance
+
 HEADER = ["交易日期", "金额", "收付方向 (收/付)", "对方户名", "对方账号", "摘要", "流水号"]
-CITY_BANK = "1202021009000012345"
-
-
-@pytest.fixture
-def books(demo_world):
-    from demo import ledger_world
-    from demo.log import Log
-
-    ledger_world.build(Log())
-
-
-@pytest.fixture
-def finance(books):
-    from accounts.models import User
-
-    return User.objects.get(username="finance")
-
-
-def city_bank() -> BankAccount:
-    return BankAccount.objects.get(account_number=CITY_BANK)
 
 
 def options(closing: str = "0") -> dict[str, object]:
@@ -132,15 +117,7 @@ def test_dates_and_amounts_as_people_write_them(finance):
 
 
 def test_english_code_names_are_accepted_as_headers(finance):
-    header = [
-        "txn_date",
-        "amount",
-        "direction",
-        "counterparty_name",
-        "counterparty_account",
-        "memo",
-        "bank_reference",
-    ]
+    header = [column.code for column in importing.get_importer("bank_statement").columns]
     rows = [["2026-03-05", "10", "付", "某公司", "3301-0400-1234", "", "E1"]]
     outcome = importing.dry_run(
         importing.get_importer("bank_statement"),

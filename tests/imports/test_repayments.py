@@ -12,34 +12,19 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from core import importing
-from ledger.models import BankAccount, RepayableAccount, Repayment
+from ledger.models import RepayableAccount, Repayment
 from ledger.verify import verify_ledger
+from tests.ledger import conftest as ledger
+from tests.ledger.conftest import city_bank
 
 from .conftest import xlsx
 
 pytestmark = pytest.mark.django_db
 
+# the demo's books and the city's finance officer
+books, finance = ledger.books, ledger.finance
+
 HEADER = ["项目编号", "还款日期", "还款金额", "流水号"]
-CITY_BANK = "1202021009000012345"
-
-
-@pytest.fixture
-def books(demo_world):
-    from demo import ledger_world
-    from demo.log import Log
-
-    ledger_world.build(Log())
-
-
-@pytest.fixture
-def finance(books):
-    from accounts.models import User
-
-    return User.objects.get(username="finance")
-
-
-def city_bank() -> BankAccount:
-    return BankAccount.objects.get(account_number=CITY_BANK)
 
 
 def run(rows, actor, *, commit=True, header=HEADER):

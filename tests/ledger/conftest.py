@@ -12,6 +12,7 @@ from ledger.models import BankAccount, BudgetLine
 from ledger.money import parse_yuan
 
 CITY = "/330000/330100/"
+CITY_BANK = "1202021009000012345"  # the city's account in the demo's books
 XIHU = "/330000/330100/330106/"
 D = dt.date
 
@@ -96,3 +97,26 @@ def figures(line: BudgetLine) -> dict[str, int]:
 postgres_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the database guards under test are PostgreSQL's"
 )
+
+
+# --- the demo's books (``demo.ledger_world``), for the pages and the imports -----------
+
+
+@pytest.fixture
+def books(demo_world: None) -> None:
+    from demo import ledger_world
+    from demo.log import Log
+
+    ledger_world.build(Log())
+
+
+@pytest.fixture
+def finance(books: None) -> Any:
+    """The city's finance officer (maker) in the demo's books."""
+    from accounts.models import User
+
+    return User.objects.get(username="finance")
+
+
+def city_bank() -> BankAccount:
+    return BankAccount.objects.get(account_number=CITY_BANK)

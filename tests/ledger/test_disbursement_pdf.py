@@ -108,11 +108,7 @@ def test_the_slip_holds_its_chinese_text_and_the_amount_in_capitals(line, maker,
 
 
 @pytest.mark.django_db
-def test_readers_download_it_from_the_disbursement_page_others_do_not(demo_world, as_user):
-    from demo import ledger_world
-    from demo.log import Log
-
-    ledger_world.build(Log())
+def test_readers_download_it_from_the_disbursement_page_others_do_not(books, as_user):
     d = Disbursement.objects.filter(
         status=Disbursement.Status.PAID, scope_path="/330000/330100/"
     ).first()

@@ -16,14 +16,6 @@ from .conftest import yuan
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def books(demo_world):
-    from demo import ledger_world
-    from demo.log import Log
-
-    ledger_world.build(Log())
-
-
 def page(client, name, *args, query=""):
     response = client.get(reverse(name, args=args) + query)
     assert response.status_code == 200, (name, response.status_code)
