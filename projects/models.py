@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q, Sum
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.models import Organisation, OrgUnit, Person
@@ -136,7 +137,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         RECTIFYING = "rectifying", _("Rectifying")
         ACCEPTED = "accepted", _("Accepted")
         FAILED = "failed", _("Failed acceptance")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("application status", "Closed")
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         DISQUALIFIED = "disqualified", _("Disqualified")
@@ -1180,9 +1181,9 @@ class BudgetChange(models.Model):
     """预算调剂 of a contract: a budget item's new amount, approved by the officer."""
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", _("Requested")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
+        REQUESTED = "requested", pgettext_lazy("budget change", "Requested")
+        APPROVED = "approved", pgettext_lazy("budget change", "Approved")
+        REJECTED = "rejected", pgettext_lazy("budget change", "Rejected")
 
     contract = models.ForeignKey(
         Contract,
