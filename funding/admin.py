@@ -19,6 +19,7 @@ from .models import (
     EligibilityRule,
     Programme,
     Quota,
+    QuotaCut,
 )
 
 
@@ -118,3 +119,14 @@ class CalendarDayAdmin(RulesModelAdmin):
 @admin.register(CalendarYear)
 class CalendarYearAdmin(RulesModelAdmin):
     list_display = ("year", "note")
+
+
+@admin.register(EligibilityRule)
+class EligibilityRuleAdmin(RulesModelAdmin):
+    list_display = ("category", "fact", "operator", "value", "message")
+    list_filter = ("category__programme", "category")
+
+
+@admin.register(QuotaCut)
+class QuotaCutAdmin(RulesModelAdmin):
+    list_display = ("programme", "district", "year", "pct", "reason", "source")

@@ -11,6 +11,7 @@ for model in (
     "eligibilityrule",
     "call",
     "quota",
+    "quotacut",
     "debarment",
     "districtstatistic",
     "calendarday",

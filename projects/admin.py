@@ -4,7 +4,27 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyModelAdmin
 
-from .models import Application, Attachment, Notice, Objection, RecommendationList, TransitionLog
+from .models import (
+    Acceptance,
+    Application,
+    ApplicationBudgetItem,
+    ApplicationFunding,
+    Attachment,
+    BudgetChange,
+    Contract,
+    ContractBudgetItem,
+    ContractIndicator,
+    IndicatorActual,
+    Notice,
+    Objection,
+    ProgressReport,
+    RecommendationEntry,
+    RecommendationList,
+    ReminderSent,
+    Spending,
+    Tranche,
+    TransitionLog,
+)
 
 
 class TransitionInline(admin.TabularInline):
@@ -49,3 +69,23 @@ class RecommendationListAdmin(ReadOnlyModelAdmin):
 class AttachmentAdmin(ReadOnlyModelAdmin):
     list_display = ("original_name", "application", "kind", "size", "uploaded_at")
     exclude = ("file",)
+
+
+# Records written only by the services: read-only in the admin (admin and auditors read).
+for _model in (
+    ApplicationFunding,
+    ApplicationBudgetItem,
+    TransitionLog,
+    RecommendationEntry,
+    Contract,
+    ContractIndicator,
+    ContractBudgetItem,
+    Tranche,
+    ProgressReport,
+    IndicatorActual,
+    Spending,
+    BudgetChange,
+    Acceptance,
+    ReminderSent,
+):
+    admin.site.register(_model, ReadOnlyModelAdmin)

@@ -5,7 +5,20 @@ from django.http import HttpRequest
 
 from core.admin import ReadOnlyModelAdmin, RulesModelAdmin
 
-from .models import Assignment, Criterion, ExpertProfile, Panel, Rubric, SpotCheck
+from .models import (
+    Assignment,
+    AssignmentLog,
+    Criterion,
+    Draw,
+    ExclusionRequest,
+    ExpertProfile,
+    Panel,
+    PanelItem,
+    Rubric,
+    Score,
+    SpotCheck,
+    SpotCheckItem,
+)
 
 
 @admin.register(ExpertProfile)
@@ -64,3 +77,7 @@ class AssignmentAdmin(ReadOnlyModelAdmin):
 @admin.register(SpotCheck)
 class SpotCheckAdmin(ReadOnlyModelAdmin):
     list_display = ("call", "seed", "sample_size", "population", "drawn_at")
+
+
+for _model in (Criterion, PanelItem, Draw, AssignmentLog, Score, ExclusionRequest, SpotCheckItem):
+    admin.site.register(_model, ReadOnlyModelAdmin)

@@ -45,3 +45,26 @@ def test_admin_home_lists_users_waiting_for_a_role(as_user):
 def test_an_english_browser_still_gets_chinese_until_the_user_switches(db):
     page = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").get(reverse("login")).content.decode()
     assert "登录" in page
+
+
+def test_every_model_has_an_admin_page_with_a_chinese_name(as_user):
+    from django.apps import apps
+    from django.contrib import admin
+    from django.utils import translation
+
+    admin_client = as_user("admin")
+    with translation.override("zh-hans"):
+        for model in apps.get_models():
+            if model._meta.app_label not in {
+                "accounts",
+                "funding",
+                "projects",
+                "reviews",
+                "ledger",
+            }:
+                continue
+            assert model in admin.site._registry, model._meta.label
+            name = str(model._meta.verbose_name)
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in name), (model._meta.label, name)
+            url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+            assert admin_client.get(url).status_code == 200, url
