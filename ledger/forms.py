@@ -162,8 +162,8 @@ class StatementOptionsForm(BankAccountOptionsForm):
     """What a 银行流水 file needs besides its rows: whose statement it is, its period
     (by default from its first to its last transaction) and its balances."""
 
-    period_start = forms.DateField(label=_("from"), widget=DateInput, required=False)
-    period_end = forms.DateField(label=_("to"), widget=DateInput, required=False)
+    period_start = forms.DateField(label=_("period start"), widget=DateInput, required=False)
+    period_end = forms.DateField(label=_("period end"), widget=DateInput, required=False)
     opening_balance = YuanField(label=_("opening balance (yuan)"), allow_negative=True)
     closing_balance = YuanField(label=_("closing balance (yuan)"), allow_negative=True)
 

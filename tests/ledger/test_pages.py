@@ -208,6 +208,7 @@ def test_statement_import_dry_run_then_import(books, as_user):
         "/imports/bank_statement/commit/", {"token": good.context["token"]}, follow=True
     )
     assert committed.status_code == 200
+    assert "已匹配" in committed.content.decode()  # what the matching found
     assert StatementLine.objects.filter(bank_reference="X1").exists()
     template = client.get(reverse("ledger:statement_template"), follow=True)
     assert template.status_code == 200
