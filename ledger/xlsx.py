@@ -295,6 +295,22 @@ class RepaymentImporter(_IntoBankAccount):
                     found.setdefault(account.project_ref, []).append(account)
         return found
 
+    def _recorded(self, earlier: Repayment, actor: Any) -> str:
+        """Why a 流水号 recorded with other figures is refused; a repayment outside the
+        user's area is not described."""
+        if actor is not None and not actor.has_perm(self.permission, earlier.account):
+            return _("This 流水号 is already recorded as another repayment.")
+        return _(
+            "Already recorded as repayment %(number)s: %(amount)s yuan on %(date)s to "
+            "%(account)s, received in %(bank)s."
+        ) % {
+            "number": earlier.number,
+            "amount": format_fen(earlier.amount_fen),
+            "date": earlier.value_date,
+            "account": earlier.account,
+            "bank": earlier.bank_account.name,
+        }
+
     def check(self, result: ParseResult, *, actor: Any, options: Mapping[str, Any]) -> None:
         accounts = self._accounts({row["project_ref"] for row in result.rows}, actor)
         recorded: dict[str, Repayment] = {}
@@ -339,21 +355,7 @@ class RepaymentImporter(_IntoBankAccount):
                 ):
                     row.values["unchanged"] = True  # the same receipt imported again
                 else:
-                    result.add_error(
-                        row,
-                        "bank_reference",
-                        _(
-                            "Already recorded as repayment %(number)s: %(amount)s yuan on "
-                            "%(date)s to %(account)s, received in %(bank)s."
-                        )
-                        % {
-                            "number": earlier.number,
-                            "amount": format_fen(earlier.amount_fen),
-                            "date": earlier.value_date,
-                            "account": earlier.account,
-                            "bank": earlier.bank_account.name,
-                        },
-                    )
+                    result.add_error(row, "bank_reference", self._recorded(earlier, actor))
                 continue
             if not account.takes_repayments:
                 result.add_error(

@@ -130,6 +130,26 @@ def test_a_reference_recorded_with_other_figures_is_refused(finance):
     assert Repayment.objects.get(bank_reference="S1").amount_fen == 10_000
 
 
+def test_a_reference_recorded_outside_the_area_is_refused_without_describing_it(finance):
+    from accounts.models import User
+
+    first = run([["KJ2026-YC-001", "2026-11-21", "100", "S2"]], finance)
+    assert first.committed
+    # a district's own account (moved into 西湖区 for the test)
+    RepayableAccount.objects.filter(project_ref="KJ2026-YC-002").update(
+        scope_path="/330000/330100/330106/"
+    )
+    district = User.objects.get(username="district_finance")
+
+    outcome = run([["KJ2026-YC-002", "2026-11-21", "100", "S2"]], district)
+
+    (error,) = outcome.errors
+    assert (error.row, error.column) == (2, "流水号")
+    city_account = RepayableAccount.objects.get(project_ref="KJ2026-YC-001")
+    assert city_account.number not in error.reason
+    assert city_account.borrower_name not in error.reason
+
+
 def test_accounts_that_take_no_repayment_and_accounts_outside_the_area(finance):
     from accounts.models import User
 
