@@ -245,7 +245,8 @@ def test_options_are_validated_by_the_importers_form(payments):
     assert cleaned == {"limit_fen": 5} and errors == []
 
 
-def test_planned_kinds_that_nobody_registered_are_not_available_yet():
+def test_planned_kinds_that_nobody_registered_are_not_available_yet(monkeypatch):
+    monkeypatch.delitem(importing._registry, "repayments")
     assert importing.all_kinds()[:5] == [
         "organisations",
         "experts",
