@@ -265,32 +265,11 @@ def date() -> Parser:
     return parse_date
 
 
-_GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
-
-
 def parse_fen(value: Any) -> int:
-    """An amount in yuan → integer fen, exact: "1,234.50", "1234.5元", "￥1 234",
-    full-width digits, or an Excel number. "12.345" (below one fen), "1,23.4" and
-    text that is not a number are refused."""
-    if isinstance(value, bool):
-        raise CellError(_("“%(value)s” is not an amount of money.") % {"value": value})
-    if isinstance(value, float):
-        # Excel stores numbers as binary floats; the shortest repr is what was typed.
-        value = Decimal(repr(value))
-    elif not isinstance(value, Decimal | int):
-        raw = cell_text(value)
-        candidate = compact(raw)
-        for prefix in ("¥", "RMB", "CNY"):
-            candidate = candidate.removeprefix(prefix)
-        candidate = candidate.removesuffix("元").removesuffix("人民币")
-        if "," in candidate and not _GROUPED.fullmatch(candidate):
-            raise CellError(
-                _("“%(value)s”: the thousands separators are in the wrong place.")
-                % {"value": _short(raw)}
-            )
-        value = candidate.replace(",", "")
-        if not re.fullmatch(r"-?\d+(\.\d+)?", value):
-            raise CellError(_("“%(value)s” is not an amount of money.") % {"value": _short(raw)})
+    """An amount in yuan → integer fen, exact (``core.money.parse_yuan``): "1,234.50",
+    "1234.5元", "￥1 234", full-width digits, or an Excel number."""
+    if isinstance(value, str):
+        value = cell_text(value)
     try:
         return yuan_to_fen(parse_yuan(value))
     except MoneyError as error:

@@ -1,58 +1,94 @@
-"""Money: integer fen in the database, ``Decimal`` yuan at the edges, never float.
+"""Money at the edges: ``Decimal`` yuan in Python, integer fen (分) in the database.
 
-Parsing is strict: "1,234.50", "1234.5元", "￥1 234" are accepted; "12.345" (a fraction
-of a fen), "abc" or a float object are refused. The one rounding rule for computed
-amounts is ROUND_HALF_UP to the fen (``round_fen``).
+Parsing is strict: "1,234.50", "1234.5元", "￥1 234.50", full-width digits and Excel
+numbers are read; "12.345", "1,23.4", "abc" and floats that are not exact to the fen are
+refused, never rounded. The one rounding rule, for amounts the system computes (usage
+fees, overdue penalties), is ``ROUND_HALF_UP`` to the fen: see :func:`round_to_fen`.
+This module knows no domain; the ledger re-raises its refusals as ledger errors.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import overload
 
 from django.utils.translation import gettext as _
 
-FEN = Decimal("0.01")
-_STRIP = re.compile(r"[\s,，\u3000]|元$|^[¥￥]")
+FEN_PER_YUAN = 100
+_CENT = Decimal("0.01")
+_SPACES = re.compile(r"[\s\u3000\u00a0]+")
+_GROUPED = re.compile(r"^-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
+_PLAIN = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 
 
 class MoneyError(ValueError):
-    """A value that is not an amount of money (message in Chinese, for users)."""
+    """An amount that cannot be read exactly (the message is for the user)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def parse_yuan(value: object) -> Decimal:
-    if isinstance(value, float):
-        raise MoneyError(_("An amount may not be given as a float."))
-    if isinstance(value, Decimal | int):
+    """A yuan amount from text, a Decimal, an int or an Excel number; exact to the fen."""
+    if isinstance(value, bool) or value is None:
+        raise MoneyError(_("An amount is required."))
+    if isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, int):
         amount = Decimal(value)
-    else:
-        text = str(value).strip()
-        text = _STRIP.sub("", text)
-        text = text.replace("元", "")
-        if not re.fullmatch(r"-?\d+(\.\d+)?", text):
-            raise MoneyError(_("“%(value)s” is not an amount of money.") % {"value": value})
+    elif isinstance(value, float):
+        # Excel stores numbers as binary floats; their shortest repr is what the user
+        # typed ("1234.5"), and it must still be exact to the fen.
+        amount = Decimal(repr(value))
+    elif isinstance(value, str):
+        # NFKC turns full-width digits and punctuation (１２３，４５６．７８) into ASCII.
+        text = _SPACES.sub("", unicodedata.normalize("NFKC", value))
+        for prefix in ("¥", "￥", "RMB", "CNY"):
+            text = text.removeprefix(prefix)
+        text = text.removesuffix("元").removesuffix("人民币")
+        if not text:
+            raise MoneyError(_("An amount is required."))
+        if _GROUPED.match(text):
+            text = text.replace(",", "")
+        elif "," in text and _PLAIN.match(text.replace(",", "")):
+            raise MoneyError(
+                _("「%(value)s」: the thousands separators are in the wrong place.")
+                % {"value": value.strip()}
+            )
+        elif not _PLAIN.match(text):
+            raise MoneyError(_("「%(value)s」 is not an amount.") % {"value": value.strip()})
         try:
             amount = Decimal(text)
-        except InvalidOperation as exc:  # pragma: no cover - regex guards it
-            raise MoneyError(
-                _("“%(value)s” is not an amount of money.") % {"value": value}
-            ) from exc
-    if amount != amount.quantize(FEN):
+        except InvalidOperation as error:  # pragma: no cover - the regexes above prevent it
+            raise MoneyError(_("「%(value)s」 is not an amount.") % {"value": value}) from error
+    else:
+        raise MoneyError(_("「%(value)s」 is not an amount.") % {"value": value})
+    if not amount.is_finite():
+        raise MoneyError(_("「%(value)s」 is not an amount.") % {"value": value})
+    if amount != amount.quantize(_CENT):
         raise MoneyError(
-            _("The amount “%(value)s” has more than two decimals (below one fen).")
+            _("%(value)s has more than two decimal places; amounts are exact to the fen.")
             % {"value": value}
         )
-    return amount.quantize(FEN)
+    return amount.quantize(_CENT)
 
 
-def yuan_to_fen(amount: Decimal) -> int:
-    if amount != amount.quantize(FEN):
-        raise MoneyError(
-            _("The amount “%(value)s” has more than two decimals (below one fen).")
-            % {"value": amount}
-        )
-    return int(amount * 100)
+def yuan_to_fen(amount: Decimal | int | str) -> int:
+    """Exact conversion; refuses fractions of a fen."""
+    return int(parse_yuan(amount) * FEN_PER_YUAN)
+
+
+def positive_fen(amount: Decimal | int | str) -> int:
+    fen = yuan_to_fen(amount)
+    if fen <= 0:
+        raise MoneyError(_("The amount must be greater than zero."))
+    return fen
 
 
 @overload
@@ -66,16 +102,86 @@ def fen_to_yuan(fen: None) -> None: ...
 def fen_to_yuan(fen: int | None) -> Decimal | None:
     if fen is None:
         return None
-    return (Decimal(fen) / 100).quantize(FEN)
+    return (Decimal(int(fen)) / FEN_PER_YUAN).quantize(_CENT)
 
 
-def round_fen(amount: Decimal) -> Decimal:
-    """The documented rounding rule: half up, to the fen."""
-    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+def round_to_fen(fen: Decimal) -> int:
+    """The rounding rule for computed amounts: ROUND_HALF_UP to the whole fen."""
+    return int(fen.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def format_yuan(fen: int | None) -> str:
+def format_fen(fen: int | None, *, sign: bool = False) -> str:
+    """``123456`` → ``1,234.56`` (blank for an unknown amount)."""
     if fen is None:
         return ""
     yuan = fen_to_yuan(fen)
-    return f"{yuan:,.2f}"
+    text = f"{abs(yuan):,.2f}"
+    if yuan < 0:
+        return f"-{text}"
+    return f"+{text}" if sign and yuan > 0 else text
+
+
+_CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_CAPITAL_UNITS = ("", "拾", "佰", "仟")
+_CAPITAL_SECTIONS = ("", "万", "亿", "万亿")
+
+
+def _capital_section(number: int) -> str:
+    """1–9999 in capital numerals; zeros inside are one 零 (壹仟零壹拾)."""
+    words = ""
+    zero = False
+    for place in (3, 2, 1, 0):
+        digit = number // 10**place % 10
+        if digit == 0:
+            zero = bool(words)
+            continue
+        if zero:
+            words += "零"
+            zero = False
+        words += _CAPITAL_DIGITS[digit] + _CAPITAL_UNITS[place]
+    return words
+
+
+def _capital_integer(number: int) -> str:
+    sections = []
+    while number:
+        number, section = divmod(number, 10_000)
+        sections.append(section)
+    words = ""
+    gap = False
+    for index in reversed(range(len(sections))):
+        section = sections[index]
+        if section == 0:
+            gap = bool(words)
+            continue
+        # A gap of whole sections, or a section that starts with zeros: one 零.
+        if words and (gap or section < 1000):
+            words += "零"
+        words += _capital_section(section) + _CAPITAL_SECTIONS[index]
+        gap = False
+    return words
+
+
+def fen_in_capitals(fen: int) -> str:
+    """An amount as written on payment documents (中文大写金额, after the rules of the
+    支付结算办法): 18000000 → 壹拾捌万元整, 1 → 壹分, 100100000110 →
+    壹亿零壹拾万零壹元壹角. A zero 角 before a 分 is written 零 (叁佰贰拾伍元零肆分);
+    整 follows an amount that ends at the 元. Exact: computed from the integer fen."""
+    if isinstance(fen, bool) or not isinstance(fen, int):
+        raise TypeError("fen_in_capitals takes integer fen")
+    if fen < 0 or fen >= 10**18:
+        raise ValueError("fen_in_capitals: 0 ≤ fen < 10¹⁸")
+    yuan, cents = divmod(fen, 100)
+    jiao, fen_digit = divmod(cents, 10)
+    words = _capital_integer(yuan)
+    if words:
+        words += "元"
+    if cents == 0:
+        return (words or "零元") + "整"
+    if jiao:
+        words += _CAPITAL_DIGITS[jiao] + "角"
+    elif words:
+        words += "零"
+    if fen_digit:
+        words += _CAPITAL_DIGITS[fen_digit] + "分"
+    return words

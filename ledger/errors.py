@@ -3,6 +3,8 @@ them as form errors or messages, commands print them."""
 
 from __future__ import annotations
 
+from core.money import MoneyError as CoreMoneyError
+
 
 class LedgerError(Exception):
     """A refused ledger operation, with a message for the person who asked."""
@@ -15,7 +17,7 @@ class LedgerError(Exception):
         return self.message
 
 
-class MoneyError(LedgerError, ValueError):
+class MoneyError(LedgerError, CoreMoneyError):
     """An amount that cannot be read exactly."""
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OrgUnit, User
 from core import clock
-from core.money import fen_to_yuan, format_yuan, yuan_to_fen
+from core.money import fen_to_yuan, format_fen, yuan_to_fen
 from funding.models import Call, Flow, Instrument
 from ledger import services as ledger
 from ledger.errors import LedgerError
@@ -483,8 +483,8 @@ def _check_report(
                     )
                     % {
                         "item": items.get(item, item),
-                        "spent": format_yuan(fen),
-                        "allowed": format_yuan(allowed),
+                        "spent": format_fen(fen),
+                        "allowed": format_fen(allowed),
                         "tol": tolerance,
                     }
                 )
@@ -554,8 +554,8 @@ def budget_change_request(
                 "The items would add up to %(total)s yuan, more than the contract's %(amount)s yuan: lower another item first."
             )
             % {
-                "total": format_yuan(sum(current.values())),
-                "amount": format_yuan(contract.amount_fen),
+                "total": format_fen(sum(current.values())),
+                "amount": format_fen(contract.amount_fen),
             }
         )
     return BudgetChange.objects.create(

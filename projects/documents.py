@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.money import format_yuan
+from core.money import format_fen
 from core.pdf import Document, render
 
 from .models import Acceptance, Contract
@@ -25,10 +25,10 @@ def contract_pdf(contract: Contract) -> bytes:
             ),
             ("所属区县", application.district.name),
             ("实施期限", f"{contract.start_date:%Y年%m月%d日} 至 {contract.end_date:%Y年%m月%d日}"),
-            ("资助金额（元）", format_yuan(contract.amount_fen)),
+            ("资助金额（元）", format_fen(contract.amount_fen)),
             (
                 "其中有偿使用（元）",
-                format_yuan(contract.repay_principal_fen) if contract.repay_principal_fen else "—",
+                format_fen(contract.repay_principal_fen) if contract.repay_principal_fen else "—",
             ),
         ]
     )
@@ -45,8 +45,8 @@ def contract_pdf(contract: Contract) -> bytes:
     budget = list(contract.budget.all())
     doc.table(
         ["预算科目", "金额（元）"],
-        [[b.get_item_display(), format_yuan(b.amount_fen)] for b in budget]
-        + [["合计", format_yuan(sum(b.amount_fen for b in budget))]],
+        [[b.get_item_display(), format_fen(b.amount_fen)] for b in budget]
+        + [["合计", format_fen(sum(b.amount_fen for b in budget))]],
         widths=[100, 70],
     )
     doc.heading("三、拨款计划")
@@ -56,7 +56,7 @@ def contract_pdf(contract: Contract) -> bytes:
             [
                 t.seq,
                 t.get_trigger_display(),
-                format_yuan(t.amount_fen),
+                format_fen(t.amount_fen),
                 "有偿使用" if t.repayable else "无偿资助",
             ]
             for t in contract.tranches.all()
@@ -66,7 +66,7 @@ def contract_pdf(contract: Contract) -> bytes:
     if contract.repay_principal_fen:
         doc.heading("四、有偿使用资金还款条款")
         doc.paragraph(
-            f"有偿使用资金 {format_yuan(contract.repay_principal_fen)} 元，自 {contract.end_date:%Y年%m月%d日} 起"
+            f"有偿使用资金 {format_fen(contract.repay_principal_fen)} 元，自 {contract.end_date:%Y年%m月%d日} 起"
             f"{contract.repay_term_months} 个月内归还（宽限期 {contract.repay_grace_months or 0} 个月，"
             f"每 {contract.repay_period_months or 6} 个月一期，{contract.get_repay_method_display()}），"
             f"年占用费率 {(contract.fee_rate or 0) * 100:.2f}%，"

@@ -19,7 +19,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, 
 
 from accounts.models import Organisation, OrgUnit, Person, User
 from core import clock
-from core.money import format_yuan, yuan_to_fen
+from core.money import format_fen, yuan_to_fen
 from core.uploads import validate_upload
 from funding.calendar import CalendarUnknown, period_end
 from funding.eligibility import failed_rules
@@ -359,7 +359,7 @@ def submission_problems(application: Application, *, day: dt.date) -> list[str]:
             _(
                 "The budget items add up to %(items)s yuan but the amount requested is %(total)s yuan."
             )
-            % {"items": format_yuan(items_total), "total": format_yuan(funding_total)}
+            % {"items": format_fen(items_total), "total": format_fen(funding_total)}
         )
     if not application.title.strip():
         problems.append(_("The title is missing."))
@@ -819,9 +819,9 @@ def recommendation_submit(
                 )
                 % {
                     "c": category,
-                    "max": format_yuan(quota.max_amount_fen),
-                    "used": format_yuan(already["amount"]),
-                    "add": format_yuan(add["amount"]),
+                    "max": format_fen(quota.max_amount_fen),
+                    "used": format_fen(already["amount"]),
+                    "add": format_fen(add["amount"]),
                 }
             )
     if problems:

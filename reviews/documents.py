@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from accounts.identifiers import mask_name
 from core import clock
-from core.money import format_yuan
+from core.money import format_fen
 from core.pdf import Document, render
 from projects.models import Application, Notice
 
@@ -52,13 +52,13 @@ def approval_notice_pdf(application: Application) -> bytes:
         doc.paragraph(
             f"经区县推荐、市级专家评审和公示，{application.applicant_name}被评为"
             f"{application.call.year}年度{application.call.programme.name}“{application.category.name}”先进，"
-            f"给予奖补资金 {format_yuan(application.approved_amount_fen)} 元。奖补资金主要用于购置科普资料和设备、"
+            f"给予奖补资金 {format_fen(application.approved_amount_fen)} 元。奖补资金主要用于购置科普资料和设备、"
             "开展培训讲座、展览和推广新技术新品种等农村科普活动。"
         )
     else:
         doc.paragraph(
             f"你单位申报的“{application.title}”经专家评审和立项公示，同意立项，资助金额 "
-            f"{format_yuan(application.approved_amount_fen)} 元。请在收到本通知后按要求签订项目任务书。"
+            f"{format_fen(application.approved_amount_fen)} 元。请在收到本通知后按要求签订项目任务书。"
         )
     doc.facts(
         [
@@ -66,7 +66,7 @@ def approval_notice_pdf(application: Application) -> bytes:
             ("名称", application.title),
             ("类别", application.category.name),
             ("所属区县", application.district.name),
-            ("金额（元）", format_yuan(application.approved_amount_fen)),
+            ("金额（元）", format_fen(application.approved_amount_fen)),
         ]
     )
     doc.signature(

@@ -18,7 +18,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from accounts.models import Organisation, OrgUnit, Person, User
 from core import clock
-from core.money import format_yuan
+from core.money import format_fen
 from funding import services as funding
 from funding.models import Call
 from projects import services as projects
@@ -703,9 +703,9 @@ def decision_approve(*, notice: Notice, actor: User) -> list[Application]:
                 "Approving %(t)s yuan would exceed the call's envelope of %(e)s yuan (%(a)s yuan already approved)."
             )
             % {
-                "t": format_yuan(total),
-                "e": format_yuan(notice.call.budget_envelope_fen),
-                "a": format_yuan(already),
+                "t": format_fen(total),
+                "e": format_fen(notice.call.budget_envelope_fen),
+                "a": format_fen(already),
             }
         )
     from projects.contracts import award_report_schedule

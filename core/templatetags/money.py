@@ -1,6 +1,6 @@
 from django import template
 
-from core.money import format_yuan
+from core.money import format_fen
 
 register = template.Library()
 
@@ -8,4 +8,4 @@ register = template.Library()
 @register.filter
 def yuan(fen: int | None) -> str:
     """Integer fen → "1,234.50" (yuan)."""
-    return format_yuan(fen)
+    return format_fen(fen)
