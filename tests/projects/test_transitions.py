@@ -272,3 +272,97 @@ def test_a_second_officer_acting_on_a_stale_page_gets_a_message(world, today):
     # then the second is told what happened, and the first action stands
     assert "退回修改" in str(info.value) or "Returned" in str(info.value)
     assert refresh(application).status == S.RETURNED
+
+
+# --- who may take the later transitions (the city stage, the contract, the acceptance) ------
+
+LATER = {
+    # transition: (a state it starts from, may, may not)
+    "open_review": (
+        S.RECOMMENDED,
+        {"city_officer"},
+        {"district_officer", "applicant", "auditor", "finance", "expert"},
+    ),
+    "close_review": (
+        S.UNDER_REVIEW,
+        {"city_officer"},
+        {"district_officer", "applicant", "auditor", "expert"},
+    ),
+    "start_publicity": (S.REVIEWED, {"city_officer"}, {"district_officer", "applicant", "auditor"}),
+    "approve": (
+        S.PUBLICITY,
+        {"city_officer"},
+        {"district_officer", "applicant", "auditor", "finance"},
+    ),
+    "reject": (S.REVIEWED, {"city_officer"}, {"district_officer", "applicant", "auditor"}),
+    "sign_contract": (
+        S.APPROVED,
+        {"city_officer"},
+        {"district_officer", "applicant", "auditor", "finance"},
+    ),
+    "start": (
+        S.CONTRACTED,
+        {"city_officer", "finance"},
+        {"district_officer", "applicant", "auditor"},
+    ),
+    "request_acceptance": (
+        S.IN_PROGRESS,
+        {"applicant"},
+        {"applicant_yh", "district_officer", "city_officer", "auditor"},
+    ),
+    "open_acceptance": (
+        S.ACCEPTANCE_REQUESTED,
+        {"city_officer"},
+        {"applicant", "district_officer", "auditor"},
+    ),
+    "require_rectification": (
+        S.ACCEPTANCE_REVIEW,
+        {"city_officer"},
+        {"applicant", "district_officer", "auditor"},
+    ),
+    "accept": (
+        S.ACCEPTANCE_REVIEW,
+        {"city_officer"},
+        {"applicant", "district_officer", "auditor", "finance"},
+    ),
+    "fail_acceptance": (
+        S.RECTIFYING,
+        {"city_officer"},
+        {"applicant", "district_officer", "auditor"},
+    ),
+    "close": (
+        S.ACCEPTED,
+        {"city_officer"},
+        {"applicant", "district_officer", "auditor", "finance"},
+    ),
+    "disqualify": (S.IN_PROGRESS, {"city_officer"}, {"applicant", "district_officer", "auditor"}),
+    "terminate": (
+        S.IN_PROGRESS,
+        {"city_officer"},
+        {"applicant", "district_officer", "auditor", "finance"},
+    ),
+}
+
+
+def test_every_transition_is_covered_by_a_who_may_test():
+    assert set(MAY) | {"start_district_publicity"} | set(LATER) == set(SOURCES)
+
+
+@pytest.mark.parametrize("name", sorted(LATER))
+def test_who_may_take_a_later_transition(world, today, name):
+    state, allowed, refused = LATER[name]
+    application = force_state(make_application(), state)
+    assert can_proceed(getattr(application, name), check_conditions=False)
+    for username in allowed:
+        assert has_transition_perm(getattr(application, name), user(username)), username
+    for username in refused:
+        assert not has_transition_perm(getattr(application, name), user(username)), username
+    # the city officer of the other city may not either
+    from accounts import services as accounts
+    from accounts.models import OrgUnit
+
+    other = accounts.user_create(username="huzhou_officer", password=None, full_name="湖州市科协")
+    accounts.membership_grant(
+        user=other, role="city_officer", org_unit=OrgUnit.objects.get(code="330500")
+    )
+    assert not has_transition_perm(getattr(application, name), other)
