@@ -98,7 +98,8 @@ class ReportForm(forms.Form):
         self.items = items
         for i in indicators:
             self.fields[f"ind_{i.pk}"] = forms.DecimalField(
-                label=f"{i.name}（{_('target')} {i.target}{i.unit}）",
+                label=_("%(name)s (target %(target)s %(unit)s)")
+                % {"name": i.name, "target": i.target, "unit": i.unit},
                 min_value=0,
                 max_digits=14,
                 decimal_places=2,

@@ -34,7 +34,11 @@ def _applicant_queue(user: Any) -> Queue:
     return Queue(
         title=_("My drafts and returned applications"),
         rows=_rows(
-            qs, lambda a: f"{a.get_status_display()} · {_('deadline')} {a.call.closes_on:%Y-%m-%d}"
+            qs,
+            lambda a: (
+                _("%(status)s · deadline %(date)s")
+                % {"status": a.get_status_display(), "date": a.call.closes_on}
+            ),
         ),
         total=qs.count(),
         more_url=reverse("application_list"),
@@ -51,7 +55,10 @@ def _district_queue(user: Any) -> Queue:
     return Queue(
         title=_("Submitted applications waiting for the formal check"),
         rows=_rows(
-            qs, lambda a: f"{_('submitted')} {a.submitted_at:%Y-%m-%d}" if a.submitted_at else ""
+            qs,
+            lambda a: (
+                _("submitted %(date)s") % {"date": a.submitted_at.date()} if a.submitted_at else ""
+            ),
         ),
         total=qs.count(),
         more_url=reverse("application_list") + "?status=submitted",

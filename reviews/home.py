@@ -28,7 +28,8 @@ def _expert_queue(user: Any) -> Queue:
         QueueRow(
             label=f"{a.panel.name} · {a.item.application.number}",
             url=reverse("reviews:assignment", args=[a.pk]),
-            note=f"{a.get_status_display()} · {_('due')} {a.panel.deadline:%Y-%m-%d}",
+            note=_("%(status)s · due %(date)s")
+            % {"status": a.get_status_display(), "date": a.panel.deadline},
         )
         for a in qs[:10]
     ]
