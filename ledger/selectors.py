@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from .access import payee_refs_for, reader_paths
 from .models import (
     Account,
+    AgingBucket,
     BankAccount,
     BankStatement,
     BudgetAdjustment,
@@ -86,13 +87,16 @@ def repayable_list(*, user: Any) -> QuerySet[RepayableAccount]:
 
 
 def aging_summary(*, user: Any) -> list[dict[str, Any]]:
-    return list(
+    """Overdue accounts per aging bucket, in the buckets' order (1–30 days first)."""
+    order = {code: n for n, code in enumerate(AgingBucket.values)}
+    rows = (
         RepayableAccount.objects.in_scope(reader_paths(user))
         .filter(status=RepayableAccount.Status.OVERDUE)
         .values("aging")
         .annotate(n=Count("pk"), principal=Sum("principal_fen"))
-        .order_by("aging")
+        .order_by()
     )
+    return sorted(rows, key=lambda row: order.get(row["aging"], len(order)))
 
 
 def repayable_detail(account: RepayableAccount) -> dict[str, Any]:
