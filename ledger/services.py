@@ -13,6 +13,7 @@ path the row belongs to). Users are whatever ``AUTH_USER_MODEL`` is.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -20,7 +21,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+import psycopg
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import BigIntegerField, Case, F, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -211,13 +213,16 @@ def entry_post(
     posted under ``idempotency_key``. Accounts with ``floor_zero`` may not go below
     zero; the check is made on rows locked in pk order, so concurrent postings cannot
     both pass it. On PostgreSQL the whole posting is one call of the database function
-    ``ledger_post_entry`` (migration 0005); elsewhere the same steps run here."""
+    ``ledger_post_entry`` (migrations 0005, 0009); elsewhere the same steps run here."""
     _check_entry(idempotency_key, legs)
     memo = memo[:300]
-    if connection.vendor == "postgresql":
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor == "postgresql":
         # One statement, atomic by itself: no savepoint round trips.
         with transaction.atomic(savepoint=False):
-            row = _post_on_server(idempotency_key, kind, value_date, legs, actor, memo, reverses)
+            row = _post_on_server(
+                db, idempotency_key, kind, value_date, legs, actor, memo, reverses
+            )
         return _entry_from_server(
             row, idempotency_key, kind, value_date, legs, actor, memo, reverses
         )
@@ -257,7 +262,7 @@ def entries_post(*, entries: Sequence[EntrySpec], actor: Any) -> list[Entry]:
             accounts.extend(leg.account.pk for leg in spec.legs)
             amounts.extend(leg.amount_fen for leg in spec.legs)
         connection.ensure_connection()
-        with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(
                 "SELECT * FROM ledger_post_entries(%s::text[], %s::text[], %s::date[],"
                 " %s::text[], %s::bigint, %s::int[], %s::int[], %s::bigint[], %s::bigint[])",
@@ -291,7 +296,14 @@ def entries_post(*, entries: Sequence[EntrySpec], actor: Any) -> list[Entry]:
         ]
 
 
+_POST_ENTRY_SQL = (
+    "SELECT * FROM ledger_post_entry("
+    "%s::text, %s::text, %s::date, %s::text, %s::bigint, %s::bigint, %s::bigint[], %s::bigint[])"
+)
+
+
 def _post_on_server(
+    db: Any,
     key: str,
     kind: str,
     value_date: dt.date,
@@ -300,31 +312,28 @@ def _post_on_server(
     memo: str,
     reverses: Entry | None,
 ) -> tuple[Any, ...]:
-    # The driver's own cursor, so that the call is a prepared statement with binary
-    # parameters (postings are the hot path); errors are still Django's.
-    connection.ensure_connection()
-    with connection.wrap_database_errors, connection.connection.cursor() as cursor:
+    # The driver's own cursor, binding on the server: the call is prepared once per
+    # connection and then sent as parameters only (Django's cursors interpolate every
+    # query on the client); postings are the hot path. Errors are still Django's.
+    db.ensure_connection()
+    with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
         cursor.execute(
             _POST_ENTRY_SQL,
-            [
+            (
                 key,
                 kind,
                 value_date,
                 memo,
-                _user_id(actor),
-                reverses.pk if reverses else None,
+                None if actor is None else actor.pk,
+                None if reverses is None else reverses.pk,
                 [leg.account.pk for leg in legs],
                 [leg.amount_fen for leg in legs],
-            ],
+            ),
             prepare=True,
         )
-        return tuple(cursor.fetchone())
-
-
-_POST_ENTRY_SQL = (
-    "SELECT * FROM ledger_post_entry("
-    "%s::text, %s::text, %s::date, %s::text, %s::bigint, %s::bigint, %s::bigint[], %s::bigint[])"
-)
+        row = cursor.fetchone()
+    assert row is not None  # the function always answers with one row
+    return tuple(row)
 
 
 def _entry_from_server(
@@ -357,8 +366,14 @@ def _entry_from_server(
         "reverses_id": reverses.pk if reverses else None,
         "hash": digest,
     }
-    names = [f.attname for f in Entry._meta.concrete_fields if f.attname in values]
-    return Entry.from_db(connection.alias, names, [values[name] for name in names])
+    names = _entry_field_names(tuple(values))
+    return Entry.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names])
+
+
+@functools.cache
+def _entry_field_names(given: tuple[str, ...]) -> list[str]:
+    """The given Entry attributes in the model's field order (what ``from_db`` takes)."""
+    return [f.attname for f in Entry._meta.concrete_fields if f.attname in given]
 
 
 def _post_here(

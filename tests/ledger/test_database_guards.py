@@ -112,3 +112,13 @@ def test_an_overdrawn_available_balance_fails(posted, line):
     available = services.line_account(line, Account.Kind.AVAILABLE)
     with pytest.raises(IntegrityError, match="ledger_account_not_overdrawn"):
         raw("UPDATE ledger_account SET balance = -1 WHERE id = %s", [available.pk])
+
+
+def test_the_posting_function_plans_once_and_by_index():
+    # migration 0009: planning every call was a quarter of a posting's time, and a
+    # generic plan that scans ledger_account reads every row version a long
+    # transaction leaves behind
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT proconfig FROM pg_proc WHERE proname = 'ledger_post_entry'")
+        (config,) = cursor.fetchone()
+    assert set(config) == {"plan_cache_mode=force_generic_plan", "enable_seqscan=off"}
