@@ -33,6 +33,8 @@ def run_service(
 
 
 def form_errors_to_messages(request: HttpRequest, form: Any) -> None:
-    for errors in form.errors.values():
+    """Each error of a form as a message, after the field's label."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
         for error in errors:
-            messages.error(request, str(error))
+            messages.error(request, f"{label}：{error}" if label else str(error))

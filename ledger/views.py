@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
+from core.http import form_errors_to_messages, run_service
 from core.pdf import PDF_CONTENT_TYPE
 
 from . import documents, selectors, services
@@ -58,14 +59,7 @@ from .models import (
 def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
     """Runs one service as the request's outermost transaction; a refusal becomes a
     message, never a 500."""
-    try:
-        with transaction.atomic(durable=True):
-            action()
-    except LedgerError as error:
-        messages.error(request, error.message)
-        return False
-    messages.success(request, success)
-    return True
+    return run_service(request, action, success, refusals=(LedgerError,)) is not None
 
 
 def _need(request: HttpRequest, perm: str, obj: Any = None) -> None:
@@ -73,11 +67,7 @@ def _need(request: HttpRequest, perm: str, obj: Any = None) -> None:
         raise PermissionDenied
 
 
-def _form_errors(request: HttpRequest, form: Any) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}：{error}" if label else error)
+_form_errors = form_errors_to_messages
 
 
 class LedgerView(LoginRequiredMixin, View):
