@@ -105,12 +105,26 @@ class Pages:
 
     def go(self, css: str) -> None:
         """Click a button or link that loads a new page, and wait for it."""
-        from selenium.webdriver.support import expected_conditions
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
         old = self.find("html")
         self.find(css).click()
-        WebDriverWait(self.driver, 15).until(expected_conditions.staleness_of(old))
+
+        def left(_driver: Any) -> bool:
+            # While the old page goes away chromium may answer "stale element" or, in the
+            # middle of the swap, an inspector error about a node that left the document:
+            # both mean the old page is gone.
+            try:
+                old.is_enabled()
+            except WebDriverException:
+                return True
+            return False
+
+        WebDriverWait(self.driver, 15).until(left)
+        WebDriverWait(self.driver, 15).until(
+            lambda driver: driver.execute_script("return document.readyState") == "complete"
+        )
         self.find("body")
 
     def text(self) -> str:
