@@ -461,3 +461,34 @@ def test_terminating_releases_the_unpaid_commitment(world):
         Tranche.Status.STOPPED,
     }
     _verify_clean()
+
+
+def test_the_home_pages_queue_the_contract_stage(world, client):
+    from django.urls import reverse
+
+    from .lifecycle import REPAY_TERMS
+
+    money()
+    application = approved_project()
+
+    def home(username: str) -> str:
+        client.force_login(user(username))
+        return client.get(reverse("home")).content.decode()
+
+    with clock.frozen(dt.datetime(2026, 12, 1, 10, 0)):
+        contract = contracts.contract_draft(
+            application=application,
+            actor=user("city_officer"),
+            start_date=dt.date(2027, 1, 1),
+            end_date=dt.date(2028, 12, 31),
+            payee_account="6222020200001234567",
+            indicators=[{"name": "示范面积", "unit": "亩", "target": D("500")}],
+            repay_terms=REPAY_TERMS,
+        )
+        assert contract.number in home("applicant") and "待确认的任务书" in home("applicant")
+        contracts.contract_confirm(contract=contract, actor=user("applicant"))
+        assert contract.number in home("city_officer") and "待签订" in home("city_officer")
+        contracts.contract_sign(contract=contract, actor=user("city_officer"))
+        page = home("finance")
+        assert f"{contract.number} #1" in page and "待生成拨付单" in page
+        assert "中期进展报告" in home("applicant")
