@@ -197,5 +197,7 @@ def freeze(panel: Panel) -> list[ItemResult]:
 
 def frozen_results(panel: Panel) -> list[PanelItem]:
     return list(
-        panel.items.select_related("application").order_by(F("rank").asc(nulls_last=True), "pk")
+        panel.items.select_related("application__category", "application__district").order_by(
+            F("rank").asc(nulls_last=True), "pk"
+        )
     )

@@ -248,6 +248,49 @@ def test_query_counts_do_not_grow(world, today, url_name):
     assert count(big, client, url) == first
 
 
+def _scored_and_closed(n_items: int, category: str) -> Panel:
+    panel, _ = _panel_with_the_demo_expert(n=n_items, category=category)
+    for i, a in enumerate(Assignment.objects.live().filter(panel=panel).order_by("pk")):
+        services.scores_save(
+            assignment=a,
+            actor=user("city_officer"),
+            offline=True,
+            submit=True,
+            comment="纸质",
+            values={"innov": str(20 + i % 10), "feas": "20", "benefit": "20"},
+        )
+    services.panel_close(panel=panel, actor=user("city_officer"))
+    return panel
+
+
+@pytest.mark.parametrize("url_name", ["panel", "ranking_download"])
+def test_the_ranking_of_a_scored_panel_costs_the_same_queries_for_2_and_5_items(
+    world, today, url_name
+):
+    # the ranking table (and its download) with every score in: rank, mean, spread per row
+    officer = _client("city_officer")
+
+    def count(panel: Panel) -> tuple[int, int]:
+        url = reverse(f"reviews:{url_name}", args=[panel.pk])
+        officer.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            response = officer.get(url)
+        assert response.status_code == 200
+        if url_name == "panel":
+            rows = response.content.decode().split('id="ranking"')[1].split("</table>")[0]
+            shown = rows.count("<tr") - 1  # the header row
+        else:
+            from openpyxl import load_workbook
+
+            shown = load_workbook(BytesIO(response.content)).active.max_row - 1
+        return len(queries), shown
+
+    small_queries, small_rows = count(_scored_and_closed(2, "industry"))
+    big_queries, big_rows = count(_scored_and_closed(5, "agriculture"))
+    assert (small_rows, big_rows) == (2, 5)
+    assert big_queries == small_queries
+
+
 def test_attachments_reach_the_expert_after_the_declaration_and_never_on_a_blind_panel(
     world, today
 ):
