@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from accounts.models import Organisation, OrgUnit, User
+from core import clock
 from ledger import services
 from ledger.models import BankAccount, BudgetLine, Disbursement, RepayableAccount
 
@@ -78,7 +79,37 @@ class _World:
         bank: BankAccount | None = None,
         **kwargs: Any,
     ) -> Disbursement:
-        """A disbursement taken through the lifecycle up to state ``upto``."""
+        """A disbursement taken through the lifecycle up to state ``upto``; one that is
+        paid is made and approved on its payment day (no payment precedes its approval)."""
+        # unpaid ones are approved early in November, before the November statement's
+        # lines (a bank line cannot be the payment of a disbursement approved after it)
+        day = paid_on or D(2026, 11, 2)
+        with clock.frozen(dt.datetime.combine(day, dt.time(9, 0))):
+            return self._disbursement(
+                line,
+                amount,
+                payee,
+                account,
+                upto=upto,
+                maker=maker,
+                paid_on=paid_on,
+                bank=bank,
+                **kwargs,
+            )
+
+    def _disbursement(
+        self,
+        line: BudgetLine,
+        amount: str,
+        payee: str,
+        account: str,
+        *,
+        upto: str,
+        maker: User | None,
+        paid_on: dt.date | None,
+        bank: BankAccount | None,
+        **kwargs: Any,
+    ) -> Disbursement:
         maker = maker or self.finance
         d = self.created(
             services.disbursement_create(

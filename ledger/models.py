@@ -17,7 +17,8 @@ Design in brief
 * Entries are append-only. A correction is a reversing entry pointing to the original
   (``reverses``, at most one reversal per entry). Every entry has a unique idempotency
   key and a SHA-256 hash chained to the previous entry (``seq`` orders the chain;
-  ``ChainHead`` is the single row that serialises appends).
+  ``ChainHead`` is the single row that serialises appends); ``hash_version`` says which
+  recipe of ``ledger.chain`` made it.
 * Accounts that must never go below zero (available, committed, approved, receivables)
   have ``floor_zero``; the services check it after locking the rows and a named check
   constraint refuses it in the database as well.
@@ -33,6 +34,7 @@ Design in brief
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -45,7 +47,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from .money import fen_to_yuan, format_fen
+from core import clock
+
+from .money import exact_fen_to_units, fen_to_yuan, format_fen, units_to_exact_fen
 
 USER = settings.AUTH_USER_MODEL
 
@@ -203,6 +207,10 @@ class Entry(models.Model):
     )
     prev_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64)
+    # Which recipe of ledger.chain made ``hash``: 1 for the entries posted before the
+    # actor, the recorded time and the memo were covered (the database's default, so a
+    # row written behind the services' back claims the old one), 2 since.
+    hash_version = models.PositiveSmallIntegerField(_("hash recipe"), db_default=1)
 
     class Meta:
         verbose_name = _("journal entry")
@@ -659,13 +667,20 @@ class Disbursement(ConcurrentTransitionMixin, models.Model):
     def amount_yuan(self) -> Decimal:
         return fen_to_yuan(self.amount_fen)
 
+    @property
+    def approved_on(self) -> dt.date | None:
+        """The local date of the approval: no payment, and no bank line, before it."""
+        return timezone.localtime(self.approved_at).date() if self.approved_at else None
+
     @transition(field=status, source=Status.DRAFT, target=Status.SUBMITTED)
     def submit(self) -> None:
-        self.submitted_at = timezone.now()
+        self.submitted_at = clock.now()
 
     @transition(field=status, source=Status.SUBMITTED, target=Status.APPROVED)
     def approve(self) -> None:
-        self.approved_at = timezone.now()
+        # the application's clock: the approval date is a business date (payments and
+        # bank lines are checked against it), which the demo and tests may set
+        self.approved_at = clock.now()
 
     @transition(field=status, source=Status.SUBMITTED, target=Status.REJECTED)
     def reject(self) -> None:
@@ -766,9 +781,9 @@ class RepayableAccount(ConcurrentTransitionMixin, models.Model):
     )
     aged_as_of = models.DateField(_("aged as of"), null=True, blank=True)
     penalty_through = models.DateField(_("overdue fee accrued through"), null=True, blank=True)
-    penalty_exact = models.DecimalField(
-        _("overdue fee accrued, exact (fen)"), max_digits=24, decimal_places=8, default=Decimal(0)
-    )
+    # The overdue fee accrued so far, exact, in 1e-8 fen (``penalty_exact`` reads it as
+    # Decimal fen): an integer, because SQLite keeps a DecimalField as a float.
+    penalty_exact_e8 = models.BigIntegerField(_("overdue fee accrued, exact (1e-8 fen)"), default=0)
     created_by = models.ForeignKey(
         USER, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -800,6 +815,15 @@ class RepayableAccount(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.borrower_name}"
+
+    @property
+    def penalty_exact(self) -> Decimal:
+        """The overdue fee accrued so far, in fen, exact (booked rounded half up)."""
+        return units_to_exact_fen(self.penalty_exact_e8)
+
+    @penalty_exact.setter
+    def penalty_exact(self, fen: Decimal) -> None:
+        self.penalty_exact_e8 = exact_fen_to_units(fen)
 
     @property
     def takes_repayments(self) -> bool:

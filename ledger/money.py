@@ -33,6 +33,25 @@ def _as_ledger_error(function: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
+# An exact amount of fen that is not whole (the overdue fee as it accrues: fen × a rate of
+# 6 decimals × days) is kept as a whole number of 1e-8 fen: exact on every database.
+EXACT_UNITS_PER_FEN = 10**8
+
+
+def exact_fen_to_units(fen: Decimal) -> int:
+    """``fen`` (8 decimals at most) as a whole number of 1e-8 fen; more decimals are a
+    programming error, not something to round away."""
+    units = fen.scaleb(8)
+    if units != units.to_integral_value():
+        raise ValueError(f"{fen} fen has more than 8 decimals")
+    return int(units)
+
+
+def units_to_exact_fen(units: int) -> Decimal:
+    """The inverse of ``exact_fen_to_units``: exact, 8 decimals."""
+    return Decimal(units).scaleb(-8)
+
+
 def parse_yuan(value: object) -> Decimal:
     return _as_ledger_error(_money.parse_yuan)(value)
 

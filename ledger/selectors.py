@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from core import clock
+
 from .access import payee_refs_for, reader_paths
 from .models import (
     Account,
@@ -157,12 +159,14 @@ def statement_lines(statement: BankStatement) -> list[StatementLine]:
 
 
 def open_disbursements_for(line: StatementLine) -> QuerySet[Disbursement]:
-    """What a person may match a payment line to: same amount, not yet matched."""
+    """What a person may match a payment line to: same amount, not yet matched,
+    approved on or before the line's date."""
     return Disbursement.objects.filter(
         scope_q([line.scope_path]),
         status__in=[Disbursement.Status.APPROVED, Disbursement.Status.PAID],
         amount_fen=line.amount_fen,
         statement_line__isnull=True,
+        approved_at__lte=clock.end_of_day(line.txn_date),
     )
 
 

@@ -28,8 +28,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from core import clock
+
 from . import hooks
-from .chain import GENESIS, entry_hash
+from .chain import CURRENT_HASH_VERSION, GENESIS, entry_hash
 from .errors import ConcurrentChange, LedgerError
 from .locks import lock_one, lock_rows
 from .models import (
@@ -365,6 +367,7 @@ def _entry_from_server(
         "actor_id": _user_id(actor),
         "reverses_id": reverses.pk if reverses else None,
         "hash": digest,
+        "hash_version": CURRENT_HASH_VERSION,  # what ledger_post_entry writes (0010)
     }
     names = _entry_field_names(tuple(values))
     return Entry.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names])
@@ -403,7 +406,10 @@ def _post_here(
     head = _lock_chain_head()
     seq = head.seq + 1
     prev_hash = head.hash or GENESIS
+    recorded_at = timezone.now()
+    actor_id = _user_id(actor)
     digest = entry_hash(
+        version=CURRENT_HASH_VERSION,
         prev_hash=prev_hash,
         seq=seq,
         idempotency_key=key,
@@ -411,6 +417,9 @@ def _post_here(
         value_date=value_date,
         reverses_id=reverses.pk if reverses else None,
         legs=[(leg.account.pk, leg.amount_fen) for leg in legs],
+        actor_id=actor_id,
+        recorded_at=recorded_at,
+        memo=memo,
     )
     try:
         with transaction.atomic():
@@ -419,11 +428,13 @@ def _post_here(
                 idempotency_key=key,
                 kind=kind,
                 value_date=value_date,
+                recorded_at=recorded_at,
                 memo=memo,
-                actor_id=_user_id(actor),
+                actor_id=actor_id,
                 reverses=reverses,
                 prev_hash=prev_hash,
                 hash=digest,
+                hash_version=CURRENT_HASH_VERSION,
             )
     except IntegrityError as error:
         raise LedgerError(
@@ -948,7 +959,7 @@ def disbursement_approve(*, disbursement: Disbursement, actor: Any, note: str = 
     disbursement.approve_entry = entry_post(
         idempotency_key=f"disbursement-approve:{disbursement.pk}",
         kind=Entry.Kind.APPROVE,
-        value_date=timezone.localdate(),
+        value_date=clock.today(),
         legs=[
             _debit(line_account(line, Kind.APPROVED), disbursement.amount_fen),
             _credit(source, disbursement.amount_fen),
@@ -984,7 +995,7 @@ def disbursement_cancel(*, disbursement: Disbursement, actor: Any, note: str = "
     if approved and disbursement.approve_entry:
         entry_reverse(
             entry=disbursement.approve_entry,
-            value_date=timezone.localdate(),
+            value_date=clock.today(),
             actor=actor,
             memo=_("Disbursement %(number)s cancelled") % {"number": disbursement.number},
         )
@@ -1003,11 +1014,25 @@ def disbursement_pay(
     actor: Any,
 ) -> Disbursement:
     """The bank confirmed the payment. Budget book: Dr disbursed, Cr approved; cash book:
-    Dr grant expense (or the receivable, for repayable funding), Cr bank."""
+    Dr grant expense (or the receivable, for repayable funding), Cr bank. Refused when
+    the payment would be dated before the approval."""
     disbursement = _lock_disbursement(disbursement)
     bank_reference = bank_reference.strip()
     if not bank_reference:
         raise LedgerError(_("The bank reference (流水号) of the payment is required."))
+    approved_on = disbursement.approved_on
+    if approved_on is not None and paid_on < approved_on:
+        raise LedgerError(
+            _(
+                "Disbursement %(number)s was approved on %(approved)s; it cannot have been "
+                "paid on %(paid)s, before its approval."
+            )
+            % {
+                "number": disbursement.number,
+                "approved": approved_on.isoformat(),
+                "paid": paid_on.isoformat(),
+            }
+        )
     if (
         Disbursement.objects.filter(bank_reference=bank_reference)
         .exclude(pk=disbursement.pk)
@@ -1200,7 +1225,7 @@ def _accrue(account: RepayableAccount, through: dt.date, actor: Any) -> None:
             exact += Decimal(unpaid) * account.overdue_rate * days
     account.penalty_exact += exact
     account.penalty_through = through
-    account.save(update_fields=["penalty_exact", "penalty_through"])
+    account.save(update_fields=["penalty_exact_e8", "penalty_through"])
     booked = accounts[Kind.PENALTY_INCOME].normal_balance
     delta = round_to_fen(account.penalty_exact) - booked
     if delta > 0:
@@ -1726,11 +1751,16 @@ class MatchReport:
 
 
 def _disbursement_candidates(line: StatementLine) -> tuple[str, list[Disbursement]]:
+    """Open disbursements of the line's amount approved on or before the line's date (a
+    bank line cannot be the payment of a disbursement approved after it): first those
+    the line names (its 流水号, or the disbursement's number in its memo), else those to
+    the line's counterparty."""
     open_for_bank = list(
         Disbursement.objects.filter(
             status__in=[Disbursement.Status.APPROVED, Disbursement.Status.PAID],
             amount_fen=line.amount_fen,
             statement_line__isnull=True,
+            approved_at__lte=clock.end_of_day(line.txn_date),
         )
         .filter(Q(bank_account__isnull=True) | Q(bank_account=line.bank_account))
         .order_by("pk")
@@ -1801,15 +1831,22 @@ def _apply_match(
 @transaction.atomic
 def statement_auto_match(*, statement: BankStatement, actor: Any) -> MatchReport:
     """Matches each open line: by reference (流水号 or the disbursement's number in
-    the memo), then by amount and counterparty. One candidate is a match; several are
-    left to a person; none leaves the line unmatched."""
+    the memo), then by amount and counterparty, among disbursements approved on or
+    before the line's date. One candidate is a match; several are left to a person; none
+    leaves the line unmatched. A match by amount and counterparty alone does not pay an
+    approved disbursement (same amount, same payee is a guess, and paying posts money):
+    the line waits for a person with that one candidate; it does reconcile a payment
+    already booked."""
     report = MatchReport()
     for line in statement.lines.exclude(
         status__in=[StatementLine.MatchStatus.MATCHED, StatementLine.MatchStatus.IGNORED]
     ).order_by("row_no"):
         if line.direction == StatementLine.Direction.OUT:
             method, disbursements = _disbursement_candidates(line)
-            if len(disbursements) == 1:
+            if len(disbursements) == 1 and (
+                method == StatementLine.Method.REFERENCE
+                or disbursements[0].status == Disbursement.Status.PAID
+            ):
                 _apply_match(line, method=method, actor=actor, disbursement=disbursements[0])
                 report.matched += 1
                 continue
@@ -1880,6 +1917,15 @@ def statement_line_match(
             raise LedgerError(_("The amounts differ."))
         if hasattr(disbursement, "statement_line"):
             raise LedgerError(_("That payment is already matched to another line."))
+        approved_on = disbursement.approved_on
+        if approved_on is None or approved_on > line.txn_date:
+            raise LedgerError(
+                _(
+                    "That payment was not approved by %(date)s, the date of this line: "
+                    "the line cannot be its payment."
+                )
+                % {"date": line.txn_date.isoformat()}
+            )
     if repayment is not None:
         if line.direction != StatementLine.Direction.IN:
             raise LedgerError(_("A payment out cannot match a repayment."))

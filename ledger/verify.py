@@ -1,6 +1,8 @@
 """Reads the whole journal back and checks it (``manage.py ledger_verify``): every entry
-balances, has at least two legs and no zero leg; the hash chain is unbroken; every
-account's running balance equals the sum of its legs. Also builds the trial balance."""
+balances, has at least two legs and no zero leg; the hash chain is unbroken, each entry
+checked with the recipe it names (``ledger.chain``), and no entry names an older recipe
+than an entry before it; every account's running balance equals the sum of its legs.
+Also builds the trial balance."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from dataclasses import dataclass, field
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from .chain import GENESIS, entry_hash
+from .chain import GENESIS, HASH_VERSIONS, entry_hash
 from .models import Account, ChainHead, Entry, Leg
 
 
@@ -64,6 +66,7 @@ def verify_ledger() -> Verification:
 
     prev_hash = GENESIS
     expected_seq = 1
+    newest_recipe = min(HASH_VERSIONS)
     for entry in Entry.objects.order_by("seq").iterator(chunk_size=5000):
         result.entries += 1
         legs = legs_by_entry.get(entry.pk, [])
@@ -82,17 +85,35 @@ def verify_ledger() -> Verification:
             bad(entry, _("it does not balance: its legs sum to %(total)d fen") % {"total": total})
         if entry.prev_hash != prev_hash:
             bad(entry, _("its link to the previous entry is broken"))
-        digest = entry_hash(
-            prev_hash=entry.prev_hash,
-            seq=entry.seq,
-            idempotency_key=entry.idempotency_key,
-            kind=entry.kind,
-            value_date=entry.value_date,
-            reverses_id=entry.reverses_id,
-            legs=legs,
-        )
-        if digest != entry.hash:
-            bad(entry, _("its hash does not match its content (changed after posting)"))
+        if entry.hash_version not in HASH_VERSIONS:
+            bad(
+                entry,
+                _("it names hash recipe %(version)d, which is unknown")
+                % {"version": entry.hash_version},
+            )
+        else:
+            if entry.hash_version < newest_recipe:
+                bad(
+                    entry,
+                    _("it names hash recipe %(version)d, older than an entry before it")
+                    % {"version": entry.hash_version},
+                )
+            newest_recipe = max(newest_recipe, entry.hash_version)
+            digest = entry_hash(
+                version=entry.hash_version,
+                prev_hash=entry.prev_hash,
+                seq=entry.seq,
+                idempotency_key=entry.idempotency_key,
+                kind=entry.kind,
+                value_date=entry.value_date,
+                reverses_id=entry.reverses_id,
+                legs=legs,
+                actor_id=entry.actor_id,
+                recorded_at=entry.recorded_at,
+                memo=entry.memo,
+            )
+            if digest != entry.hash:
+                bad(entry, _("its hash does not match its content (changed after posting)"))
         prev_hash = entry.hash
         expected_seq = entry.seq + 1
     head = ChainHead.objects.filter(pk=1).first()

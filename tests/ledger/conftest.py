@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from core import clock
 from ledger import services
 from ledger.models import BankAccount, BudgetLine
 from ledger.money import parse_yuan
@@ -68,18 +69,31 @@ def bank(maker: Any) -> BankAccount:
     return bank
 
 
-def disbursed(line: BudgetLine, maker: Any, checker: Any, amount: str, **kwargs: Any) -> Any:
-    """A disbursement made, submitted and approved through the services."""
-    d = services.disbursement_create(
-        budget_line=line,
-        amount=yuan(amount),
-        payee_name=kwargs.pop("payee_name", "杭州西湖智慧农业科技有限公司"),
-        payee_account=kwargs.pop("payee_account", "3301 0400 1234 5678"),
-        actor=maker,
-        **kwargs,
-    )
-    services.disbursement_submit(disbursement=d, actor=maker)
-    return services.disbursement_approve(disbursement=d, actor=checker)
+APPROVED_ON = D(2026, 3, 1)
+
+
+def disbursed(
+    line: BudgetLine,
+    maker: Any,
+    checker: Any,
+    amount: str,
+    *,
+    approved_on: dt.date = APPROVED_ON,
+    **kwargs: Any,
+) -> Any:
+    """A disbursement made, submitted and approved through the services, with the
+    application's clock set to ``approved_on`` (no payment may be dated before it)."""
+    with clock.frozen(approved_on):
+        d = services.disbursement_create(
+            budget_line=line,
+            amount=yuan(amount),
+            payee_name=kwargs.pop("payee_name", "杭州西湖智慧农业科技有限公司"),
+            payee_account=kwargs.pop("payee_account", "3301 0400 1234 5678"),
+            actor=maker,
+            **kwargs,
+        )
+        services.disbursement_submit(disbursement=d, actor=maker)
+        return services.disbursement_approve(disbursement=d, actor=checker)
 
 
 def figures(line: BudgetLine) -> dict[str, int]:

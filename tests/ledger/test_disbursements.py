@@ -217,3 +217,35 @@ def test_the_city_issues_indicators_and_the_district_pays(maker, checker, bank):
     )
     assert again == indicator
     assert figures(city)["transferred"] == 12_000_000
+
+
+def test_a_payment_dated_before_its_approval_is_refused(line, maker, checker, bank):
+    # given a disbursement approved on 2026-03-01
+    d = disbursed(line, maker, checker, "5000", approved_on=D(2026, 3, 1))
+    # when the bank's confirmation is entered with the day before as the payment date
+    with pytest.raises(LedgerError) as error:
+        services.disbursement_pay(
+            disbursement=d,
+            bank_account=bank,
+            paid_on=D(2026, 2, 28),
+            bank_reference="EARLY-1",
+            actor=maker,
+        )
+    # then it is refused, in Chinese, naming both dates, and nothing is paid
+    message = str(error.value)
+    assert "审核" in message and "2026-03-01" in message and "2026-02-28" in message
+    d.refresh_from_db()
+    assert d.status == Disbursement.Status.APPROVED and d.pay_entry_id is None
+    assert not Entry.objects.filter(kind=Entry.Kind.PAY).exists()
+    bank.account.refresh_from_db()
+    assert bank.account.balance == 500_000_000
+    # and the day of the approval itself is a good payment date
+    services.disbursement_pay(
+        disbursement=d,
+        bank_account=bank,
+        paid_on=D(2026, 3, 1),
+        bank_reference="ON-THE-DAY",
+        actor=maker,
+    )
+    d.refresh_from_db()
+    assert (d.status, d.paid_on) == (Disbursement.Status.PAID, D(2026, 3, 1))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 
+from core import clock
 from ledger import services
 from ledger.errors import LedgerError
 from ledger.models import Account, AgingBucket, Instalment, RepayableAccount
+from ledger.money import yuan_to_fen
 
 from .conftest import CITY, D, yuan
 
@@ -50,16 +53,17 @@ def open_and_pay(line, maker, checker, bank, **overrides):
     }
     params.update(overrides)
     account = services.repayable_open(**params)
-    d = services.disbursement_create(
-        budget_line=line,
-        amount=params["principal"],
-        payee_name=params["borrower_name"],
-        payee_account=params["borrower_account"],
-        actor=maker,
-        repayable=account,
-    )
-    services.disbursement_submit(disbursement=d, actor=maker)
-    services.disbursement_approve(disbursement=d, actor=checker)
+    with clock.frozen(params["start_date"]):  # approved on the day the money goes out
+        d = services.disbursement_create(
+            budget_line=line,
+            amount=params["principal"],
+            payee_name=params["borrower_name"],
+            payee_account=params["borrower_account"],
+            actor=maker,
+            repayable=account,
+        )
+        services.disbursement_submit(disbursement=d, actor=maker)
+        services.disbursement_approve(disbursement=d, actor=checker)
     services.disbursement_pay(
         disbursement=d,
         bank_account=bank,
@@ -303,3 +307,66 @@ def test_overpayment_is_refused(repayable_line, maker, checker, bank):
             bank_account=bank,
             actor=maker,
         )
+
+
+def test_the_exact_overdue_fee_keeps_its_eight_decimals(repayable_line, maker, checker, bank):
+    # given an account whose exact overdue fee has 8 decimals of a fen and 9 digits before
+    account = open_and_pay(repayable_line, maker, checker, bank)
+    account.penalty_exact = Decimal("123456789.12345678")
+    account.save()
+    # when it is read back from the database (on SQLite a DecimalField is a float there)
+    stored = RepayableAccount.objects.get(pk=account.pk)
+    # then every decimal is still there
+    assert stored.penalty_exact == Decimal("123456789.12345678")
+    assert str(stored.penalty_exact) == "123456789.12345678"
+
+
+def bullet(line, maker, checker, bank, principal, n):
+    """One instalment of the whole principal due 2026-04-01, no usage fee, overdue fee
+    0.035 % a day."""
+    return open_and_pay(
+        line,
+        maker,
+        checker,
+        bank,
+        principal=yuan(principal),
+        term_months=3,
+        grace_months=0,
+        method=RepayableAccount.Method.BULLET,
+        fee_rate=Decimal("0"),
+        overdue_rate=Decimal("0.00035"),
+        project_ref=f"KJ2026-YC-{n:03d}",
+        borrower_account=f"6222 0000 {n:04d}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("principal", "exact", "booked"),
+    [
+        # 1,234,567 × 0.00035 = 432.09845 fen a day; × 40 = 17,283.938 → 17,284
+        ("12,345.67", Decimal("17283.938"), 17_284),
+        # 1,234,750 × 0.00035 = 432.1625 fen a day; × 40 = 17,286.5 → half up: 17,287
+        ("12,347.50", Decimal("17286.5"), 17_287),
+    ],
+)
+def test_the_overdue_fee_accrues_exactly_and_is_booked_rounded_half_up(
+    repayable_line, maker, checker, bank, principal, exact, booked
+):
+    """Aged every day for 40 days or once after 40 days, the books hold the same overdue
+    fee: the exact sum rounded half up. Rounding each day would book 432 × 40 = 17,280
+    fen; rounding half to even would book 17,286 in the second case."""
+    # given two identical accounts whose only instalment fell due on 2026-04-01
+    daily = bullet(repayable_line, maker, checker, bank, principal, 1)
+    once = bullet(repayable_line, maker, checker, bank, principal, 2)
+    assert schedule(daily) == [(D(2026, 4, 1), yuan_to_fen(yuan(principal)), 0, 0, 0)]
+    # when one is aged every night from 04-02 to 05-11 and the other only on 05-11
+    for n in range(1, 41):
+        services.repayable_age(account=daily, as_of=D(2026, 4, 1) + dt.timedelta(days=n))
+    services.repayable_age(account=once, as_of=D(2026, 5, 11))
+    # then both hold the exact fee of 40 days and book it rounded half up
+    for account in (daily, once):
+        account.refresh_from_db()
+        assert account.days_overdue == 40
+        assert account.penalty_exact == exact
+        assert balances(account)[Account.Kind.PENALTY_RECEIVABLE] == booked
+        assert balances(account)[Account.Kind.PENALTY_INCOME] == booked

@@ -10,7 +10,8 @@ import pytest
 from openpyxl import Workbook
 
 from core import importing
-from ledger import services
+from ledger import selectors, services
+from ledger.errors import LedgerError
 from ledger.models import BankStatement, Disbursement, Repayment, StatementLine
 
 from .conftest import D, disbursed, yuan
@@ -330,3 +331,103 @@ def test_a_statement_that_does_not_add_up_is_named(bank, maker):
     check = services.statement_check_balance(statement=statement, actor=maker)
     assert not check.ok
     assert "10.00" in check.message and "11.00" in check.message
+
+
+def out_row(row_no, day, d, reference, memo=""):
+    """A payment out of the bank of ``d``'s amount to ``d``'s payee."""
+    return services.StatementRow(
+        row_no=row_no,
+        txn_date=day,
+        amount_fen=d.amount_fen,
+        direction=StatementLine.Direction.OUT,
+        counterparty_name=d.payee_name,
+        counterparty_account=d.payee_account,
+        memo=memo,
+        bank_reference=reference,
+    )
+
+
+def import_rows(bank, maker, rows):
+    days = [r.txn_date for r in rows]
+    return services.statement_import(
+        bank_account=bank,
+        rows=rows,
+        period_start=min(days),
+        period_end=max(days),
+        opening_balance=Decimal(0),
+        closing_balance=Decimal(0),
+        actor=maker,
+    )
+
+
+def test_a_bank_line_dated_before_the_approval_is_not_its_payment(line, maker, checker, bank):
+    # given a disbursement approved in 2026
+    d = disbursed(line, maker, checker, "180000", approved_on=D(2026, 3, 1))
+    # when a statement of 2024 holds a payment of that amount to that payee, and another
+    # line of 2024 even names the disbursement in its memo
+    statement, report = import_rows(
+        bank,
+        maker,
+        [
+            out_row(2, D(2024, 6, 30), d, "ICBC-2024-1"),
+            out_row(3, D(2024, 7, 1), d, "ICBC-2024-2", memo=f"拨付 {d.number}"),
+        ],
+    )
+    # then neither line matches it: nothing is paid, nothing reconciled
+    assert (report.matched, report.ambiguous, report.unmatched) == (0, 0, 2)
+    assert [(s.status, s.candidates) for s in statement.lines.order_by("row_no")] == [
+        (StatementLine.MatchStatus.UNMATCHED, []),
+        (StatementLine.MatchStatus.UNMATCHED, []),
+    ]
+    d.refresh_from_db()
+    assert d.status == Disbursement.Status.APPROVED
+    assert d.pay_entry_id is None and d.paid_on is None
+    assert services.ledger_bank_balance(bank, D(2026, 12, 31)) == 500_000_000
+    # and a person is not offered it, nor can match it by hand
+    early = statement.lines.get(bank_reference="ICBC-2024-1")
+    assert d not in selectors.open_disbursements_for(early)
+    with pytest.raises(LedgerError, match="2024-06-30"):
+        services.statement_line_match(line=early, disbursement=d, actor=checker)
+    d.refresh_from_db()
+    assert d.status == Disbursement.Status.APPROVED
+
+
+def test_a_match_on_amount_and_payee_alone_waits_for_a_person_before_paying(
+    line, maker, checker, bank
+):
+    # given an approved payment, and a paid one whose bank line carries another 流水号
+    approved = disbursed(
+        line, maker, checker, "30000", payee_name="湖州师范学院", payee_account="9"
+    )
+    paid = disbursed(line, maker, checker, "40000", payee_name="德清县科学技术协会")
+    services.disbursement_pay(
+        disbursement=paid,
+        bank_account=bank,
+        paid_on=D(2026, 4, 2),
+        bank_reference="BOOKED-1",
+        actor=maker,
+    )
+    # when the bank's lines of both are matched on amount and counterparty alone
+    statement, report = import_rows(
+        bank,
+        maker,
+        [out_row(2, D(2026, 4, 2), paid, "BANK-1"), out_row(3, D(2026, 4, 6), approved, "BANK-2")],
+    )
+    # then the payment already booked is reconciled
+    assert (report.matched, report.ambiguous, report.unmatched) == (1, 1, 0)
+    first = statement.lines.get(bank_reference="BANK-1")
+    assert first.disbursement == paid and first.method == StatementLine.Method.AMOUNT
+    paid.refresh_from_db()
+    assert paid.status == Disbursement.Status.RECONCILED and paid.paid_on == D(2026, 4, 2)
+    # and the approved one is not paid on a guess: its line waits for a person
+    second = statement.lines.get(bank_reference="BANK-2")
+    assert second.status == StatementLine.MatchStatus.AMBIGUOUS
+    assert second.candidates == [f"disbursement:{approved.pk}"]
+    approved.refresh_from_db()
+    assert approved.status == Disbursement.Status.APPROVED and approved.pay_entry_id is None
+    # when the person confirms it, it is paid on the bank's date and reconciled
+    services.statement_line_match(line=second, disbursement=approved, actor=checker)
+    approved.refresh_from_db()
+    assert approved.status == Disbursement.Status.RECONCILED
+    assert (approved.paid_on, approved.bank_reference) == (D(2026, 4, 6), "BANK-2")
+    assert approved.pay_entry.value_date == D(2026, 4, 6)

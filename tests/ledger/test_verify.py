@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -9,7 +10,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from ledger import services
-from ledger.models import Entry, Leg
+from ledger.chain import GENESIS, entry_hash
+from ledger.models import ChainHead, Entry, Leg
 
 from .conftest import D, disbursed, yuan
 
@@ -33,6 +35,7 @@ def tamper(sql: str, params: list) -> None:
             cursor.execute("SET LOCAL session_replication_role = replica")
         else:
             cursor.execute("DROP TRIGGER IF EXISTS ledger_leg_no_update")
+            cursor.execute("DROP TRIGGER IF EXISTS ledger_entry_no_update")
         cursor.execute(sql, params)
 
 
@@ -75,3 +78,93 @@ def test_a_leg_altered_behind_the_services_back_is_named(books):
     # then it fails and names that entry first
     assert code == 1
     assert f"#{pay.seq} ({pay.idempotency_key})" in err.splitlines()[-1]
+
+
+def _later(entry: Entry, _maker: object) -> object:
+    return connection.ops.adapt_datetimefield_value(entry.recorded_at + dt.timedelta(hours=3))
+
+
+@pytest.mark.parametrize(
+    ("field", "sql", "value"),
+    [
+        # the maker, as if they had approved it themselves
+        ("actor_id", "UPDATE ledger_entry SET actor_id = %s WHERE id = %s", lambda e, m: m.pk),
+        ("memo", "UPDATE ledger_entry SET memo = %s WHERE id = %s", lambda e, m: "拨付 BF2026"),
+        ("recorded_at", "UPDATE ledger_entry SET recorded_at = %s WHERE id = %s", _later),
+    ],
+)
+def test_who_when_and_the_memo_altered_behind_the_services_back_are_named(
+    books, maker, checker, field, sql, value
+):
+    # given the approval entry, posted by the checker, changed directly in the database
+    approve = Entry.objects.get(kind=Entry.Kind.APPROVE)
+    assert approve.actor_id == checker.pk
+    tamper(sql, [value(approve, maker), approve.pk])
+    assert getattr(Entry.objects.get(pk=approve.pk), field) != getattr(approve, field)
+    # when the ledger is verified
+    code, _out, err = verify()
+    # then it fails and names that entry first, as changed after posting
+    assert code == 1
+    assert f"#{approve.seq} ({approve.idempotency_key})" in err.splitlines()[-1]
+    assert "记账后被改动" in err or "changed after posting" in err
+
+
+def test_an_entry_cannot_escape_the_new_recipe_by_claiming_the_old_one(books):
+    pay = Entry.objects.get(kind=Entry.Kind.PAY)
+    assert pay.hash_version == 2
+    tamper(
+        "UPDATE ledger_entry SET hash_version = 1, memo = %s WHERE id = %s", ["改过的摘要", pay.pk]
+    )
+    code, _out, err = verify()
+    assert code == 1
+    assert f"#{pay.seq} ({pay.idempotency_key})" in err.splitlines()[-1]
+    assert "早于此前凭证所用的版本" in err or "older than an entry before it" in err
+
+
+def rehash_as_before_recipe_2() -> None:
+    """Rewrites the chain as the ledger hashed it before recipe 2 (what an existing
+    database holds after the upgrade): every entry with recipe 1."""
+    prev = GENESIS
+    for entry in Entry.objects.order_by("seq"):
+        digest = entry_hash(
+            version=1,
+            prev_hash=prev,
+            seq=entry.seq,
+            idempotency_key=entry.idempotency_key,
+            kind=entry.kind,
+            value_date=entry.value_date,
+            reverses_id=entry.reverses_id,
+            legs=list(entry.legs.values_list("account_id", "amount")),
+        )
+        tamper(
+            "UPDATE ledger_entry SET hash_version = 1, prev_hash = %s, hash = %s WHERE id = %s",
+            [prev, digest, entry.pk],
+        )
+        prev = digest
+    ChainHead.objects.filter(pk=1).update(hash=prev)
+
+
+def test_entries_hashed_the_old_way_still_verify_and_new_ones_chain_onto_them(
+    books, line, maker, checker, bank
+):
+    # given books whose entries were all hashed before recipe 2
+    rehash_as_before_recipe_2()
+    old = list(Entry.objects.order_by("seq"))
+    assert {e.hash_version for e in old} == {1}
+    assert verify()[0] == 0
+    # when more is posted
+    d = disbursed(line, maker, checker, "1000")
+    services.disbursement_pay(
+        disbursement=d, bank_account=bank, paid_on=D(2026, 3, 10), bank_reference="V2", actor=maker
+    )
+    new = list(Entry.objects.filter(seq__gt=old[-1].seq).order_by("seq"))
+    # then the new entries use recipe 2, linked to the last old entry, and all verify
+    assert [e.hash_version for e in new] == [2, 2]
+    assert new[0].prev_hash == old[-1].hash
+    code, _out, err = verify()
+    assert code == 0, err
+    # and a new entry's memo altered behind the services' back is named
+    tamper("UPDATE ledger_entry SET memo = %s WHERE id = %s", ["改过的摘要", new[-1].pk])
+    code, _out, err = verify()
+    assert code == 1
+    assert f"#{new[-1].seq} ({new[-1].idempotency_key})" in err.splitlines()[-1]
