@@ -12,7 +12,15 @@ from .models import Assignment, Panel, PanelItem, Score, SpotCheck
 def assignments_for_expert(*, user: Any) -> QuerySet[Assignment]:
     return (
         Assignment.objects.for_expert(user)
-        .select_related("panel", "item__application__category", "item__application__call")
+        .select_related(
+            "panel",
+            "item__application__category",
+            "item__application__call",
+            # what a blind panel masks in the titles (blind.identities)
+            "item__application__organisation",
+            "item__application__person__organisation",
+            "item__application__person__user",
+        )
         .order_by("status", "panel__deadline", "pk")
     )
 
@@ -25,7 +33,8 @@ def assignment_for_expert(*, user: Any, pk: int) -> Assignment:
             "panel__call__programme",
             "item__application__category",
             "item__application__organisation",
-            "item__application__person",
+            "item__application__person__organisation",
+            "item__application__person__user",
             "item__application__district",
         )
         .prefetch_related(

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
@@ -479,15 +480,19 @@ def parse_scores(
         try:
             value = Decimal(str(text).strip())
         except InvalidOperation:
+            value = Decimal("NaN")
+        # "NaN", "sNaN" and "Infinity" parse as decimals but are not scores
+        if not value.is_finite():
             problems.append(_("%(c)s: “%(v)s” is not a number.") % {"c": criterion.name, "v": text})
             continue
-        if value != value.quantize(Decimal("0.01")):
-            problems.append(_("%(c)s: at most two decimals.") % {"c": criterion.name})
-        elif not Decimal(0) <= value <= criterion.max_score:
+        # the range first: quantizing a huge value such as 1e30 would raise
+        if not Decimal(0) <= value <= criterion.max_score:
             problems.append(
                 _("%(c)s: the score must be between 0 and %(max)s.")
                 % {"c": criterion.name, "max": criterion.max_score}
             )
+        elif value != value.quantize(Decimal("0.01")):
+            problems.append(_("%(c)s: at most two decimals.") % {"c": criterion.name})
         else:
             values[criterion.pk] = value
     return values, problems
@@ -964,8 +969,12 @@ def acceptance_outcome(
     months_late: int,
     disputed: list[str],
     round_: int,
+    due: dt.date | None = None,
+    requested_on: dt.date | None = None,
 ) -> tuple[str, list[str]]:
-    """The conclusion by the programme's thresholds (DESIGN §3) → (conclusion, reasons)."""
+    """The conclusion by the programme's thresholds (DESIGN §3) → (conclusion, reasons).
+    ``months_late`` counts months begun (``months_overdue``); with ``due`` and
+    ``requested_on`` the reason names the dates."""
     reasons: list[str] = []
     if false_data:
         reasons.append(_("False data was found."))
@@ -975,10 +984,22 @@ def acceptance_outcome(
             % {"c": completion, "t": programme.acceptance_fail_below_pct}
         )
     if months_late > programme.acceptance_overdue_fail_months:
-        reasons.append(
-            _("Acceptance was requested %(m)d months late (more than %(t)d).")
-            % {"m": months_late, "t": programme.acceptance_overdue_fail_months}
-        )
+        if due is not None and requested_on is not None:
+            reasons.append(
+                _(
+                    "Acceptance was requested on %(r)s, more than %(t)d months after it was due on %(d)s."
+                )
+                % {
+                    "r": requested_on.isoformat(),
+                    "d": due.isoformat(),
+                    "t": programme.acceptance_overdue_fail_months,
+                }
+            )
+        else:
+            reasons.append(
+                _("Acceptance was requested %(m)d months late (more than %(t)d).")
+                % {"m": months_late, "t": programme.acceptance_overdue_fail_months}
+            )
     if reasons:
         return "fail", reasons
     if completion < programme.acceptance_rectify_below_pct:
@@ -994,9 +1015,20 @@ def acceptance_outcome(
     return "accept", [_("Indicators completed at %(c)s %%.") % {"c": completion}]
 
 
-def _months_between(start: dt.date, end: dt.date) -> int:
-    months = (end.year - start.year) * 12 + end.month - start.month
-    return months - (1 if end.day < start.day else 0)
+def months_overdue(due: dt.date, requested_on: dt.date) -> int:
+    """Calendar months begun since ``due``: 0 on or before it, otherwise the least ``m``
+    with ``requested_on <= add_months(due, m)``. So "more than N months overdue"
+    (DESIGN §3) is exactly ``requested_on > add_months(due, N)``: due 2028-12-31, a
+    request on 2029-06-30 is 6 months overdue, one on 2029-07-01 is 7."""
+    from projects.contracts import add_months
+
+    if requested_on <= due:
+        return 0
+    # a lower bound: add_months(due, k - 1) falls before the month of the request
+    months = max(1, (requested_on.year - due.year) * 12 + requested_on.month - due.month - 1)
+    while requested_on > add_months(due, months):
+        months += 1
+    return months
 
 
 @transaction.atomic
@@ -1042,11 +1074,17 @@ def acceptance_conclude(
         )
     contract = Contract.objects.filter(application=application).first()
     due = contract.end_date if contract is not None else acceptance.report.due_on
-    late = (
-        max(0, _months_between(due, acceptance.requested_at.date()))
-        if acceptance.requested_at.date() > due
-        else 0
+    earlier = (
+        Acceptance.objects.filter(application=application, round__lt=acceptance.round)
+        .exclude(rectify_due__isnull=True)
+        .order_by("-round")
+        .first()
     )
+    if earlier is not None and earlier.rectify_due is not None:
+        due = earlier.rectify_due  # after a rectification, it is due when that period ends
+    # the date in Beijing: a request at 07:00 on 1 July is still 30 June in UTC
+    requested_on = timezone.localtime(acceptance.requested_at).date()
+    late = months_overdue(due, requested_on)
     completion = acceptance_completion(acceptance, item)
     conclusion, reasons = acceptance_outcome(
         completion=completion,
@@ -1055,6 +1093,8 @@ def acceptance_conclude(
         months_late=late,
         disputed=disputed,
         round_=acceptance.round,
+        due=due,
+        requested_on=requested_on,
     )
     if note.strip():
         reasons.append(note.strip())
@@ -1085,8 +1125,6 @@ def acceptance_conclude(
         projects.application_take(
             application=application, name="fail_acceptance", actor=actor, reason=reason_text
         )
-        if contract is not None:
-            contracts.stop_tranches(contract, actor=actor, reason=_("Acceptance failed"))
-            contracts.repayable_falls_due(contract, actor=actor, reason=_("Acceptance failed"))
+        contracts.failure_effects(application, actor=actor, reason=_("Acceptance failed"))
     acceptance.save()
     return acceptance

@@ -13,10 +13,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import Organisation, Person
+from core import clock
+from projects.models import Application
 from reviews import services
-from reviews.models import Assignment, ExpertProfile, Panel
+from reviews.models import Assignment, ExpertProfile, Panel, Score
+from tests.projects.conftest import award_call, force_state
 
-from .conftest import city_panel, recommended, user
+from .conftest import checked, city_panel, recommended, user
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +32,9 @@ def _client(username: str) -> Client:
 
 
 def _panel_with_the_demo_expert(
-    n: int = 1, category: str = "industry", **kwargs
+    n: int = 1, category: str = "industry", apps=None, **kwargs
 ) -> tuple[Panel, list[Assignment]]:
-    apps = recommended(n, category=category)
+    apps = apps or recommended(n, category=category)
     panel = city_panel(apps, size=2, **kwargs)
     services.panel_draw(panel=panel, actor=user("city_officer"), seed=4)
     expert = ExpertProfile.objects.get(person__user__username="expert")
@@ -43,34 +47,80 @@ def _panel_with_the_demo_expert(
     return panel, mine
 
 
+def _organisation_identities(org) -> list[str]:
+    if org is None:
+        return []
+    return [org.name, org.credit_code, org.contact_name, org.contact_phone]
+
+
 def _identities(application) -> list[str]:
-    org = application.organisation
-    return [
-        s
-        for s in (
-            org.name,
-            org.credit_code,
-            org.contact_name,
-            application.contact_name,
-            application.contact_phone,
-            "杭州西湖智慧农业",
-            "智慧农业科技有限公司",
-        )
-        if s
+    """Every name, number and contact of the applicant: the organisation, and for a
+    nominee the person and the organisation that employs them."""
+    person = application.person
+    found = _organisation_identities(application.organisation)
+    if person is not None:
+        found += [person.name, person.id_number, person.mobile, person.email]
+        found += _organisation_identities(person.organisation)
+    found += [
+        application.contact_name,
+        application.contact_phone,
+        "杭州西湖智慧农业",
+        "智慧农业科技有限公司",
+        # numbers typed into the summary that are on no record
+        "0571-87654321",
+        "13812345678",
     ]
+    return [s for s in found if s]
 
 
-def test_a_blind_expert_sees_no_name_organisation_or_id_anywhere(world, today):
+def _nominee() -> list[Application]:
+    """An award nomination of 俞根土 by 西湖区农业技术推广中心, recommended to the city.
+    The nominee has an e-mail address and has since moved to another employer."""
+    Person.objects.filter(name="俞根土").update(
+        email="yugentu@example.cn",
+        organisation=Organisation.objects.get(name="杭州市上城区科学技术协会"),
+    )
+    nomination = checked(
+        call=award_call(),
+        category="leader",
+        actor="applicant_nt",
+        organisation="杭州市西湖区农业技术推广中心",
+        person="俞根土",
+        amount="50000.00",
+    )
+    # the district notice and the co-signed list are not what this test is about
+    return [force_state(nomination, "recommended")]
+
+
+def _naming_everyone(application) -> str:
+    """A summary that names the applicant by every identity it has."""
+    org, person = application.organisation, application.person
+    text = (
+        f"由{org.name}（统一社会信用代码{org.credit_code}）承担，联系人{org.contact_name}，"
+        f"电话{org.contact_phone}，项目联系人{application.contact_name}"
+        f"（{application.contact_phone}），办公室电话0571-87654321，"
+        f"手机13812345678，负责人身份证号110105194912310021。"
+    )
+    if person is not None:
+        employer = person.organisation
+        text += (
+            f"被推荐人{person.name}，身份证号{person.id_number}，手机{person.mobile}，"
+            f"邮箱{person.email}，工作单位{employer.name}"
+            f"（{employer.credit_code}，联系人{employer.contact_name}，电话{employer.contact_phone}）。"
+        )
+    return text
+
+
+@pytest.mark.parametrize("applicant", ["organisation", "nominee"])
+def test_a_blind_expert_sees_no_name_organisation_or_id_anywhere(world, today, applicant):
     # given a blind panel whose application names its applicant in the title and summary
-    panel, (mine,) = _panel_with_the_demo_expert(blind=True)
-    application = mine.item.application
-    projects_app = application
-    from projects.models import Application
-
-    Application.objects.filter(pk=projects_app.pk).update(
-        title=f"{application.organisation.name}智能灌溉项目",
-        summary=f"由{application.organisation.name}（统一社会信用代码{application.organisation.credit_code}）承担，"
-        f"联系人{application.contact_name}，电话13812345678，负责人身份证号110105194912310021。",
+    apps = _nominee() if applicant == "nominee" else None
+    panel, (mine,) = _panel_with_the_demo_expert(blind=True, apps=apps)
+    application = Application.objects.get(pk=mine.item.application_id)
+    applicant_name = application.person.name if application.person else ""
+    Application.objects.filter(pk=application.pk).update(
+        title=f"{applicant_name}{application.organisation.name}智能灌溉项目",
+        summary=_naming_everyone(application),
     )
     expert = _client("expert")
     pages = []
@@ -81,7 +131,9 @@ def test_a_blind_expert_sees_no_name_organisation_or_id_anywhere(world, today):
     ):
         pages.append(expert.get(url).content.decode())
     services.assignment_declare(assignment=mine, actor=user("expert"), conflict=False)
-    pages.append(expert.get(reverse("reviews:assignment", args=[mine.pk])).content.decode())
+    page = expert.get(reverse("reviews:assignment", args=[mine.pk])).content.decode()
+    assert "办公室电话＊＊＊" in page  # the summary is shown, masked
+    pages.append(page)
     services.scores_save(
         assignment=mine,
         actor=user("expert"),
@@ -103,7 +155,10 @@ def test_a_blind_expert_sees_no_name_organisation_or_id_anywhere(world, today):
         pages.append(response.content.decode(errors="replace"))
     pages.append(expert.get(reverse("organisation_list")).content.decode())
     text = "\n".join(pages)
-    for identity in _identities(Application.objects.get(pk=application.pk)):
+    identities = _identities(Application.objects.get(pk=application.pk))
+    if applicant == "nominee":
+        assert {"俞根土", "yugentu@example.cn", "杭州市上城区科学技术协会"} <= set(identities)
+    for identity in identities:
         assert identity not in text, identity
     assert not re.search(r"\d{17}[\dX]", text)
     assert "＊＊＊" in text  # the title was shown, masked
@@ -118,8 +173,6 @@ def test_a_non_blind_expert_sees_the_applicant(world, today):
 
 def test_the_application_opens_only_after_the_declaration(world, today):
     _panel, (mine,) = _panel_with_the_demo_expert()
-    from projects.models import Application
-
     Application.objects.filter(pk=mine.item.application_id).update(
         summary="核心技术路线：毫米波雷达阵列"
     )
@@ -176,6 +229,61 @@ def test_scores_cannot_change_through_the_page_after_closing(world, today):
     assert response.status_code == 200
     mine.refresh_from_db()
     assert mine.total == 85 and mine.comment == "好"
+
+
+def test_scores_cannot_change_through_the_page_once_the_panel_is_closed_mid_scoring(world, today):
+    # given an expert who declared and saved a draft, but has not submitted
+    panel, (mine,) = _panel_with_the_demo_expert()
+    services.assignment_declare(assignment=mine, actor=user("expert"), conflict=False)
+    expert = _client("expert")
+    expert.post(
+        reverse("reviews:assignment_score", args=[mine.pk]),
+        {"c_innov": "30", "comment": "草稿"},
+    )
+    # when the panel is closed with the assignment still in progress (the close service
+    # refuses that, so the state is forced: the page must not rely on it)
+    Panel.objects.filter(pk=panel.pk).update(status=Panel.Status.CLOSED, closed_at=clock.now())
+    mine.refresh_from_db()
+    assert mine.status == Assignment.Status.ACCEPTED
+    # then scoring through the page is refused, with the reason, and nothing changes
+    response = expert.post(
+        reverse("reviews:assignment_score", args=[mine.pk]),
+        {"c_innov": "1", "c_feas": "1", "c_benefit": "1", "comment": "改", "submit": "1"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "评审组不在评分期" in response.content.decode()
+    mine.refresh_from_db()
+    assert mine.status == Assignment.Status.ACCEPTED and mine.comment == "草稿"
+    assert mine.total is None
+    assert {s.criterion.code: s.value for s in mine.scores.all()} == {"innov": 30}
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("1e30", "创新性：分数应在 0 到 40"),
+        ("Infinity", "创新性：“Infinity”不是数字。"),
+        ("-Infinity", "创新性：“-Infinity”不是数字。"),
+        ("NaN", "创新性：“NaN”不是数字。"),
+        ("sNaN", "创新性：“sNaN”不是数字。"),
+    ],
+)
+def test_a_score_that_is_not_a_finite_number_is_refused_with_the_criterion_named(
+    world, today, typed, message
+):
+    _panel, (mine,) = _panel_with_the_demo_expert()
+    services.assignment_declare(assignment=mine, actor=user("expert"), conflict=False)
+    response = _client("expert").post(
+        reverse("reviews:assignment_score", args=[mine.pk]),
+        {"c_innov": typed, "c_feas": "20", "c_benefit": "20", "comment": "好", "submit": "1"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    mine.refresh_from_db()
+    assert mine.status == Assignment.Status.ACCEPTED and mine.comment == ""
+    assert not Score.objects.filter(assignment=mine).exists()
 
 
 def test_the_officer_sees_the_ranking_downloads_it_and_gets_the_pdfs(world, today):
