@@ -10,6 +10,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core import clock
+
 # GB 32100: 31 characters, no I, O, Z, S, V.
 CREDIT_CODE_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -79,7 +81,7 @@ def validate_id_number(value: str) -> None:
             _("The ID card number must be 17 digits followed by a digit or X."), code="format"
         )
     birth = id_number_birth_date(code)
-    if birth is None or birth.year < 1900:
+    if birth is None or birth.year < 1900 or birth > clock.today():
         raise ValidationError(
             _("The ID card number contains an impossible date of birth."), code="birth"
         )

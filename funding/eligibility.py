@@ -14,8 +14,9 @@ from .models import Category, DistrictStatistic
 
 
 def district_average_income(district: OrgUnit, year: int) -> Decimal | None:
-    """The latest figure for the year before the call or earlier (that is what is known
-    when applications are made)."""
+    """The latest figure entered for the call's year or earlier: the district association
+    enters each year's figure when the statistics bureau publishes it, and the latest one
+    known is what applications are measured against (docs/decisions.md)."""
     stat = (
         DistrictStatistic.objects.filter(district=district, year__lte=year)
         .order_by("-year")

@@ -338,13 +338,15 @@ def award_indicators(request: HttpRequest) -> HttpResponse:
     """City finance issues the award budget indicators to the districts (预算指标下达)."""
     if not request.user.is_authenticated:
         return redirect("login")
-    if not actor_of(request).has_any_role("finance", "admin"):
+    if not request.user.has_perm("projects.issue_award_indicator", None):
         raise PermissionDenied
     calls = (
         Call.objects.filter(programme__flow="award").select_related("programme").order_by("-year")
     )
     rows = []
     for call in calls:
+        if not request.user.has_perm("projects.issue_award_indicator", call):
+            continue
         for district in OrgUnit.objects.districts().filter(
             path__startswith=call.programme.owner_unit.path
         ):

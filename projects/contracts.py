@@ -533,18 +533,13 @@ def report_read(*, report: ProgressReport, actor: User) -> ProgressReport:
 
 
 @transaction.atomic
-def budget_change_request(
-    *, contract: Contract, item: str, new_amount: Decimal, reason: str, actor: User
-) -> BudgetChange:
-    """预算调剂: move money between items; the contract total cannot grow."""
-    if not actor.has_perm("projects.request_acceptance", contract.application):
-        raise ContractError(_("Only the applicant asks for a budget change."))
-    if not reason.strip():
-        raise ContractError(_("A reason is required."))
-    new_fen = yuan_to_fen(new_amount)
+def _check_items_fit(contract: Contract, item: str, new_fen: int) -> None:
+    """The items after the approved changes and this one may not add up to more than
+    the contract: checked when asked and again when approved (two requests may each fit
+    alone and not together)."""
     current = {b.item: b.amount_fen for b in contract.budget.all()}
     for change in contract.budget_changes.filter(status=BudgetChange.Status.APPROVED).order_by(
-        "decided_at"
+        "decided_at", "pk"
     ):
         current[change.item] = change.new_amount_fen
     current[item] = new_fen
@@ -558,6 +553,18 @@ def budget_change_request(
                 "amount": format_fen(contract.amount_fen),
             }
         )
+
+
+def budget_change_request(
+    *, contract: Contract, item: str, new_amount: Decimal, reason: str, actor: User
+) -> BudgetChange:
+    """预算调剂: move money between items; the contract total cannot grow."""
+    if not actor.has_perm("projects.request_acceptance", contract.application):
+        raise ContractError(_("Only the applicant asks for a budget change."))
+    if not reason.strip():
+        raise ContractError(_("A reason is required."))
+    new_fen = yuan_to_fen(new_amount)
+    _check_items_fit(contract, item, new_fen)
     return BudgetChange.objects.create(
         contract=contract,
         item=item,
@@ -579,6 +586,10 @@ def budget_change_decide(*, change: BudgetChange, approve: bool, actor: User) ->
         raise ContractError(_("You may not decide on this budget change."))
     if change.status != BudgetChange.Status.REQUESTED:
         raise ContractError(_("This budget change is already decided."))
+    if approve:
+        # one approval at a time per contract, so two cannot both fit on their own
+        contract = Contract.objects.select_for_update().get(pk=change.contract_id)
+        _check_items_fit(contract, change.item, change.new_amount_fen)
     change.status = BudgetChange.Status.APPROVED if approve else BudgetChange.Status.REJECTED
     change.decided_by, change.decided_at = actor, clock.now()
     change.save()
@@ -600,6 +611,8 @@ def award_indicator_issue(
 ) -> Any:
     """预算指标下达: early the next year the city gives the district's finance bureau the
     total of its awards; the district then pays its awardees."""
+    if not actor.has_perm("projects.issue_award_indicator", call):
+        raise ContractError(_("Only the city's finance staff issue the budget indicators."))
     if call.programme.flow != Flow.AWARD:
         raise ContractError(_("Budget indicators are for the award flow."))
     total = awards_of(call, district).aggregate(t=Sum("approved_amount_fen"))["t"] or 0
@@ -638,8 +651,21 @@ def award_pay_order(
 ) -> Disbursement:
     """The district finance bureau commits the award on its line and makes the 拨付单."""
     application = locks.lock_application(application.pk)
+    if not actor.has_perm("projects.pay_award", application):
+        raise ContractError(
+            _("Only the finance staff of %(d)s pay its awards.") % {"d": application.district}
+        )
     if not application.is_award or application.status != Application.Status.APPROVED:
         raise ContractError(_("Only a granted award is paid this way."))
+    earlier = (
+        Disbursement.objects.filter(project_ref=application.number)
+        .exclude(status__in=[Disbursement.Status.CANCELLED, Disbursement.Status.REJECTED])
+        .first()
+    )
+    if earlier is not None:
+        raise ContractError(
+            _("Payment order %(n)s of this award already exists.") % {"n": earlier.number}
+        )
     line = BudgetLine.objects.filter(
         programme_code=application.call.programme.code,
         year=application.call.year,
@@ -874,6 +900,20 @@ def repayable_falls_due(contract: Contract, *, actor: User, reason: str) -> None
                 account=account, as_of=clock.today(), actor=actor, reason=reason
             )
         )
+
+
+def failure_effects(application: Application, *, actor: User | None, reason: str) -> None:
+    """What a failed acceptance does to the money, whoever concluded it (the panel's
+    conclusion, or the rectification period running out): the remaining tranches stop,
+    the unpaid commitment is released, and repayable money falls due at once."""
+    contract = (
+        Contract.objects.filter(application=application)
+        .select_related("commitment", "repayable")
+        .first()
+    )
+    if contract is not None:
+        stop_tranches(contract, actor=actor, reason=reason)  # type: ignore[arg-type]
+        repayable_falls_due(contract, actor=actor, reason=reason)  # type: ignore[arg-type]
 
 
 @transaction.atomic

@@ -124,6 +124,9 @@ def register() -> None:
     register_nav(
         "recommendations", _("Recommendation lists"), "recommendation_list", REGION_READERS, 14
     )
+    register_nav(
+        "award_indicators", _("Award budget indicators"), "award_indicators", {Role.FINANCE}, 55
+    )
     register_queue("projects.applicant", {Role.APPLICANT}, _applicant_queue, 10)
     register_queue("projects.district", {Role.DISTRICT_OFFICER}, _district_queue, 10)
     register_queue(

@@ -17,6 +17,7 @@ from accounts.models import User
 from accounts.roles import Role
 from core import clock
 
+from . import contracts
 from .models import Acceptance, Application, ProgressReport, ReminderSent
 from .services import application_take
 
@@ -87,6 +88,7 @@ def run(*, today: dt.date | None = None) -> Result:
         )
         .exclude(
             application__status__in=[
+                Application.Status.ACCEPTED,  # a report left open is moot once accepted
                 Application.Status.CLOSED,
                 Application.Status.TERMINATED,
                 Application.Status.FAILED,
@@ -140,14 +142,12 @@ def run(*, today: dt.date | None = None) -> Result:
         if application.status != Application.Status.RECTIFYING or acceptance.rectify_due is None:
             continue
         if acceptance.rectify_due < today:
+            reason = _("The rectification period ended on %(d)s.") % {"d": acceptance.rectify_due}
             with transaction.atomic():
                 application_take(
-                    application=application,
-                    name="fail_acceptance",
-                    actor=None,
-                    reason=_("The rectification period ended on %(d)s.")
-                    % {"d": acceptance.rectify_due},
+                    application=application, name="fail_acceptance", actor=None, reason=reason
                 )
+                contracts.failure_effects(application, actor=None, reason=reason)
             result.failed_rectifications += 1
         elif acceptance.rectify_due <= today + dt.timedelta(days=SOON_DAYS):
             subject = _("Rectification of %(number)s is due on %(date)s") % {

@@ -107,6 +107,8 @@ for model in (
 finance = in_region_as(Role.FINANCE, Role.FINANCE_CHECKER, Role.DISTRICT_FINANCE)
 rules.add_perm("projects.finance_acceptance", in_region_as(Role.FINANCE, Role.FINANCE_CHECKER))
 rules.add_perm("projects.pay_award", in_region_as(Role.DISTRICT_FINANCE))
+# 预算指标下达 of an award call: the finance staff over the programme owner (the city)
+rules.add_perm("projects.issue_award_indicator", in_region_as(Role.FINANCE))
 rules.add_perm("projects.attach_application", owns_application)
 rules.add_perm("projects.view_contract", readers | owns_application)
 for model in (

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.generic import ListView
 from django_filters.views import FilterView
 from django_fsm import can_proceed, has_transition_perm
 
@@ -382,10 +383,9 @@ def recommendation_create(request: HttpRequest) -> HttpResponse:
 # --- notices (officers) ---------------------------------------------------------------
 
 
-class NoticeListView(LoginRequiredMixin, FilterView):
+class NoticeListView(LoginRequiredMixin, ListView):
     template_name = "projects/notice_list.html"
     paginate_by = 25
-    filterset_fields: list[str] = []
 
     def get_queryset(self) -> Any:
         return selectors.notice_list(user=self.request.user)
@@ -472,10 +472,9 @@ def public_notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # --- recommendation lists -------------------------------------------------------------------
 
 
-class RecommendationListView(LoginRequiredMixin, FilterView):
+class RecommendationListView(LoginRequiredMixin, ListView):
     template_name = "projects/recommendation_list.html"
     paginate_by = 25
-    filterset_fields: list[str] = []
 
     def get_queryset(self) -> Any:
         return selectors.recommendation_lists(user=self.request.user)

@@ -210,9 +210,21 @@ def test_an_award_from_nomination_to_accepted(world):
             username="district_finance_2", password=None, full_name="西湖区财政局 复核"
         )
         accounts.membership_grant(user=second, role="district_finance", org_unit=xihu)
+        for intruder in ("applicant_nt", "city_officer", "district_officer", "finance"):
+            with pytest.raises(ContractError):  # only the district's finance bureau pays
+                contracts.award_pay_order(
+                    application=nomination,
+                    actor=user(intruder),
+                    payee_account="6228480000000000001",
+                )
         order = contracts.award_pay_order(
             application=nomination, actor=finance, payee_account="6228480000000000001"
         )
+        with pytest.raises(ContractError) as twice:  # a double click makes no second order
+            contracts.award_pay_order(
+                application=nomination, actor=finance, payee_account="6228480000000000001"
+            )
+        assert order.number in str(twice.value)
         pay(
             order,
             books["district_bank"],
@@ -383,6 +395,39 @@ def test_spending_beyond_the_allowed_adjustment_needs_an_approved_change(world):
     assert report.spending.get().amount_fen == 7_700_000
 
 
+def test_two_budget_changes_that_fit_alone_cannot_both_be_approved(world):
+    money()
+    contract = signed_contract(approved_project(grant="100000.00", repayable="0"))
+    officer = user("city_officer")
+    with clock.frozen(dt.datetime(2027, 6, 1, 10, 0)):
+        lower = contracts.budget_change_request(
+            contract=contract,
+            item="materials",
+            new_amount=D("30000"),
+            reason="材料费结余调出",
+            actor=user("applicant"),
+        )
+        contracts.budget_change_decide(change=lower, approve=True, actor=officer)
+        # equipment 60,000 → 70,000 fits (70,000 + 30,000); so does materials 30,000 → 40,000
+        # (60,000 + 40,000); both together would be 110,000 on a 100,000 contract
+        up_equipment, up_materials = (
+            contracts.budget_change_request(
+                contract=contract,
+                item=item,
+                new_amount=D(amount),
+                reason="调剂",
+                actor=user("applicant"),
+            )
+            for item, amount in (("equipment", "70000"), ("materials", "40000"))
+        )
+        contracts.budget_change_decide(change=up_equipment, approve=True, actor=officer)
+        with pytest.raises(ContractError) as info:
+            contracts.budget_change_decide(change=up_materials, approve=True, actor=officer)
+    assert "110,000.00" in str(info.value) and "100,000.00" in str(info.value)
+    up_materials.refresh_from_db()
+    assert up_materials.status == "requested"  # still waiting: it can be rejected
+
+
 def test_the_contract_and_certificate_pdfs_contain_their_chinese_text(world):
     from pypdf import PdfReader
 
@@ -437,6 +482,82 @@ def test_running_the_reminders_twice_on_a_day_sends_each_once(
     assert after > sent
     call_command("send_reminders", "--date", late.isoformat(), stdout=StringIO())
     assert len(mail.outbox) == after
+
+
+def _paid_out_and_in_acceptance(books):
+    """A repayable project with its first two tranches paid, at acceptance on 2029-01-10
+    with 85 % of its indicators done (a rectify conclusion)."""
+    application = approved_project()
+    contract = signed_contract(application)
+    first, repayable, _last = contract.tranches.all()
+    with clock.frozen(dt.datetime(2027, 1, 5, 10, 0)):
+        for tranche in (first, repayable):
+            pay(
+                contracts.tranche_order(tranche=tranche, actor=user("finance")),
+                books["bank"],
+                dt.date(2027, 1, 5),
+            )
+    with clock.frozen(dt.datetime(2029, 1, 10, 10, 0)):
+        indicators = list(contract.indicators.all())
+        acceptance = contracts.acceptance_request(
+            application=application,
+            actor=user("applicant"),
+            text="示范面积完成350亩。",
+            fund_usage="专款专用。",
+            actuals={indicators[0].pk: D("350"), indicators[1].pk: D("1000")},
+            spending={},
+        )
+        panel_through(
+            [refresh(application)],
+            stage=Panel.Stage.ACCEPTANCE,
+            rubric=acceptance_rubric(),
+            score={"tasks": "55", "funds": "18", "other": "8"},
+        )
+        contracts.acceptance_finance_record(
+            acceptance=acceptance, actor=user("finance"), passed=True, note=""
+        )
+        acceptance = reviews.acceptance_conclude(acceptance=acceptance, actor=user("city_officer"))
+    return application, contract, acceptance
+
+
+def test_when_the_rectification_period_runs_out_the_money_stops_and_falls_due(world):
+    books = money()
+    application, contract, acceptance = _paid_out_and_in_acceptance(books)
+    assert acceptance.conclusion == "rectify" and acceptance.completion_pct == D("85.00")
+    assert acceptance.rectify_due == dt.date(2029, 4, 10)
+    assert contracts.remaining_commitment_fen(contract) == 12_000_000  # the last tranche
+    # the day after the period ends, the daily reminder run fails the project
+    call_command("send_reminders", "--date", "2029-04-10", stdout=StringIO())
+    assert refresh(application).status == S.RECTIFYING
+    with clock.frozen(dt.datetime(2029, 4, 11, 8, 0)):
+        call_command("send_reminders", "--date", "2029-04-11", stdout=StringIO())
+    assert refresh(application).status == S.FAILED
+    # as a failed conclusion does: the last tranche stops, its commitment is released,
+    # and the repayable money (200,000.00, nothing repaid yet) falls due on that day
+    assert contract.tranches.get(seq=3).status == Tranche.Status.STOPPED
+    assert contracts.remaining_commitment_fen(contract) == 0
+    account = RepayableAccount.objects.get(pk=contract.repayable_id)
+    due_now = [
+        i.principal_due_fen - i.principal_paid_fen
+        for i in account.instalments.all()
+        if i.due_date == dt.date(2029, 4, 11)
+    ]
+    assert due_now == [20_000_000]
+    _verify_clean()
+
+
+def test_an_accepted_project_is_not_reminded_of_a_report_it_never_filed(
+    world, django_capture_on_commit_callbacks
+):
+    books = money()
+    application, contract, _acceptance = _paid_out_and_in_acceptance(books)
+    mid = contract.reports.get(kind="progress")
+    assert mid.submitted_at is None and mid.due_on < dt.date(2029, 1, 10)
+    # as if accepted at once (the conclusions themselves are tested above)
+    Application.objects.filter(pk=application.pk).update(status=S.ACCEPTED)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_reminders", "--date", "2029-02-01", stdout=StringIO())
+    assert [m.subject for m in mail.outbox] == []
 
 
 def test_terminating_releases_the_unpaid_commitment(world):
