@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import io
 import shutil
+import sys
 from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 
 from accounts.models import User
@@ -52,6 +56,32 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
 def demo_world(db: Any) -> None:
     """The base world (see ``_build_base_world``)."""
     _build_base_world()
+
+
+def whole_demo_world(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """The whole demo world (``manage.py demo``), for a package fixture:
+    ``demo_books = pytest.fixture(scope="package")(whole_demo_world)``.
+
+    Building the demo takes about 20 seconds, and the tests that use it only read it (or
+    add a little inside their own transaction), so it is built once per package and test
+    process inside an outer transaction that is rolled back when the package's tests are
+    done; each test's own transaction is a savepoint inside it."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        # The demo command opens a durable block; inside tests Django allows that only
+        # directly under a test's own transaction, which this one stands in for.
+        outer._from_testcase = True  # type: ignore[attr-defined]
+        outer.__enter__()
+        try:
+            call_command("demo", stdout=io.StringIO())
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(*sys.exc_info())
+            raise
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
 
 
 def login(username: str) -> Client:

@@ -1,22 +1,17 @@
-"""The demo world, built once for the reports tests and rolled back after them.
-
-Building the demo takes about 20 seconds, and every test here only reads it (or adds a
-little inside its own transaction), so it is built once per test process inside an
-outer transaction that is rolled back when the package's tests are done; each test's
-own transaction is a savepoint inside it."""
+"""The demo world, built once for the reports tests and rolled back after them
+(see ``tests.conftest.whole_demo_world``)."""
 
 from __future__ import annotations
 
 import io
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from django.core.management import call_command
-from django.db import transaction
+
+from tests.conftest import whole_demo_world
 
 SHEETS = {
     "项目汇总": [
@@ -62,24 +57,7 @@ SHEETS = {
 }
 
 
-@pytest.fixture(scope="package")
-def demo_books(django_db_setup: Any, django_db_blocker: Any) -> Any:
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        # The demo command opens a durable block; inside tests Django allows that only
-        # directly under a test's own transaction, which this one stands in for.
-        outer._from_testcase = True  # type: ignore[attr-defined]
-        outer.__enter__()
-        try:
-            call_command("demo", stdout=io.StringIO())
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(*sys.exc_info())
-            raise
-    yield
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+demo_books = pytest.fixture(scope="package")(whole_demo_world)
 
 
 @pytest.fixture
