@@ -129,6 +129,39 @@ def panel_through(
     return panel
 
 
+def acceptance_through(
+    application: Application,
+    contract: Any,
+    *,
+    actuals: list[str],
+    score: dict[str, str],
+    text: str = "全部完成任务书指标。",
+    spending: dict[str, Decimal] | None = None,
+) -> Any:
+    """The applicant requests acceptance with the indicator ``actuals`` (in the contract's
+    order), a one-expert panel scores it with ``score``, finance passes the financial
+    acceptance and the city officer concludes; the concluded acceptance."""
+    indicators = list(contract.indicators.all())
+    acceptance = contracts.acceptance_request(
+        application=application,
+        actor=user("applicant"),
+        text=text,
+        fund_usage="专款专用，结余0元。",
+        actuals={i.pk: Decimal(v) for i, v in zip(indicators, actuals, strict=True)},
+        spending=spending or {},
+    )
+    panel_through(
+        [Application.objects.get(pk=application.pk)],
+        stage=Panel.Stage.ACCEPTANCE,
+        rubric=acceptance_rubric(),
+        score=score,
+    )
+    contracts.acceptance_finance_record(
+        acceptance=acceptance, actor=user("finance"), passed=True, note=""
+    )
+    return reviews.acceptance_conclude(acceptance=acceptance, actor=user("city_officer"))
+
+
 def approved_project(*, grant: str = "300000.00", repayable: str = "200000.00") -> Application:
     """A 西湖区 project asking for a grant and repayable funding, approved on 2026-11-30."""
     applicant = user("applicant")

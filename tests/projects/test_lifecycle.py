@@ -27,6 +27,7 @@ from reviews.models import Panel
 from .conftest import award_call, checked, refresh, user
 from .lifecycle import (
     acceptance_rubric,
+    acceptance_through,
     approved_project,
     money,
     panel_through,
@@ -498,25 +499,13 @@ def _paid_out_and_in_acceptance(books):
                 dt.date(2027, 1, 5),
             )
     with clock.frozen(dt.datetime(2029, 1, 10, 10, 0)):
-        indicators = list(contract.indicators.all())
-        acceptance = contracts.acceptance_request(
-            application=application,
-            actor=user("applicant"),
-            text="示范面积完成350亩。",
-            fund_usage="专款专用。",
-            actuals={indicators[0].pk: D("350"), indicators[1].pk: D("1000")},
-            spending={},
-        )
-        panel_through(
-            [refresh(application)],
-            stage=Panel.Stage.ACCEPTANCE,
-            rubric=acceptance_rubric(),
+        acceptance = acceptance_through(
+            application,
+            contract,
+            actuals=["350", "1000"],
             score={"tasks": "55", "funds": "18", "other": "8"},
+            text="示范面积完成350亩。",
         )
-        contracts.acceptance_finance_record(
-            acceptance=acceptance, actor=user("finance"), passed=True, note=""
-        )
-        acceptance = reviews.acceptance_conclude(acceptance=acceptance, actor=user("city_officer"))
     return application, contract, acceptance
 
 

@@ -12,13 +12,11 @@ from core import clock
 from projects import contracts
 from projects.models import Application
 from reviews import services as reviews
-from reviews.models import Panel
 from tests.projects.conftest import refresh, user
 from tests.projects.lifecycle import (
-    acceptance_rubric,
+    acceptance_through,
     approved_project,
     money,
-    panel_through,
     pay,
     signed_contract,
 )
@@ -54,25 +52,13 @@ def test_acceptance_requested_more_than_six_months_after_the_end_date_fails(
         )
     assert refresh(application).status == S.IN_PROGRESS
     with clock.frozen(requested_at):
-        indicators = list(contract.indicators.all())
-        acceptance = contracts.acceptance_request(
-            application=application,
-            actor=user("applicant"),
-            text="全部完成任务书指标。",
-            fund_usage="专款专用，结余0元。",
-            actuals={indicators[0].pk: D("520"), indicators[1].pk: D("1000")},
+        acceptance = acceptance_through(
+            application,
+            contract,
+            actuals=["520", "1000"],
+            score={"tasks": "62", "funds": "18", "other": "8"},
             spending={"equipment": D("300000"), "materials": D("200000")},
         )
-        panel_through(
-            [refresh(application)],
-            stage=Panel.Stage.ACCEPTANCE,
-            rubric=acceptance_rubric(),
-            score={"tasks": "62", "funds": "18", "other": "8"},
-        )
-        contracts.acceptance_finance_record(
-            acceptance=acceptance, actor=user("finance"), passed=True, note=""
-        )
-        acceptance = reviews.acceptance_conclude(acceptance=acceptance, actor=user("city_officer"))
     # every indicator is complete: only the lateness can fail it
     assert acceptance.completion_pct == D("100.00")
     assert acceptance.conclusion == conclusion
