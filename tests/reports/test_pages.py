@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import OrgUnit, User
+from core.money import fen_to_yuan
 from ledger import services as ledger
 from ledger.models import BudgetLine
 from projects.models import Application
@@ -127,7 +128,7 @@ def _more_rows(n: int) -> None:
             programme_code="KJJH",
             name=f"2025年 {source}",
             scope_path="/330000/330500/",
-            amount=ledger.fen_to_yuan(5_000_000),
+            amount=fen_to_yuan(5_000_000),
             value_date=first.call.opens_on,
             actor=finance,
         )

@@ -1,0 +1,141 @@
+"""The only writes of the ledger, by subject:
+
+* ``posting`` — the posting primitive (balanced entries, reversals) and shared helpers;
+* ``budget`` — budget lines, adjustments, indicators to districts, commitments;
+* ``disbursements`` — 拨付单 from draft to payment and return;
+* ``repayable`` — repayable funding: schedules, accrual and aging, repayments, 展期, 核销;
+* ``bank`` — bank accounts, funds received, statements and reconciliation.
+
+Every function is atomic; callers (views, commands, the domain apps) wrap the outermost
+call in ``transaction.atomic(durable=True)``. Rows are locked in the one order written in
+``ledger.locks``. Refusals are ``LedgerError`` with a translated message.
+
+The services take opaque references for everything outside the ledger: ``project_ref``
+(the project's number), ``payee_name`` / ``payee_account``, ``scope_path`` (the region
+path the row belongs to). Users are whatever ``AUTH_USER_MODEL`` is. Callers import the
+package (``from ledger import services``); the modules are its parts.
+"""
+
+from __future__ import annotations
+
+from .bank import (
+    BalanceCheck,
+    MatchReport,
+    StatementRow,
+    bank_account_open,
+    bank_funding_record,
+    ledger_bank_balance,
+    statement_auto_match,
+    statement_check_balance,
+    statement_create,
+    statement_import,
+    statement_line_add,
+    statement_line_ignore,
+    statement_line_match,
+    statement_line_record_repayment,
+)
+from .budget import (
+    budget_adjustment_approve,
+    budget_adjustment_reject,
+    budget_adjustment_request,
+    budget_indicator_issue,
+    budget_line_create,
+    commitment_post,
+    commitment_release,
+    line_account,
+)
+from .disbursements import (
+    disbursement_approve,
+    disbursement_cancel,
+    disbursement_create,
+    disbursement_pay,
+    disbursement_reject,
+    disbursement_return,
+    disbursement_submit,
+)
+from .posting import (
+    LINE_KINDS,
+    REPAYABLE_KINDS,
+    Book,
+    EntrySpec,
+    Kind,
+    Posting,
+    account_balance,
+    entries_post,
+    entry_post,
+    entry_reverse,
+)
+from .repayable import (
+    OPEN_REPAYABLE,
+    AgingReport,
+    receivables_age,
+    receivables_to_age,
+    repayable_account,
+    repayable_age,
+    repayable_call_in,
+    repayable_open,
+    repayment_record,
+    reschedule_approve,
+    reschedule_reject,
+    reschedule_request,
+    write_off_approve,
+    write_off_reject,
+    write_off_request,
+)
+
+__all__ = [
+    "LINE_KINDS",
+    "OPEN_REPAYABLE",
+    "REPAYABLE_KINDS",
+    "AgingReport",
+    "BalanceCheck",
+    "Book",
+    "EntrySpec",
+    "Kind",
+    "MatchReport",
+    "Posting",
+    "StatementRow",
+    "account_balance",
+    "bank_account_open",
+    "bank_funding_record",
+    "budget_adjustment_approve",
+    "budget_adjustment_reject",
+    "budget_adjustment_request",
+    "budget_indicator_issue",
+    "budget_line_create",
+    "commitment_post",
+    "commitment_release",
+    "disbursement_approve",
+    "disbursement_cancel",
+    "disbursement_create",
+    "disbursement_pay",
+    "disbursement_reject",
+    "disbursement_return",
+    "disbursement_submit",
+    "entries_post",
+    "entry_post",
+    "entry_reverse",
+    "ledger_bank_balance",
+    "line_account",
+    "receivables_age",
+    "receivables_to_age",
+    "repayable_account",
+    "repayable_age",
+    "repayable_call_in",
+    "repayable_open",
+    "repayment_record",
+    "reschedule_approve",
+    "reschedule_reject",
+    "reschedule_request",
+    "statement_auto_match",
+    "statement_check_balance",
+    "statement_create",
+    "statement_import",
+    "statement_line_add",
+    "statement_line_ignore",
+    "statement_line_match",
+    "statement_line_record_repayment",
+    "write_off_approve",
+    "write_off_reject",
+    "write_off_request",
+]
