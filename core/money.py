@@ -14,10 +14,18 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import overload
 
+from django.db import models
 from django.utils.translation import gettext as _
 
 FEN_PER_YUAN = 100
 _CENT = Decimal("0.01")
+
+# The one domain maximum for an amount of money (100 亿元): no grant, payment, repayment,
+# budget line or bank statement figure of a science bureau comes near it, and every
+# amount column stays far inside the database's 64-bit integers (sums of many included).
+# The parser refuses anything larger; the database has a CHECK on every amount column.
+MAX_YUAN = Decimal("10000000000.00")
+MAX_FEN = int(MAX_YUAN * FEN_PER_YUAN)
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")
 _GROUPED = re.compile(r"^-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
 _PLAIN = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
@@ -71,12 +79,47 @@ def parse_yuan(value: object) -> Decimal:
         raise MoneyError(_("「%(value)s」 is not an amount.") % {"value": value})
     if not amount.is_finite():
         raise MoneyError(_("「%(value)s」 is not an amount.") % {"value": value})
+    if abs(amount) > MAX_YUAN:
+        raise MoneyError(
+            _("%(value)s yuan is more than the largest amount accepted, %(max)s yuan (100 亿元).")
+            % {"value": _shown(value), "max": f"{MAX_YUAN:,.2f}"}
+        )
     if amount != amount.quantize(_CENT):
         raise MoneyError(
             _("%(value)s has more than two decimal places; amounts are exact to the fen.")
             % {"value": value}
         )
     return amount.quantize(_CENT)
+
+
+def check_fen(fen: int) -> int:
+    """An amount the system computed (a sum, a scaled share) inside the domain maximum."""
+    if abs(fen) > MAX_FEN:
+        raise MoneyError(
+            _("%(value)s yuan is more than the largest amount accepted, %(max)s yuan (100 亿元).")
+            % {"value": format_fen(fen), "max": f"{MAX_YUAN:,.2f}"}
+        )
+    return fen
+
+
+def amount_checks(prefix: str, *fields: str) -> list[models.CheckConstraint]:
+    """The database's side of the domain maximum: one named CHECK per amount column
+    (``<prefix>_<field>_bounded``), so no door — a bulk write, the admin, raw SQL through
+    the application — stores an amount the parser would refuse. NULL passes."""
+    return [
+        models.CheckConstraint(
+            condition=models.Q(**{f"{field}__gte": -MAX_FEN, f"{field}__lte": MAX_FEN})
+            | models.Q(**{f"{field}__isnull": True}),
+            name=f"{prefix}_{field}_bounded",
+        )
+        for field in fields
+    ]
+
+
+def _shown(value: object) -> str:
+    """The amount as typed, cut short if it is very long (a message, not an echo)."""
+    text = str(value).strip()
+    return text if len(text) <= 24 else f"{text[:21]}…"
 
 
 def yuan_to_fen(amount: Decimal | int | str) -> int:

@@ -13,7 +13,7 @@ from funding import services as funding
 from funding.models import Call, Category, Programme
 from ledger import services as ledger
 from ledger.models import BankAccount, BudgetLine
-from projects import contracts
+from projects import awards, closing, contracts
 from projects import services as projects
 from projects.models import Application, Contract, Tranche
 from reviews import services as reviews
@@ -173,7 +173,7 @@ def _projects_2025(log: Log, bank: BankAccount, refs: _Bank, rubric: Rubric) -> 
         application = contract.application
         with _at("2026-08-20T10:00"):
             indicators = list(contract.indicators.order_by("order"))
-            contracts.acceptance_request(
+            closing.acceptance_request(
                 application=application,
                 actor=_u(_applicant_user(application)),
                 text="项目按任务书完成，详见验收报告及附件。",
@@ -197,7 +197,7 @@ def _projects_2025(log: Log, bank: BankAccount, refs: _Bank, rubric: Rubric) -> 
     for application in requested:
         acceptance = application.acceptances.get(round=1)
         with _at("2026-09-20T10:00"):
-            contracts.acceptance_finance_record(
+            closing.acceptance_finance_record(
                 acceptance=acceptance, actor=_u("finance"), passed=True, note="账目清楚，票据齐全。"
             )
             reviews.acceptance_conclude(acceptance=acceptance, actor=_u("city_officer"))
@@ -219,7 +219,7 @@ def _projects_2025(log: Log, bank: BankAccount, refs: _Bank, rubric: Rubric) -> 
                 )
         if first.repayable_id is None:
             with _at("2026-10-15T10:00"):
-                contracts.project_close(application=first.application, actor=_u("city_officer"))
+                closing.project_close(application=first.application, actor=_u("city_officer"))
     if len(accepted) > 1:
         with _at("2026-10-12T10:00"):
             for tranche in accepted[1].tranches.filter(trigger=Tranche.Trigger.AFTER_ACCEPTANCE):
@@ -363,7 +363,7 @@ def _awards_2025(log: Log, refs: _Bank, rubric: Rubric) -> None:
     # early next year: the budget indicator to 西湖区, which pays the awardees
     with _at("2026-01-15T09:00"):
         log.created(
-            contracts.award_indicator_issue(
+            awards.award_indicator_issue(
                 call=call,
                 district=xihu,
                 actor=_u("finance"),
@@ -374,7 +374,7 @@ def _awards_2025(log: Log, refs: _Bank, rubric: Rubric) -> None:
     district_bank = BankAccount.objects.get(account_number=XIHU_BANK)
     with _at("2026-02-10T09:00"):
         for n, application in enumerate(apps):
-            order = contracts.award_pay_order(
+            order = awards.award_pay_order(
                 application=Application.objects.get(pk=application.pk),
                 actor=finance,
                 payee_account=f"62284800{n:011d}",
@@ -385,7 +385,7 @@ def _awards_2025(log: Log, refs: _Bank, rubric: Rubric) -> None:
     requested = []
     with _at("2026-10-20T10:00"):
         for application in apps:
-            contracts.acceptance_request(
+            closing.acceptance_request(
                 application=Application.objects.get(pk=application.pk),
                 actor=_u("applicant_nt"),
                 text="全年开展科普培训与现场指导，受益群众逾2000人次。",
@@ -406,7 +406,7 @@ def _awards_2025(log: Log, refs: _Bank, rubric: Rubric) -> None:
     )
     with _at("2026-11-12T10:00"):
         first = requested[0].acceptances.get(round=1)
-        contracts.acceptance_finance_record(
+        closing.acceptance_finance_record(
             acceptance=first, actor=_u("finance"), passed=True, note="支出凭证齐全。"
         )
         reviews.acceptance_conclude(acceptance=first, actor=city)

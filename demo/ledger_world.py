@@ -145,12 +145,11 @@ class _World:
             actor=maker,
         )
         if upto == "returned":
-            return services.disbursement_return(
-                disbursement=d,
-                value_date=paid_on + dt.timedelta(days=3),
-                actor=maker,
-                reason="收款账户已销户，银行退回",
-            )
+            back = paid_on + dt.timedelta(days=3)
+            with clock.frozen(dt.datetime.combine(back, dt.time(9, 0))):
+                return services.disbursement_return(
+                    disbursement=d, value_date=back, actor=maker, reason="收款账户已销户，银行退回"
+                )
         return d
 
     def repayable(
@@ -328,6 +327,9 @@ def build(log: Log) -> None:
             value_date=D(2026, 2, 10),
             document_no="杭财教〔2026〕15号",
             actor=w.finance,
+            # the ledger's own example: not an award call of the demo (those are issued
+            # from the award indicators page, per call and district)
+            reference="ledger-example:KPHN2025-XH",
         )
     )
     xihu_line = indicator.to_line
@@ -515,7 +517,7 @@ def build(log: Log) -> None:
     w.created(
         services.write_off_request(
             account=bucket_181_365,
-            value_date=D(2026, 12, 31),
+            value_date=D(2026, 11, 30),
             reason="企业进入破产程序",
             actor=w.finance,
         )

@@ -41,6 +41,7 @@ LEDGER_MODELS = (
     "budgetline",
     "budgetadjustment",
     "budgetindicator",
+    "indicatorsupplement",
     "commitment",
     "bankaccount",
     "disbursement",
@@ -173,7 +174,6 @@ def register() -> None:
     rules.add_perm("ledger.approve_disbursement", checks)
     rules.add_perm("ledger.request_budgetadjustment", makes)
     rules.add_perm("ledger.approve_budgetadjustment", checks)
-    rules.add_perm("ledger.issue_budgetindicator", in_region_as(Role.FINANCE))
     rules.add_perm("ledger.record_repayment", makes)
     rules.add_perm("ledger.request_reschedule", makes)
     rules.add_perm("ledger.request_writeoff", makes)

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from accounts.models import Organisation, OrgUnit, Person
+from core.money import amount_checks
 
 from .facts import FACTS
 
@@ -333,6 +334,7 @@ class Call(models.Model):
         verbose_name_plural = _("calls")
         ordering = ["-year", "programme"]
         constraints = [
+            *amount_checks("funding_call", "budget_envelope_fen"),
             models.UniqueConstraint(
                 fields=["programme", "year"], name="call_unique_programme_year"
             ),
@@ -412,6 +414,7 @@ class Quota(models.Model):
         verbose_name_plural = _("quotas")
         ordering = ["call", "district", "category"]
         constraints = [
+            *amount_checks("funding_quota", "max_amount_fen"),
             models.UniqueConstraint(fields=["call", "district", "category"], name="quota_unique"),
             models.CheckConstraint(
                 condition=Q(max_amount_fen__gte=0), name="quota_amount_not_negative"

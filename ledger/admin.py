@@ -21,6 +21,7 @@ from .models import (
     Commitment,
     Disbursement,
     Entry,
+    IndicatorSupplement,
     Instalment,
     Leg,
     RepayableAccount,
@@ -94,7 +95,14 @@ class BudgetAdjustmentAdmin(ReadOnlyModelAdmin):
 
 @admin.register(BudgetIndicator)
 class BudgetIndicatorAdmin(ReadOnlyModelAdmin):
-    list_display = ("document_no", "from_line", "to_line", "amount_fen", "value_date")
+    list_display = ("document_no", "kind", "from_line", "to_line", "amount_fen", "value_date")
+    list_filter = ("kind",)
+
+
+@admin.register(IndicatorSupplement)
+class IndicatorSupplementAdmin(ReadOnlyModelAdmin):
+    list_display = ("document_no", "indicator", "amount_fen", "status", "requested_by")
+    list_filter = ("status",)
 
 
 @admin.register(Commitment)

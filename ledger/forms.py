@@ -92,17 +92,6 @@ class AdjustmentForm(forms.Form):
     document_no = forms.CharField(label=_("document number"), max_length=60, required=False)
 
 
-class IndicatorForm(forms.Form):
-    district_path = forms.ChoiceField(label=_("district"))
-    amount = YuanField(label=_("amount (yuan)"))
-    value_date = forms.DateField(label=_("issue date"), widget=DateInput)
-    document_no = forms.CharField(label=_("document number"), max_length=60)
-
-    def __init__(self, *args: Any, districts: list[tuple[str, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["district_path"].choices = districts  # type: ignore[attr-defined]
-
-
 class RepaymentForm(forms.Form):
     amount = YuanField(label=_("amount (yuan)"))
     value_date = forms.DateField(label=_("repayment date"), widget=DateInput)

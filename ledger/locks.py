@@ -1,6 +1,31 @@
-"""Row locks of the ledger, always taken in primary-key order so that two transactions
-locking overlapping sets cannot deadlock. On SQLite ``select_for_update`` is a no-op and
-the IMMEDIATE transaction mode serialises writers instead."""
+"""The one lock order of the ledger, and the helpers that take its row locks.
+
+Every transaction that moves money takes its row locks in this order, and never takes a
+lock of an earlier level once it holds one of a later level:
+
+1. **The domain record** the money belongs to (an application, its contract, its
+   tranches: the order of ``projects/locks.py``), taken by the domain before it calls the
+   ledger, or by the ledger itself through ``hooks.payment_refusals`` before it locks any
+   ledger row (paying, approving or making a payment order of a project).
+2. **The ledger documents** being decided, by kind in this order and by primary key
+   within a kind: requests (budget adjustments, indicator supplements, reschedules,
+   write-offs) → bank statement lines → disbursements → repayable accounts.
+3. **The accounts** every posting of the transaction will touch, all of them at once and
+   in primary-key order, before the first posting (``lock_accounts``). A service that
+   posts several entries (a repayment after the fees it accrues, a return that reverses a
+   payment and its approval, a project whose orders are cancelled and commitment
+   released) locks the union first.
+4. **The chain head**, last, inside the posting itself; it is held until commit.
+
+Within one level rows are locked in primary-key order (``lock_rows``), so two
+transactions that lock overlapping sets queue instead of deadlocking. On SQLite
+``select_for_update`` is a no-op and the IMMEDIATE transaction mode serialises writers.
+
+Rows that must be unique (a 流水号, a district's budget line, one indicator per call and
+district) are guarded by a unique constraint and created after a lock that serialises
+their creators; if a race still reaches the constraint, the service answers with a
+refusal (``LedgerError``), never an ``IntegrityError``.
+"""
 
 from __future__ import annotations
 
@@ -29,3 +54,10 @@ def lock_one(model: type[M], pk: int) -> M:
     if pk not in rows:
         raise model.DoesNotExist  # type: ignore[attr-defined]
     return rows[pk]
+
+
+def lock_accounts(pks: Iterable[int]) -> None:
+    """Level 3: every account the transaction will post to, in one statement, pk order."""
+    from .models import Account
+
+    lock_rows(Account, pks)

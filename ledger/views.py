@@ -28,12 +28,11 @@ from core.http import form_errors_to_messages, run_service
 from core.pdf import PDF_CONTENT_TYPE
 
 from . import documents, selectors, services
-from .access import districts_under, reader_paths
+from .access import reader_paths
 from .errors import LedgerError
 from .forms import (
     AdjustmentForm,
     DisbursementForm,
-    IndicatorForm,
     NoteForm,
     PayForm,
     ReasonForm,
@@ -126,7 +125,6 @@ class BudgetLineDetailView(LedgerView):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         line = self.get_line(request, pk)
         user = request.user
-        can_issue = user.has_perm("ledger.issue_budgetindicator", line)
         context = {
             "line": line,
             "commitments": selectors.commitment_list(line=line),
@@ -136,11 +134,6 @@ class BudgetLineDetailView(LedgerView):
             "can_request_adjustment": user.has_perm("ledger.request_budgetadjustment", line),
             "can_approve_adjustment": user.has_perm("ledger.approve_budgetadjustment", line),
             "adjustment_form": AdjustmentForm(),
-            "can_issue": can_issue,
-            "indicator_form": IndicatorForm(
-                districts=districts_under(line.scope_path) if can_issue else [],
-                initial={"value_date": timezone.localdate()},
-            ),
         }
         return render(request, self.template_name, context)
 
@@ -183,28 +176,6 @@ class BudgetLineDetailView(LedgerView):
                     lambda: services.budget_adjustment_reject(adjustment=adjustment, actor=actor),
                     _("Adjustment rejected."),
                 )
-        elif action == "issue_indicator":
-            _need(request, "ledger.issue_budgetindicator", line)
-            districts = districts_under(line.scope_path)
-            indicator_form = IndicatorForm(request.POST, districts=districts)
-            if indicator_form.is_valid():
-                data = indicator_form.cleaned_data
-                names = dict(districts)
-                _run(
-                    request,
-                    lambda: services.budget_indicator_issue(
-                        from_line=line,
-                        district_scope_path=data["district_path"],
-                        district_name=names[data["district_path"]],
-                        amount=data["amount"],
-                        value_date=data["value_date"],
-                        document_no=data["document_no"],
-                        actor=actor,
-                    ),
-                    _("Budget indicator issued."),
-                )
-            else:
-                _form_errors(request, indicator_form)
         else:
             raise Http404
         return redirect("ledger:budget_line_detail", pk=line.pk)

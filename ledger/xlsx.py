@@ -169,6 +169,11 @@ class BankStatementImporter(_IntoBankAccount):
                     _("Outside the statement's period (%(start)s to %(end)s).")
                     % {"start": start or "…", "end": end or "…"},
                 )
+                continue
+            try:
+                services.check_value_date(row["txn_date"], what=_("The transaction date"))
+            except LedgerError as error:
+                result.add_error(row, "txn_date", error.message)
         bank = options.get("bank_account")
         if bank is None:
             return
@@ -345,6 +350,10 @@ class RepaymentImporter(_IntoBankAccount):
                 )
                 continue
             account = found[0]
+            problem = services.repayment_date_problem(account, row["value_date"])
+            if problem:
+                result.add_error(row, "value_date", problem)
+                continue
             earlier = recorded.get(row["bank_reference"])
             if earlier is not None:
                 if (

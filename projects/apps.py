@@ -11,6 +11,8 @@ class ProjectsConfig(AppConfig):
 
         from .contracts import on_disbursement_paid
         from .home import register
+        from .payments import payment_refusals
 
         register()
         hooks.on_disbursement_paid(on_disbursement_paid)
+        hooks.on_payment_check(payment_refusals)

@@ -166,3 +166,7 @@ class AwardPayForm(forms.Form):
 class IndicatorIssueForm(forms.Form):
     document_no = forms.CharField(label=_("document number (文号)"), max_length=60)
     value_date = forms.DateField(label=_("issue date"), widget=DATE)
+
+
+class IndicatorSupplementForm(IndicatorIssueForm):
+    reason = forms.CharField(label=_("reason"), max_length=300)

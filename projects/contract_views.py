@@ -18,13 +18,15 @@ from core import clock
 from core.http import form_errors_to_messages, run_service
 from core.pdf import PDF_CONTENT_TYPE
 from funding.models import Call
+from ledger.models import IndicatorSupplement
 
-from . import contracts, documents, selectors
+from . import awards, closing, contracts, documents, selectors
 from .contract_forms import (
     AwardPayForm,
     BudgetChangeForm,
     ContractForm,
     IndicatorIssueForm,
+    IndicatorSupplementForm,
     ReportForm,
 )
 from .models import Acceptance, Application, BudgetChange, Contract, ProgressReport, Tranche
@@ -134,7 +136,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_officer": user.has_perm("projects.contract_application", application),
             "is_finance": user.has_perm("ledger.add_disbursement", None),
             "change_form": BudgetChangeForm(),
-            "remaining": contracts.remaining_commitment_fen(contract)
+            "remaining": closing.remaining_commitment_fen(contract)
             if contract.commitment_id
             else None,
         },
@@ -262,7 +264,7 @@ def acceptance_new(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         acceptance = _run(
             request,
-            lambda: contracts.acceptance_request(
+            lambda: closing.acceptance_request(
                 application=application,
                 actor=actor_of(request),
                 text=form.cleaned_data["text"],
@@ -305,7 +307,7 @@ def project_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if name == "terminate":
         _run(
             request,
-            lambda: contracts.project_terminate(
+            lambda: closing.project_terminate(
                 application=application, actor=actor, reason=request.POST.get("reason", "")
             ),
             _("Terminated."),
@@ -313,7 +315,7 @@ def project_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     elif name == "close":
         _run(
             request,
-            lambda: contracts.project_close(application=application, actor=actor),
+            lambda: closing.project_close(application=application, actor=actor),
             _("Closed."),
         )
     elif name == "award_pay":
@@ -321,7 +323,7 @@ def project_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         if form.is_valid():
             _run(
                 request,
-                lambda: contracts.award_pay_order(
+                lambda: awards.award_pay_order(
                     application=application,
                     actor=actor,
                     payee_account=form.cleaned_data["payee_account"],
@@ -335,38 +337,85 @@ def project_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 
 def award_indicators(request: HttpRequest) -> HttpResponse:
-    """City finance issues the award budget indicators to the districts (预算指标下达)."""
+    """City finance issues the award budget indicators to the districts (预算指标下达),
+    once per call and district; a supplement (追加) is asked with a reason and approved by
+    the finance checker. The page shows what was issued and offers nothing twice."""
     if not request.user.is_authenticated:
         return redirect("login")
-    if not request.user.has_perm("projects.issue_award_indicator", None):
+    user = request.user
+    if not (
+        user.has_perm("projects.issue_award_indicator", None)
+        or user.has_perm("projects.approve_award_indicator", None)
+    ):
         raise PermissionDenied
-    calls = (
-        Call.objects.filter(programme__flow="award").select_related("programme").order_by("-year")
+    if request.method == "POST":
+        _award_indicator_post(request)
+        return redirect("award_indicators")
+    rows = selectors.award_indicator_rows(user=user)
+    for row in rows:
+        row["can_issue"] = user.has_perm("projects.issue_award_indicator", row["call"])
+        row["can_approve"] = user.has_perm("projects.approve_award_indicator", row["call"])
+    initial = {"value_date": clock.today()}
+    return render(
+        request,
+        "projects/award_indicators.html",
+        {
+            "rows": rows,
+            "form": IndicatorIssueForm(initial=initial),
+            "supplement_form": IndicatorSupplementForm(initial=initial),
+        },
     )
-    rows = []
-    for call in calls:
-        if not request.user.has_perm("projects.issue_award_indicator", call):
-            continue
-        for district in OrgUnit.objects.districts().filter(
-            path__startswith=call.programme.owner_unit.path
-        ):
-            total = sum(a.approved_amount_fen or 0 for a in contracts.awards_of(call, district))
-            if total:
-                rows.append({"call": call, "district": district, "total": total})
-    form = IndicatorIssueForm(request.POST or None, initial={"value_date": clock.today()})
-    if request.method == "POST" and form.is_valid():
-        call = get_object_or_404(Call, pk=request.POST.get("call"))
-        district = get_object_or_404(OrgUnit, pk=request.POST.get("district"))
+
+
+def _award_indicator_post(request: HttpRequest) -> None:
+    action = request.POST.get("action", "")
+    call = get_object_or_404(Call, pk=request.POST.get("call"), programme__flow="award")
+    actor = actor_of(request)
+    if action in ("approve_supplement", "reject_supplement"):
+        supplement = get_object_or_404(IndicatorSupplement, pk=request.POST.get("supplement"))
+        approve = action == "approve_supplement"
         _run(
             request,
-            lambda: contracts.award_indicator_issue(
-                call=call,
-                district=district,
-                actor=actor_of(request),
-                value_date=form.cleaned_data["value_date"],
-                document_no=form.cleaned_data["document_no"],
+            lambda: awards.award_indicator_supplement_decide(
+                supplement=supplement, approve=approve, actor=actor, call=call
             ),
-            _("Budget indicator issued."),
+            _("Supplement approved and issued.") if approve else _("Supplement rejected."),
         )
-        return redirect("award_indicators")
-    return render(request, "projects/award_indicators.html", {"rows": rows, "form": form})
+        return
+    district = get_object_or_404(OrgUnit, pk=request.POST.get("district"))
+    if action == "issue":
+        form = IndicatorIssueForm(request.POST)
+        if form.is_valid():
+            _run(
+                request,
+                lambda: awards.award_indicator_issue(
+                    call=call,
+                    district=district,
+                    actor=actor,
+                    value_date=form.cleaned_data["value_date"],
+                    document_no=form.cleaned_data["document_no"],
+                ),
+                _("Budget indicator issued."),
+            )
+        else:
+            form_errors_to_messages(request, form)
+    elif action == "request_supplement":
+        supplement_form = IndicatorSupplementForm(request.POST)
+        if supplement_form.is_valid():
+            data = supplement_form.cleaned_data
+            _run(
+                request,
+                lambda: awards.award_indicator_supplement_request(
+                    call=call,
+                    district=district,
+                    actor=actor,
+                    value_date=data["value_date"],
+                    document_no=data["document_no"],
+                    reason=data["reason"],
+                ),
+                _("Supplement requested; the finance checker approves it."),
+            )
+        else:
+            form_errors_to_messages(request, supplement_form)
+    else:
+        raise Http404

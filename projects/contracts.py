@@ -1,29 +1,28 @@
 """Services of the contract stage: the 任务书, tranches, progress reports, budget changes
-(预算调剂) and the money of the award flow. Money moves only through ``ledger.services``.
+(预算调剂). The award flow's money is in ``projects.awards``, acceptance and closing in
+``projects.closing``. Money moves only through ``ledger.services``.
 
 Refusals are ``ContractError`` (an ``ApplicationError``), whose message the user sees."""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from accounts.models import OrgUnit, User
+from accounts.models import User
 from core import clock
 from core.money import fen_to_yuan, format_fen, yuan_to_fen
-from funding.models import Call, Flow, Instrument
+from funding.models import Instrument
 from ledger import services as ledger
 from ledger.errors import LedgerError
 from ledger.models import BudgetLine, Disbursement
 
-from . import locks
+from . import locks, payments
 from .models import (
-    Acceptance,
     Application,
     BudgetChange,
     Contract,
@@ -238,6 +237,10 @@ def contract_confirm(*, contract: Contract, actor: User) -> Contract:
 def contract_sign(*, contract: Contract, actor: User) -> Contract:
     """The officer signs: the project becomes ``contracted``, the amount is committed on
     the budget line, the repayable account is opened, and the reports are scheduled."""
+    # the lock order of ledger.locks: the application before its contract
+    locks.lock_application(
+        Contract.objects.values_list("application_id", flat=True).get(pk=contract.pk)
+    )
     contract = (
         Contract.objects.select_for_update(of=("self",))
         .select_related("application__call__programme", "budget_line", "repay_budget_line")
@@ -339,7 +342,15 @@ def tranche_due(tranche: Tranche) -> bool:
 @transaction.atomic
 def tranche_order(*, tranche: Tranche, actor: User) -> Disbursement:
     """Finance makes the 拨付单 of a tranche (maker); approval and payment follow in the
-    ledger (a different person approves)."""
+    ledger (a different person approves). Refused when the project may no longer receive
+    money (``projects.payments``)."""
+    # the lock order of ledger.locks: the application before its contract's tranches
+    application = locks.lock_application(
+        Tranche.objects.values_list("contract__application_id", flat=True).get(pk=tranche.pk)
+    )
+    refusal = payments.payment_refusal(application)
+    if refusal:
+        raise ContractError(refusal)
     tranche = (
         Tranche.objects.select_for_update(of=("self",))
         .select_related(
@@ -404,33 +415,6 @@ def on_disbursement_paid(disbursement: Disbursement) -> None:
             name="start",
             actor=None,
             reason=_("Payment %(n)s made") % {"n": disbursement.number},
-        )
-
-
-def stop_tranches(contract: Contract, *, actor: User, reason: str) -> None:
-    """Stop what is not paid: planned tranches are stopped, unpaid payment orders
-    cancelled, and the commitment that is left released."""
-    for tranche in contract.tranches.select_for_update(of=("self",)).select_related("disbursement"):
-        if tranche.status == Tranche.Status.PLANNED:
-            tranche.status = Tranche.Status.STOPPED
-            tranche.save(update_fields=["status"])
-        elif tranche.disbursement is not None and tranche.disbursement.status in (
-            Disbursement.Status.DRAFT,
-            Disbursement.Status.SUBMITTED,
-            Disbursement.Status.APPROVED,
-        ):
-            _ledger(
-                lambda t=tranche: ledger.disbursement_cancel(
-                    disbursement=t.disbursement, actor=actor, note=reason
-                )
-            )
-            tranche.status = Tranche.Status.STOPPED
-            tranche.save(update_fields=["status"])
-    if contract.commitment is not None:
-        _ledger(
-            lambda: ledger.commitment_release(
-                commitment=contract.commitment, value_date=clock.today(), actor=actor, reason=reason
-            )
         )
 
 
@@ -594,342 +578,3 @@ def budget_change_decide(*, change: BudgetChange, approve: bool, actor: User) ->
     change.decided_by, change.decided_at = actor, clock.now()
     change.save()
     return change
-
-
-# --- the award flow's money (以奖代补) -------------------------------------------------------------
-
-
-def awards_of(call: Call, district: OrgUnit) -> Any:
-    return Application.objects.filter(
-        call=call, district=district, approved_amount_fen__isnull=False
-    ).exclude(status__in=[Application.Status.DISQUALIFIED, Application.Status.REJECTED])
-
-
-@transaction.atomic
-def award_indicator_issue(
-    *, call: Call, district: OrgUnit, actor: User, value_date: dt.date, document_no: str
-) -> Any:
-    """预算指标下达: early the next year the city gives the district's finance bureau the
-    total of its awards; the district then pays its awardees."""
-    if not actor.has_perm("projects.issue_award_indicator", call):
-        raise ContractError(_("Only the city's finance staff issue the budget indicators."))
-    if call.programme.flow != Flow.AWARD:
-        raise ContractError(_("Budget indicators are for the award flow."))
-    total = awards_of(call, district).aggregate(t=Sum("approved_amount_fen"))["t"] or 0
-    if not total:
-        raise ContractError(_("%(d)s has no awards in this call.") % {"d": district})
-    line = (
-        BudgetLine.objects.filter(
-            programme_code=call.programme.code,
-            year=call.year,
-            scope_path=call.programme.owner_unit.path,
-        )
-        .order_by("code")
-        .first()
-    )
-    if line is None:
-        raise ContractError(
-            _("No budget line of %(p)s %(y)s exists yet.")
-            % {"p": call.programme.name, "y": call.year}
-        )
-    return _ledger(
-        lambda: ledger.budget_indicator_issue(
-            from_line=line,
-            district_scope_path=district.path,
-            district_name=district.name,
-            amount=fen_to_yuan(total),
-            value_date=value_date,
-            document_no=document_no,
-            actor=actor,
-        )
-    )
-
-
-@transaction.atomic
-def award_pay_order(
-    *, application: Application, actor: User, payee_account: str, payee_bank: str = ""
-) -> Disbursement:
-    """The district finance bureau commits the award on its line and makes the 拨付单."""
-    application = locks.lock_application(application.pk)
-    if not actor.has_perm("projects.pay_award", application):
-        raise ContractError(
-            _("Only the finance staff of %(d)s pay its awards.") % {"d": application.district}
-        )
-    if not application.is_award or application.status != Application.Status.APPROVED:
-        raise ContractError(_("Only a granted award is paid this way."))
-    earlier = (
-        Disbursement.objects.filter(project_ref=application.number)
-        .exclude(status__in=[Disbursement.Status.CANCELLED, Disbursement.Status.REJECTED])
-        .first()
-    )
-    if earlier is not None:
-        raise ContractError(
-            _("Payment order %(n)s of this award already exists.") % {"n": earlier.number}
-        )
-    line = BudgetLine.objects.filter(
-        programme_code=application.call.programme.code,
-        year=application.call.year,
-        scope_path=application.district.path,
-    ).first()
-    if line is None:
-        raise ContractError(
-            _("The city has not issued the budget indicator to %(d)s yet.")
-            % {"d": application.district}
-        )
-    payee = application.applicant_name
-    award_fen = application.approved_amount_fen
-    if award_fen is None:
-        raise ContractError(_("Only a granted award is paid this way."))
-    commitment = _ledger(
-        lambda: ledger.commitment_post(
-            budget_line=line,
-            project_ref=application.number,
-            amount=fen_to_yuan(award_fen),
-            value_date=clock.today(),
-            actor=actor,
-            payee_name=payee,
-            scope_path=application.district.path,
-        )
-    )
-    disbursement = _ledger(
-        lambda: ledger.disbursement_create(
-            budget_line=line,
-            amount=fen_to_yuan(award_fen),
-            payee_name=payee,
-            payee_account=payee_account,
-            payee_bank=payee_bank,
-            actor=actor,
-            commitment=commitment,
-            project_ref=application.number,
-            purpose=_("Award %(n)s") % {"n": application.number},
-        )
-    )
-    return disbursement
-
-
-def award_report_schedule(application: Application) -> ProgressReport:
-    """The acceptance and fund-usage report of an award is due on 31 October of the year
-    after the call (by the award rules); acceptance follows by the end of that year."""
-    report, _created = ProgressReport.objects.get_or_create(
-        application=application,
-        kind=ProgressReport.Kind.FINAL,
-        defaults={
-            "title": _("Acceptance report and fund-usage statement"),
-            "due_on": dt.date(application.call.year + 1, 10, 31),
-        },
-    )
-    return report
-
-
-def completion_pct(actuals: dict[int, Decimal], indicators: list[ContractIndicator]) -> Decimal:
-    """指标完成率: the mean over indicators of actual ÷ target, each capped at 100 %;
-    truncated (never rounded up) to two decimals so 79.999 % shows as 79.99 %."""
-    if not indicators:
-        return Decimal(0)
-    rates = [min(actuals.get(i.pk, Decimal(0)) / i.target, Decimal(1)) for i in indicators]
-    exact = sum(rates, Decimal(0)) * 100 / len(rates)
-    return exact.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
-
-
-# --- acceptance (验收): the request and the financial acceptance ------------------------------------
-
-
-@transaction.atomic
-def acceptance_request(
-    *,
-    application: Application,
-    actor: User,
-    text: str,
-    fund_usage: str,
-    actuals: dict[int, Decimal],
-    spending: dict[str, Decimal],
-) -> Acceptance:
-    """申请验收: the final report with the indicator actuals and the fund-usage statement."""
-    application = locks.lock_application(application.pk)
-    if not fund_usage.strip():
-        raise ContractError(_("The fund-usage statement is required."))
-    report = (
-        ProgressReport.objects.filter(
-            application=application, kind=ProgressReport.Kind.FINAL, submitted_at__isnull=True
-        )
-        .order_by("due_on")
-        .first()
-    )
-    if report is None:  # a second round after rectification files a new final report
-        last = (
-            ProgressReport.objects.filter(application=application, kind=ProgressReport.Kind.FINAL)
-            .order_by("-pk")
-            .first()
-        )
-        report = ProgressReport.objects.create(
-            application=application,
-            contract=last.contract if last else None,
-            kind=ProgressReport.Kind.FINAL,
-            title=_("Final report after rectification"),
-            due_on=clock.today(),
-        )
-    report_submit(report=report, actor=actor, text=text, actuals=actuals, spending=spending)
-    round_ = application.acceptances.count() + 1
-    acceptance = Acceptance.objects.create(
-        application=application,
-        round=round_,
-        report=report,
-        fund_usage=fund_usage.strip(),
-        requested_at=clock.now(),
-    )
-    application_take(
-        application=application,
-        name="request_acceptance",
-        actor=actor,
-        reason=_("Acceptance requested (round %(n)d)") % {"n": round_},
-    )
-    return acceptance
-
-
-@transaction.atomic
-def acceptance_finance_record(
-    *, acceptance: Acceptance, actor: User, passed: bool, note: str
-) -> Acceptance:
-    """财务验收, recorded by finance separately from the experts' review."""
-    acceptance = (
-        Acceptance.objects.select_for_update(of=("self",))
-        .select_related("application")
-        .get(pk=acceptance.pk)
-    )
-    if not actor.has_perm("projects.finance_acceptance", acceptance):
-        raise ContractError(_("Only finance records the financial acceptance."))
-    if acceptance.conclusion:
-        raise ContractError(_("The acceptance is already concluded."))
-    if not passed and not note.strip():
-        raise ContractError(_("Say what problems were found."))
-    acceptance.finance_result = (
-        Acceptance.FinanceResult.PASSED if passed else Acceptance.FinanceResult.PROBLEMS
-    )
-    acceptance.finance_note = note.strip()
-    acceptance.finance_by, acceptance.finance_at = actor, clock.now()
-    acceptance.save()
-    return acceptance
-
-
-def remaining_commitment_fen(contract: Contract) -> int:
-    commitment = contract.commitment
-    if commitment is None:
-        return 0
-    return ledger.account_balance(commitment.account_id)
-
-
-@transaction.atomic
-def project_close(*, application: Application, actor: User) -> Application:
-    """已结项: nothing left to pay or recover (or the remainder written off)."""
-    application = locks.lock_application(application.pk)
-    contract = (
-        Contract.objects.filter(application=application)
-        .select_related("commitment", "repayable")
-        .first()
-    )
-    problems = []
-    if contract is not None:
-        open_orders = contract.tranches.filter(status=Tranche.Status.ORDERED).exclude(
-            disbursement__status__in=[
-                Disbursement.Status.PAID,
-                Disbursement.Status.RECONCILED,
-                Disbursement.Status.CANCELLED,
-                Disbursement.Status.REJECTED,
-                Disbursement.Status.RETURNED,
-            ]
-        )
-        if open_orders.exists():
-            problems.append(_("A payment order of this project is still open."))
-        planned = contract.tranches.filter(status=Tranche.Status.PLANNED)
-        if planned.exists() and application.status == Application.Status.ACCEPTED:
-            problems.append(
-                _("Tranche %(n)s is still to be paid.")
-                % {"n": planned.values_list("seq", flat=True)[0]}
-            )
-        left = remaining_commitment_fen(contract)
-        commitment = contract.commitment
-        if commitment is None:
-            left = 0
-        if left and commitment is not None and application.status != Application.Status.ACCEPTED:
-            _ledger(
-                lambda: ledger.commitment_release(
-                    commitment=commitment,
-                    value_date=clock.today(),
-                    actor=actor,
-                    reason=_("Project closed"),
-                )
-            )
-        elif left and commitment is not None and not planned.exists():
-            _ledger(
-                lambda: ledger.commitment_release(
-                    commitment=commitment,
-                    value_date=clock.today(),
-                    actor=actor,
-                    reason=_("Project closed: unspent commitment"),
-                )
-            )
-        if contract.repayable is not None and contract.repayable.status not in (
-            "repaid",
-            "written_off",
-            "scheduled",
-        ):
-            problems.append(
-                _("Repayable funding %(n)s is not yet repaid or written off.")
-                % {"n": contract.repayable.number}
-            )
-    if problems:
-        raise ContractError(problems[0], reasons=problems)
-    return application_take(
-        application=application,
-        name="close",
-        actor=actor,
-        reason=_("Nothing left to pay or recover"),
-    )
-
-
-def repayable_falls_due(contract: Contract, *, actor: User, reason: str) -> None:
-    """A failed or terminated project's repayable money falls due at once; if it was never
-    paid out, the repayable account is cancelled instead."""
-    account = contract.repayable
-    if account is None:
-        return
-    # a "scheduled" account was never paid out: nothing is owed, nothing falls due
-    if account.status in ("active", "overdue", "rescheduled"):
-        _ledger(
-            lambda: ledger.repayable_call_in(
-                account=account, as_of=clock.today(), actor=actor, reason=reason
-            )
-        )
-
-
-def failure_effects(application: Application, *, actor: User | None, reason: str) -> None:
-    """What a failed acceptance does to the money, whoever concluded it (the panel's
-    conclusion, or the rectification period running out): the remaining tranches stop,
-    the unpaid commitment is released, and repayable money falls due at once."""
-    contract = (
-        Contract.objects.filter(application=application)
-        .select_related("commitment", "repayable")
-        .first()
-    )
-    if contract is not None:
-        stop_tranches(contract, actor=actor, reason=reason)  # type: ignore[arg-type]
-        repayable_falls_due(contract, actor=actor, reason=reason)  # type: ignore[arg-type]
-
-
-@transaction.atomic
-def project_terminate(*, application: Application, actor: User, reason: str) -> Application:
-    """终止: stop what is unpaid, release the commitment, call in repayable money."""
-    if not reason.strip():
-        raise ContractError(_("A reason is required."))
-    application = application_take(
-        application=application, name="terminate", actor=actor, reason=reason.strip()
-    )
-    contract = (
-        Contract.objects.filter(application=application)
-        .select_related("commitment", "repayable")
-        .first()
-    )
-    if contract is not None:
-        stop_tranches(contract, actor=actor, reason=reason.strip())
-        repayable_falls_due(contract, actor=actor, reason=reason.strip())
-    return application

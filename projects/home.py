@@ -125,7 +125,11 @@ def register() -> None:
         "recommendations", _("Recommendation lists"), "recommendation_list", REGION_READERS, 14
     )
     register_nav(
-        "award_indicators", _("Award budget indicators"), "award_indicators", {Role.FINANCE}, 55
+        "award_indicators",
+        _("Award budget indicators"),
+        "award_indicators",
+        {Role.FINANCE, Role.FINANCE_CHECKER},
+        55,
     )
     register_queue("projects.applicant", {Role.APPLICANT}, _applicant_queue, 10)
     register_queue("projects.district", {Role.DISTRICT_OFFICER}, _district_queue, 10)

@@ -27,6 +27,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.models import Organisation, OrgUnit, Person
+from core.money import amount_checks
 from core.uploads import private_upload_path
 from funding.models import Call, Category, DayKind, Flow, Instrument
 
@@ -208,6 +209,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("applications")
         ordering = ["-created_at", "-pk"]
         constraints = [
+            *amount_checks("projects_application", "amount_requested_fen", "approved_amount_fen"),
             models.CheckConstraint(
                 condition=Q(organisation__isnull=False) | Q(person__isnull=False),
                 name="application_has_applicant",
@@ -472,6 +474,7 @@ class ApplicationFunding(models.Model):
         verbose_name = _("requested funding")
         verbose_name_plural = _("requested funding")
         constraints = [
+            *amount_checks("projects_funding", "amount_fen"),
             models.UniqueConstraint(
                 fields=["application", "instrument"], name="applicationfunding_unique"
             ),
@@ -501,6 +504,7 @@ class ApplicationBudgetItem(models.Model):
         verbose_name = _("budget item")
         verbose_name_plural = _("budget items")
         constraints = [
+            *amount_checks("projects_budgetitem", "amount_fen"),
             models.UniqueConstraint(
                 fields=["application", "item"], name="applicationbudgetitem_unique"
             ),
@@ -944,6 +948,7 @@ class Contract(models.Model):
         verbose_name_plural = _("contracts (任务书)")
         ordering = ["-drafted_at", "-pk"]
         constraints = [
+            *amount_checks("projects_contract", "amount_fen", "repay_principal_fen"),
             models.CheckConstraint(
                 condition=Q(end_date__gt=models.F("start_date")), name="contract_period_ordered"
             ),
@@ -1017,6 +1022,7 @@ class ContractBudgetItem(models.Model):
         verbose_name = _("contract budget item")
         verbose_name_plural = _("contract budget items")
         constraints = [
+            *amount_checks("projects_contractitem", "amount_fen"),
             models.UniqueConstraint(fields=["contract", "item"], name="contractbudgetitem_unique"),
             models.CheckConstraint(
                 condition=Q(amount_fen__gte=0), name="contractbudgetitem_not_negative"
@@ -1064,6 +1070,7 @@ class Tranche(models.Model):
         verbose_name_plural = _("tranches")
         ordering = ["contract", "seq"]
         constraints = [
+            *amount_checks("projects_tranche", "amount_fen"),
             models.UniqueConstraint(fields=["contract", "seq"], name="tranche_unique_seq"),
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="tranche_amount_positive"),
             models.CheckConstraint(
@@ -1169,6 +1176,7 @@ class Spending(models.Model):
         verbose_name = _("spending")
         verbose_name_plural = _("spending")
         constraints = [
+            *amount_checks("projects_spending", "amount_fen"),
             models.UniqueConstraint(fields=["report", "item"], name="spending_unique"),
             models.CheckConstraint(condition=Q(amount_fen__gte=0), name="spending_not_negative"),
         ]
@@ -1219,6 +1227,7 @@ class BudgetChange(models.Model):
         verbose_name_plural = _("budget changes (预算调剂)")
         ordering = ["-requested_at", "-pk"]
         constraints = [
+            *amount_checks("projects_budgetchange", "new_amount_fen"),
             models.CheckConstraint(
                 condition=Q(new_amount_fen__gte=0), name="budgetchange_not_negative"
             ),

@@ -17,7 +17,6 @@ from accounts.models import User
 from accounts.roles import Role
 from core import clock
 
-from . import contracts
 from .models import Acceptance, Application, ProgressReport, ReminderSent
 from .services import application_take
 
@@ -144,10 +143,10 @@ def run(*, today: dt.date | None = None) -> Result:
         if acceptance.rectify_due < today:
             reason = _("The rectification period ended on %(d)s.") % {"d": acceptance.rectify_due}
             with transaction.atomic():
+                # the transition stops the money too (projects.payments.money_stops)
                 application_take(
                     application=application, name="fail_acceptance", actor=None, reason=reason
                 )
-                contracts.failure_effects(application, actor=None, reason=reason)
             result.failed_rectifications += 1
         elif acceptance.rectify_due <= today + dt.timedelta(days=SOON_DAYS):
             subject = _("Rectification of %(number)s is due on %(date)s") % {

@@ -109,6 +109,8 @@ rules.add_perm("projects.finance_acceptance", in_region_as(Role.FINANCE, Role.FI
 rules.add_perm("projects.pay_award", in_region_as(Role.DISTRICT_FINANCE))
 # 预算指标下达 of an award call: the finance staff over the programme owner (the city)
 rules.add_perm("projects.issue_award_indicator", in_region_as(Role.FINANCE))
+# a supplement (追加) to it: asked by finance, approved by a second person
+rules.add_perm("projects.approve_award_indicator", in_region_as(Role.FINANCE_CHECKER))
 rules.add_perm("projects.attach_application", owns_application)
 rules.add_perm("projects.view_contract", readers | owns_application)
 for model in (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from core import clock
 from funding.models import Call, Quota
@@ -115,3 +115,72 @@ def quota_table(rec: RecommendationList) -> list[dict[str, Any]]:
             }
         )
     return table
+
+
+# --- the award flow's budget indicators -----------------------------------------------------
+
+
+def award_indicator_rows(*, user: Any) -> list[dict[str, Any]]:
+    """One row per award call and district with granted awards, for the city finance staff
+    who issue (and the checkers who approve supplements) over the programme's owner: the
+    awards' total, what was issued (each indicator and supplement: 文号, date, amount), a
+    supplement waiting for approval, and what the awards still lack. A handful of queries
+    whatever the number of calls and districts."""
+    from accounts.models import OrgUnit, Role
+    from accounts.permissions import scope_of
+    from ledger.models import BudgetIndicator, ChangeStatus, IndicatorSupplement
+
+    from .awards import call_reference
+    from .payments import MONEY_STOPS
+
+    paths = scope_of(user).paths_for({Role.FINANCE, Role.FINANCE_CHECKER})
+    if not paths:
+        return []
+    owned = Q(pk__in=[])
+    for path in paths:
+        owned |= Q(programme__owner_unit__path__startswith=path)
+    calls = {
+        c.pk: c
+        for c in Call.objects.filter(owned, programme__flow="award").select_related("programme")
+    }
+    totals = (
+        Application.objects.filter(call_id__in=list(calls), approved_amount_fen__isnull=False)
+        .exclude(status__in=list(MONEY_STOPS))
+        .values("call_id", "district_id")
+        .annotate(total=Sum("approved_amount_fen"), n=Count("pk"))
+        .order_by()
+    )
+    by_reference = {call_reference(c): c for c in calls.values()}
+    issued: dict[tuple[str, str], list[Any]] = {}
+    for indicator in BudgetIndicator.objects.filter(
+        reference__in=list(by_reference)
+    ).select_related("to_line"):
+        issued.setdefault((indicator.reference, indicator.to_line.scope_path), []).append(indicator)
+    pending: dict[tuple[str, str], Any] = {}
+    for supplement in IndicatorSupplement.objects.filter(
+        indicator__reference__in=list(by_reference), status=ChangeStatus.REQUESTED
+    ).select_related("indicator__to_line", "requested_by"):
+        key = (supplement.indicator.reference, supplement.indicator.to_line.scope_path)
+        pending[key] = supplement
+    districts = OrgUnit.objects.in_bulk({t["district_id"] for t in totals})
+    rows = []
+    for t in totals:
+        call, district = calls[t["call_id"]], districts[t["district_id"]]
+        key = (call_reference(call), district.path)
+        done = sorted(issued.get(key, []), key=lambda i: (i.value_date, i.pk))
+        issued_fen = sum(i.amount_fen for i in done)
+        rows.append(
+            {
+                "call": call,
+                "district": district,
+                "total": t["total"],
+                "awards": t["n"],
+                "issued": done,
+                "issued_fen": issued_fen,
+                "first": next((i for i in done if i.kind == BudgetIndicator.Kind.ISSUE), None),
+                "pending": pending.get(key),
+                "shortfall": t["total"] - issued_fen,
+            }
+        )
+    rows.sort(key=lambda r: (-r["call"].year, r["call"].pk, r["district"].path))
+    return rows

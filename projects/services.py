@@ -26,7 +26,7 @@ from funding.eligibility import failed_rules
 from funding.models import Call, Category, Instrument, Quota
 from funding.services import active_debarment
 
-from . import locks
+from . import locks, payments
 from .models import (
     Application,
     ApplicationBudgetItem,
@@ -100,6 +100,21 @@ def _take(
             )
             % {"number": application.number}
         ) from exc
+    if application.status in payments.MONEY_STOPS:
+        cancelled = payments.money_stops(
+            application, actor=actor, reason=reason or _action_label(name)
+        )
+        if cancelled:
+            reason = "；".join(
+                filter(
+                    None,
+                    [
+                        reason,
+                        _("payment orders cancelled: %(numbers)s")
+                        % {"numbers": "、".join(cancelled)},
+                    ],
+                )
+            )
     TransitionLog.objects.create(
         application=application,
         transition=name,

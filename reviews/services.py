@@ -713,7 +713,7 @@ def decision_approve(*, notice: Notice, actor: User) -> list[Application]:
                 "a": format_fen(already),
             }
         )
-    from projects.contracts import award_report_schedule
+    from projects.awards import award_report_schedule
 
     for application in candidates:
         approved.append(
@@ -948,7 +948,7 @@ def acceptance_completion(acceptance: Any, item: PanelItem | None) -> Decimal:
     """Projects: the indicators of the contract (actual ÷ target, capped, averaged).
     Awards have no contract indicators: the acceptance panel's score as a share of the
     rubric's maximum stands for the completion."""
-    from projects.contracts import completion_pct
+    from projects.closing import completion_pct
 
     contract = getattr(acceptance.application, "contract", None)
     indicators = list(contract.indicators.all()) if contract is not None else []
@@ -1122,9 +1122,9 @@ def acceptance_conclude(
             reason=_("Due %(d)s: %(r)s") % {"d": acceptance.rectify_due, "r": reason_text},
         )
     else:
+        # the transition stops the money too (projects.payments.money_stops)
         projects.application_take(
             application=application, name="fail_acceptance", actor=actor, reason=reason_text
         )
-        contracts.failure_effects(application, actor=actor, reason=_("Acceptance failed"))
     acceptance.save()
     return acceptance

@@ -606,7 +606,7 @@ def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def acceptance_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    from projects import contracts
+    from projects import closing
     from projects.contract_forms import ConclusionForm, FinanceForm
 
     acceptance = _acceptance(request, pk)
@@ -616,7 +616,7 @@ def acceptance_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         if form.is_valid():
             _run(
                 request,
-                lambda: contracts.acceptance_finance_record(
+                lambda: closing.acceptance_finance_record(
                     acceptance=acceptance,
                     actor=actor,
                     passed=form.cleaned_data["result"] == "passed",

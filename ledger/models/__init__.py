@@ -47,6 +47,7 @@ from .budget import (
     BudgetLine,
     BudgetLineQuerySet,
     Commitment,
+    IndicatorSupplement,
     Instrument,
 )
 from .journal import (
@@ -94,6 +95,7 @@ __all__ = [
     "Disbursement",
     "DisbursementQuerySet",
     "Entry",
+    "IndicatorSupplement",
     "Instalment",
     "Instrument",
     "Leg",

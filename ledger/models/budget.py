@@ -13,8 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from core.money import amount_checks
+
 from ..money import format_fen
-from .base import USER, ScopedQuerySet, fen_field
+from .base import USER, ApprovedChange, ScopedQuerySet, fen_field
 from .journal import Account, Entry
 
 # --- budget lines ------------------------------------------------------------------
@@ -140,6 +142,7 @@ class BudgetAdjustment(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("budget adjustments")
         ordering = ["-requested_at", "-pk"]
         constraints = [
+            *amount_checks("ledger_adjustment", "amount_fen"),
             models.CheckConstraint(
                 condition=~Q(amount_fen=0), name="ledger_adjustment_amount_not_zero"
             ),
@@ -158,8 +161,19 @@ class BudgetAdjustment(ConcurrentTransitionMixin, models.Model):
 
 
 class BudgetIndicator(models.Model):
-    """预算指标下达: the city issues part of its line to a district's finance bureau."""
+    """预算指标下达: the city issues part of its line to a district's finance bureau.
 
+    One indicator (``kind`` issue) per ``reference`` — the opaque name of what it is for,
+    e.g. an award call — and district line; more money for the same purpose is a
+    supplement (追加), asked with a reason and approved by a second person
+    (``IndicatorSupplement``), which posts an indicator of kind supplement."""
+
+    class Kind(models.TextChoices):
+        ISSUE = "issue", _("Issued")
+        SUPPLEMENT = "supplement", _("Supplement")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.ISSUE)
+    reference = models.CharField(_("issued for"), max_length=64, blank=True)
     document_no = models.CharField(_("document number"), max_length=60)
     from_line = models.ForeignKey(
         BudgetLine, verbose_name=_("from budget line"), on_delete=models.PROTECT, related_name="+"
@@ -187,8 +201,51 @@ class BudgetIndicator(models.Model):
         verbose_name_plural = _("budget indicators")
         ordering = ["-value_date", "-pk"]
         constraints = [
+            *amount_checks("ledger_indicator", "amount_fen"),
             models.CheckConstraint(
                 condition=Q(amount_fen__gt=0), name="ledger_indicator_amount_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["reference", "to_line"],
+                condition=Q(kind="issue") & ~Q(reference=""),
+                name="ledger_indicator_once_per_reference",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_no} {format_fen(self.amount_fen)}"
+
+
+class IndicatorSupplement(ApprovedChange):
+    """追加: more money for what an indicator was issued for, posted when a second person
+    approves it."""
+
+    indicator = models.ForeignKey(
+        BudgetIndicator,
+        verbose_name=_("budget indicator"),
+        on_delete=models.PROTECT,
+        related_name="supplements",
+    )
+    amount_fen = fen_field(_("amount (fen)"))
+    document_no = models.CharField(_("document number"), max_length=60)
+    value_date = models.DateField(_("issue date"))
+    posted = models.OneToOneField(
+        BudgetIndicator,
+        verbose_name=_("supplement issued"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("indicator supplement")
+        verbose_name_plural = _("indicator supplements")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            *amount_checks("ledger_supplement", "amount_fen"),
+            models.CheckConstraint(
+                condition=Q(amount_fen__gt=0), name="ledger_supplement_amount_positive"
             ),
         ]
 

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.money import amount_checks
+
 from ..money import fen_to_yuan, format_fen
 from .base import USER, fen_field, scope_q
 
@@ -203,6 +205,7 @@ class Leg(models.Model):
         verbose_name_plural = _("entry legs")
         ordering = ["entry", "pk"]
         constraints = [
+            *amount_checks("ledger_leg", "amount"),
             models.CheckConstraint(condition=~Q(amount=0), name="ledger_leg_amount_not_zero"),
         ]
         indexes = [models.Index(fields=["account", "entry"], name="ledger_leg_account_entry")]

@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from core import clock
+from core.money import amount_checks
 
 from ..money import fen_to_yuan, format_fen
 from .base import USER, ScopedQuerySet, fen_field
@@ -160,6 +161,7 @@ class Disbursement(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("disbursements")
         ordering = ["-created_at", "-pk"]
         constraints = [
+            *amount_checks("ledger_disbursement", "amount_fen"),
             models.CheckConstraint(
                 condition=Q(amount_fen__gt=0), name="ledger_disbursement_amount_positive"
             ),

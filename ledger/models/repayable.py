@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from core.money import amount_checks
+
 from ..money import exact_fen_to_units, format_fen, units_to_exact_fen
 from .base import USER, ApprovedChange, ScopedQuerySet, fen_field
 from .budget import BudgetLine
@@ -106,6 +108,7 @@ class RepayableAccount(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("repayable accounts")
         ordering = ["number"]
         constraints = [
+            *amount_checks("ledger_repayable", "principal_fen"),
             models.CheckConstraint(
                 condition=Q(principal_fen__gt=0), name="ledger_repayable_principal_positive"
             ),
@@ -207,6 +210,13 @@ class Instalment(models.Model):
         verbose_name_plural = _("instalments")
         ordering = ["account", "due_date", "seq"]
         constraints = [
+            *amount_checks(
+                "ledger_instalment",
+                "principal_due_fen",
+                "fee_due_fen",
+                "principal_paid_fen",
+                "fee_paid_fen",
+            ),
             models.UniqueConstraint(fields=["account", "seq"], name="ledger_instalment_unique_seq"),
             models.CheckConstraint(
                 condition=Q(principal_paid_fen__gte=0)
@@ -275,6 +285,14 @@ class Repayment(models.Model):
         verbose_name_plural = _("repayments")
         ordering = ["-value_date", "-pk"]
         constraints = [
+            *amount_checks(
+                "ledger_repayment",
+                "amount_fen",
+                "penalty_fen",
+                "fee_fen",
+                "principal_fen",
+                "recovery_fen",
+            ),
             models.CheckConstraint(
                 condition=Q(amount_fen__gt=0), name="ledger_repayment_amount_positive"
             ),
@@ -354,6 +372,9 @@ class WriteOff(ApprovedChange):
     )
 
     class Meta:
+        constraints = [
+            *amount_checks("ledger_writeoff", "principal_fen", "fee_fen", "penalty_fen"),
+        ]
         verbose_name = _("write-off")
         verbose_name_plural = _("write-offs")
         ordering = ["-requested_at", "-pk"]

@@ -7,6 +7,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.money import amount_checks
+
 from ..money import format_fen
 from .base import USER, ScopedQuerySet, fen_field
 from .payments import BankAccount, Disbursement
@@ -44,6 +46,12 @@ class BankStatement(models.Model):
         verbose_name_plural = _("bank statements")
         ordering = ["-period_end", "-pk"]
         constraints = [
+            *amount_checks(
+                "ledger_statement",
+                "opening_balance_fen",
+                "closing_balance_fen",
+                "ledger_balance_fen",
+            ),
             models.CheckConstraint(
                 condition=Q(period_end__gte=F("period_start")),
                 name="ledger_statement_period_ordered",
@@ -134,6 +142,7 @@ class StatementLine(models.Model):
         verbose_name_plural = _("statement lines")
         ordering = ["statement", "row_no"]
         constraints = [
+            *amount_checks("ledger_statementline", "amount_fen"),
             models.CheckConstraint(
                 condition=Q(amount_fen__gt=0), name="ledger_statementline_amount_positive"
             ),

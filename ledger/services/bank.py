@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 
 from core import clock
 
+from .. import hooks
 from ..errors import LedgerError
-from ..locks import lock_one
+from ..locks import lock_accounts, lock_one, lock_rows
 from ..models import (
     BankAccount,
     BankStatement,
@@ -29,16 +30,18 @@ from ..models import (
     StatementLine,
 )
 from ..money import fen_to_yuan, format_fen, positive_fen, yuan_to_fen
-from .disbursements import _lock_disbursement, disbursement_pay
+from .disbursements import _lock_disbursement, disbursement_accounts, disbursement_pay
 from .posting import (
     Kind,
     _actor_id,
+    _check_payable,
     _credit,
     _debit,
     _new_account,
     _save_transition,
     _transition,
     _user_id,
+    check_value_date,
     entry_post,
 )
 from .repayable import repayment_record
@@ -127,6 +130,8 @@ def statement_create(
 ) -> BankStatement:
     if period_end < period_start:
         raise LedgerError(_("The statement period ends before it starts."))
+    check_value_date(period_start, what=_("The start of the statement period"))
+    check_value_date(period_end, what=_("The end of the statement period"))
     return BankStatement.objects.create(
         bank_account=bank_account,
         period_start=period_start,
@@ -141,6 +146,12 @@ def statement_create(
 
 @transaction.atomic
 def statement_line_add(*, statement: BankStatement, row: StatementRow) -> StatementLine:
+    check_value_date(
+        row.txn_date,
+        what=_("The transaction date of row %(row)d") % {"row": row.row_no},
+        earliest=(statement.period_start, _("the start of the statement period")),
+        latest=(statement.period_end, _("the end of the statement period")),
+    )
     if StatementLine.objects.filter(
         bank_account=statement.bank_account, bank_reference=row.bank_reference
     ).exists():
@@ -247,6 +258,49 @@ def _apply_match(
     line.save()
 
 
+@dataclass
+class _Planned:
+    line: StatementLine
+    method: str = ""
+    disbursement: Disbursement | None = None
+    repayment: Repayment | None = None
+    candidates: list[str] = field(default_factory=list)
+
+
+def _plan_matches(statement: BankStatement) -> list[_Planned]:
+    """What each open line would match, line by line as if each match were made (a
+    payment or repayment taken by one line is no candidate of the next); nothing locked,
+    nothing written."""
+    taken_d: set[int] = set()
+    taken_r: set[int] = set()
+    plan = []
+    for line in statement.lines.exclude(
+        status__in=[StatementLine.MatchStatus.MATCHED, StatementLine.MatchStatus.IGNORED]
+    ).order_by("row_no"):
+        if line.direction == StatementLine.Direction.OUT:
+            method, found = _disbursement_candidates(line)
+            disbursements = [d for d in found if d.pk not in taken_d]
+            if len(disbursements) == 1 and (
+                method == StatementLine.Method.REFERENCE
+                or disbursements[0].status == Disbursement.Status.PAID
+            ):
+                taken_d.add(disbursements[0].pk)
+                plan.append(_Planned(line, method, disbursement=disbursements[0]))
+            else:
+                plan.append(
+                    _Planned(line, candidates=[f"disbursement:{d.pk}" for d in disbursements])
+                )
+        else:
+            method, found_r = _repayment_candidates(line)
+            repayments = [r for r in found_r if r.pk not in taken_r]
+            if len(repayments) == 1:
+                taken_r.add(repayments[0].pk)
+                plan.append(_Planned(line, method, repayment=repayments[0]))
+            else:
+                plan.append(_Planned(line, candidates=[f"repayment:{r.pk}" for r in repayments]))
+    return plan
+
+
 @transaction.atomic
 def statement_auto_match(*, statement: BankStatement, actor: Any) -> MatchReport:
     """Matches each open line: by reference (流水号 or the disbursement's number in
@@ -255,35 +309,55 @@ def statement_auto_match(*, statement: BankStatement, actor: Any) -> MatchReport
     leaves the line unmatched. A match by amount and counterparty alone does not pay an
     approved disbursement (same amount, same payee is a guess, and paying posts money):
     the line waits for a person with that one candidate; it does reconcile a payment
-    already booked."""
+    already booked.
+
+    The matches are planned first; then, in the order of ``ledger.locks``, the records
+    the payments are for are asked whether they may still receive money, the payments
+    and every account the postings touch are locked, and only then is anything paid. A
+    payment whose record may no longer receive money, or that someone changed meanwhile,
+    is left for a person."""
+    plan = _plan_matches(statement)
+    to_pay: list[Disbursement] = [
+        p.disbursement
+        for p in plan
+        if p.disbursement is not None and p.disbursement.status == Disbursement.Status.APPROVED
+    ]
+    refused = hooks.payment_refusals([d.project_ref for d in to_pay])
+    locked = lock_rows(
+        Disbursement, [p.disbursement.pk for p in plan if p.disbursement is not None]
+    )
+    accounts = [statement.bank_account.account_id]
+    for payment in to_pay:
+        accounts += disbursement_accounts(payment)
+    lock_accounts(accounts)
     report = MatchReport()
-    for line in statement.lines.exclude(
-        status__in=[StatementLine.MatchStatus.MATCHED, StatementLine.MatchStatus.IGNORED]
-    ).order_by("row_no"):
-        if line.direction == StatementLine.Direction.OUT:
-            method, disbursements = _disbursement_candidates(line)
-            if len(disbursements) == 1 and (
-                method == StatementLine.Method.REFERENCE
-                or disbursements[0].status == Disbursement.Status.PAID
+    for planned in plan:
+        line, disbursement = planned.line, planned.disbursement
+        if disbursement is not None:
+            current = locked.get(disbursement.pk)
+            if (
+                current is None
+                or current.status != disbursement.status
+                or refused.get(disbursement.project_ref)
             ):
-                _apply_match(line, method=method, actor=actor, disbursement=disbursements[0])
-                report.matched += 1
-                continue
-            candidates = [f"disbursement:{d.pk}" for d in disbursements]
-        else:
-            method, repayments = _repayment_candidates(line)
-            if len(repayments) == 1:
-                _apply_match(line, method=method, actor=actor, repayment=repayments[0])
-                report.matched += 1
-                continue
-            candidates = [f"repayment:{r.pk}" for r in repayments]
-        if candidates:
+                planned = _Planned(line, candidates=[f"disbursement:{disbursement.pk}"])
+        if planned.disbursement is not None or planned.repayment is not None:
+            _apply_match(
+                line,
+                method=planned.method,
+                actor=actor,
+                disbursement=planned.disbursement,
+                repayment=planned.repayment,
+            )
+            report.matched += 1
+            continue
+        if planned.candidates:
             line.status = StatementLine.MatchStatus.AMBIGUOUS
             report.ambiguous += 1
         else:
             line.status = StatementLine.MatchStatus.UNMATCHED
             report.unmatched += 1
-        line.candidates = candidates
+        line.candidates = planned.candidates
         line.save(update_fields=["status", "candidates"])
     return report
 
@@ -323,7 +397,11 @@ def statement_line_match(
     disbursement: Disbursement | None = None,
     repayment: Repayment | None = None,
 ) -> StatementLine:
-    """A person settles an ambiguous or unmatched line."""
+    """A person settles an ambiguous or unmatched line. Paying an approved payment asks
+    first whether its record may still receive money (level 1 of ``ledger.locks``, before
+    the line is locked)."""
+    if disbursement is not None and disbursement.status == Disbursement.Status.APPROVED:
+        _check_payable(disbursement.project_ref)
     line = lock_one(StatementLine, line.pk)
     if line.status == StatementLine.MatchStatus.MATCHED:
         raise LedgerError(_("This line is already matched."))

@@ -17,9 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
+from core import clock
+
+from .. import hooks
 from ..chain import CURRENT_HASH_VERSION, GENESIS, entry_hash
 from ..errors import ConcurrentChange, LedgerError
-from ..locks import lock_rows
+from ..locks import lock_accounts, lock_rows
 from ..models import (
     Account,
     BudgetLine,
@@ -235,6 +238,9 @@ def entries_post(*, entries: Sequence[EntrySpec], actor: Any) -> list[Entry]:
             counts.append(len(spec.legs))
             accounts.extend(leg.account.pk for leg in spec.legs)
             amounts.extend(leg.amount_fen for leg in spec.legs)
+        # Level 3 of ledger.locks: the union of the batch's accounts before the first
+        # posting, or two batches over overlapping accounts deadlock on the chain head.
+        lock_accounts(accounts)
         connection.ensure_connection()
         with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(
@@ -469,6 +475,57 @@ def _transition(obj: Any, name: str, *args: Any) -> None:
             _("%(what)s is %(status)s; this action is not possible now.")
             % {"what": obj, "status": obj.get_status_display()}
         ) from error
+
+
+# The ledger's dates: nothing is booked before the system's books begin, and nothing
+# that has happened (a payment, a receipt, a write-off) is booked after today. A date
+# the services may set ahead (a 展期's effective date, a budget issued for the coming
+# year) may be at most FUTURE_TOLERANCE ahead.
+BOOKS_BEGIN = dt.date(2000, 1, 1)
+FUTURE_TOLERANCE = dt.timedelta(days=366)
+
+
+def check_value_date(
+    day: dt.date,
+    *,
+    what: str,
+    earliest: tuple[dt.date, str] | None = None,
+    latest: tuple[dt.date, str] | None = None,
+) -> dt.date:
+    """Refuses ``day`` outside [earliest, latest], naming the bound that was crossed and
+    why it is a bound. Without an ``earliest`` the books' first day applies; without a
+    ``latest``, today (a thing that happened cannot be dated later)."""
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+        raise LedgerError(_("%(what)s must be a date.") % {"what": what})
+    low, low_why = earliest or (BOOKS_BEGIN, _("the first day of the books"))
+    if low < BOOKS_BEGIN:
+        low, low_why = BOOKS_BEGIN, _("the first day of the books")
+    high, high_why = latest or (clock.today(), _("today"))
+    if day < low:
+        raise LedgerError(
+            _("%(what)s %(day)s is before %(bound)s (%(why)s).")
+            % {"what": what, "day": day.isoformat(), "bound": low.isoformat(), "why": low_why}
+        )
+    if day > high:
+        raise LedgerError(
+            _("%(what)s %(day)s is after %(bound)s (%(why)s).")
+            % {"what": what, "day": day.isoformat(), "bound": high.isoformat(), "why": high_why}
+        )
+    return day
+
+
+def ahead(days: dt.timedelta = FUTURE_TOLERANCE) -> tuple[dt.date, str]:
+    """The latest date a service may set ahead of today, with the reason."""
+    return clock.today() + days, _("today plus %(n)d days") % {"n": days.days}
+
+
+def _check_payable(project_ref: str) -> None:
+    """The domain's one rule on whether the record behind ``project_ref`` may still receive
+    money (``hooks.payment_refusals``); it locks that record first (level 1 of
+    ``ledger.locks``), so call it before locking any ledger row."""
+    reason = hooks.payment_refusals([project_ref]).get(project_ref)
+    if reason:
+        raise LedgerError(reason)
 
 
 def _not_the_maker(maker_id: int | None, actor: Any, what: str) -> None:

@@ -5,22 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..errors import LedgerError
-from ..locks import lock_one
+from ..locks import lock_accounts, lock_one
 from ..models import (
     Account,
     AgingBucket,
     BankAccount,
     BudgetLine,
+    ChangeStatus,
+    Disbursement,
     Entry,
     Instalment,
     RepayableAccount,
@@ -42,6 +45,8 @@ from .posting import (
     _numbered,
     _save_transition,
     _transition,
+    ahead,
+    check_value_date,
     entry_post,
 )
 
@@ -82,6 +87,12 @@ def repayable_open(
     if not isinstance(fee_rate, Decimal) or not isinstance(overdue_rate, Decimal):
         raise LedgerError(_("Rates are exact decimals."))
     fen = positive_fen(principal)
+    _check_term(term_months)
+    check_value_date(
+        start_date,
+        what=_("The start of the repayment schedule"),
+        latest=ahead(dt.timedelta(days=366 * 10)),
+    )
     plan = build_schedule(
         principal_fen=fen,
         start_date=start_date,
@@ -134,6 +145,63 @@ def repayable_open(
         ]
     )
     return account
+
+
+# The longest repayment term or 展期 the services accept (30 years): beyond any real
+# programme's rules, and inside every column that stores a number of months.
+MAX_TERM_MONTHS = 360
+
+
+def _check_term(term_months: int) -> None:
+    if not 0 < term_months <= MAX_TERM_MONTHS:
+        raise LedgerError(
+            _("The term must be between 1 and %(max)d months; %(n)s months is not.")
+            % {"max": MAX_TERM_MONTHS, "n": term_months}
+        )
+
+
+def _lock_repayable(pk: int, *, extra_accounts: Sequence[int] = ()) -> RepayableAccount:
+    """Levels 2 and 3 of ``ledger.locks``: the repayable account, then all its accounts
+    (and ``extra_accounts``, e.g. the receiving bank's) before anything is posted: the
+    fees and overdue fee it accrues and the entry that follows touch subsets of them."""
+    account = lock_one(RepayableAccount, pk)
+    lock_accounts(
+        [*Account.objects.filter(repayable=account).values_list("pk", flat=True), *extra_accounts]
+    )
+    return account
+
+
+def paid_out_on(account: RepayableAccount) -> dt.date | None:
+    """The day the money first went out (no receipt, 展期 or write-off before it)."""
+    return (
+        Disbursement.objects.filter(repayable=account, paid_on__isnull=False)
+        .order_by("paid_on")
+        .values_list("paid_on", flat=True)
+        .first()
+    )
+
+
+def repayment_date_problem(account: RepayableAccount, value_date: dt.date) -> str | None:
+    """Why money cannot have been received on ``value_date`` for ``account`` (None: it
+    can): not after today; not before the money went out, nor, after a write-off, before
+    the write-off. The web form, the 还款 import and ``repayment_record`` all ask this."""
+    what = _("The repayment date")
+    try:
+        if account.status == RepayableAccount.Status.WRITTEN_OFF:
+            written = (
+                account.write_offs.filter(status=ChangeStatus.APPROVED)
+                .order_by("-value_date")
+                .values_list("value_date", flat=True)
+                .first()
+            )
+            earliest = (written, _("the write-off")) if written else None
+        else:
+            out = paid_out_on(account)
+            earliest = (out, _("the day the money was paid out")) if out else None
+        check_value_date(value_date, what=what, earliest=earliest)
+    except LedgerError as error:
+        return error.message
+    return None
 
 
 def _accrue(account: RepayableAccount, through: dt.date, actor: Any) -> None:
@@ -227,7 +295,8 @@ def _refresh_status(account: RepayableAccount, as_of: dt.date) -> None:
 @transaction.atomic
 def repayable_age(*, account: RepayableAccount, as_of: dt.date, actor: Any = None) -> None:
     """The nightly step for one account (``manage.py age_receivables``)."""
-    account = lock_one(RepayableAccount, account.pk)
+    check_value_date(as_of, what=_("The aging date"))
+    account = _lock_repayable(account.pk)
     _accrue(account, as_of, actor)
     _refresh_status(account, as_of)
 
@@ -271,6 +340,19 @@ def receivables_age(*, as_of: dt.date, actor: Any = None) -> AgingReport:
     )
 
 
+def _save_repayment(repayment: Repayment) -> None:
+    """A 流水号 recorded on another account at the same moment reaches the unique
+    constraint: a refusal, not an IntegrityError."""
+    try:
+        with transaction.atomic():
+            repayment.save()
+    except IntegrityError as error:
+        raise LedgerError(
+            _("Bank reference %(ref)s is already recorded as a repayment.")
+            % {"ref": repayment.bank_reference}
+        ) from error
+
+
 @transaction.atomic
 def repayment_record(
     *,
@@ -288,12 +370,18 @@ def repayment_record(
     After a write-off the money is booked as a recovery (Dr bank, Cr recoveries)."""
     fen = positive_fen(amount)
     bank_reference = bank_reference.strip()
+    # Locks (ledger.locks): the repayable account, then all its accounts and the bank's,
+    # before the fees accrued here and the repayment are posted.
+    account = _lock_repayable(account.pk, extra_accounts=[bank_account.account_id])
+    problem = repayment_date_problem(account, value_date)
+    if problem:
+        raise LedgerError(problem)
+    # After the lock: a repayment of the same 流水号 that was waiting for it has committed.
     if bank_reference and Repayment.objects.filter(bank_reference=bank_reference).exists():
         raise LedgerError(
             _("Bank reference %(ref)s is already recorded as a repayment.")
             % {"ref": bank_reference}
         )
-    account = lock_one(RepayableAccount, account.pk)
     accounts = {a.kind: a for a in Account.objects.filter(repayable=account)}
     common = {
         "account": account,
@@ -316,7 +404,7 @@ def repayment_record(
         )
         repayment = Repayment(number="", entry=entry, recovery_fen=fen, **common)
         repayment.number = f"tmp-{entry.pk}"
-        repayment.save()
+        _save_repayment(repayment)
         _numbered(repayment, "HK")
         return repayment
     if not account.takes_repayments:
@@ -382,7 +470,7 @@ def repayment_record(
         principal_fen=principal,
         **common,
     )
-    repayment.save()
+    _save_repayment(repayment)
     _numbered(repayment, "HK")
     _refresh_status(account, value_date)
     return repayment
@@ -432,6 +520,14 @@ def reschedule_request(
         )
     if grace_months >= term_months:
         raise LedgerError(_("The grace period must be shorter than the term."))
+    _check_term(term_months)
+    out = paid_out_on(account)
+    check_value_date(
+        effective_date,
+        what=_("The effective date of the reschedule"),
+        earliest=(out, _("the day the money was paid out")) if out else None,
+        latest=ahead(),
+    )
     return Reschedule.objects.create(
         account=account,
         effective_date=effective_date,
@@ -450,7 +546,7 @@ def reschedule_approve(*, reschedule: Reschedule, actor: Any) -> Reschedule:
     paid); every instalment's unpaid principal moves to the new schedule."""
     reschedule = lock_one(Reschedule, reschedule.pk)
     _not_the_maker(reschedule.requested_by_id, actor, _("reschedule"))
-    account = lock_one(RepayableAccount, reschedule.account_id)
+    account = _lock_repayable(reschedule.account_id)
     _transition(reschedule, "approve")
     effective = reschedule.effective_date
     _accrue(account, effective, actor)
@@ -507,7 +603,8 @@ def repayable_call_in(
     person approves it; the reason is kept on the new instalment's schedule version."""
     if not reason.strip():
         raise LedgerError(_("Give the reason."))
-    account = lock_one(RepayableAccount, account.pk)
+    check_value_date(as_of, what=_("The date the money falls due"))
+    account = _lock_repayable(account.pk)
     if account.status not in (
         RepayableAccount.Status.ACTIVE,
         RepayableAccount.Status.OVERDUE,
@@ -566,6 +663,12 @@ def write_off_request(
         raise LedgerError(_("Only an open repayable account can be written off."))
     if not reason.strip():
         raise LedgerError(_("Give the reason for the write-off."))
+    out = paid_out_on(account)
+    check_value_date(
+        value_date,
+        what=_("The write-off date"),
+        earliest=(out, _("the day the money was paid out")) if out else None,
+    )
     return WriteOff.objects.create(
         account=account,
         value_date=value_date,
@@ -582,7 +685,7 @@ def write_off_approve(*, write_off: WriteOff, actor: Any) -> WriteOff:
     (accrued through the write-off date)."""
     write_off = lock_one(WriteOff, write_off.pk)
     _not_the_maker(write_off.requested_by_id, actor, _("write-off"))
-    account = lock_one(RepayableAccount, write_off.account_id)
+    account = _lock_repayable(write_off.account_id)
     _transition(write_off, "approve")
     _accrue(account, write_off.value_date, actor)
     accounts = {a.kind: a for a in Account.objects.filter(repayable=account)}

@@ -9,7 +9,7 @@ from io import BytesIO
 import pytest
 
 from core import clock
-from projects import contracts
+from projects import closing, contracts
 from projects.models import Application
 from reviews.models import Panel
 
@@ -70,7 +70,7 @@ def test_acceptance_request_conclusion_and_certificate(project, live_server, bro
             rubric=acceptance_rubric(),
             score={"tasks": "64", "funds": "18", "other": "8"},
         )
-        contracts.acceptance_finance_record(
+        closing.acceptance_finance_record(
             acceptance=acceptance, actor=user("finance"), passed=True, note=""
         )
 

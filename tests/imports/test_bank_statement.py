@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from core import importing
+from core import clock, importing
 from ledger.models import BankStatement, Disbursement, StatementLine
 from tests.ledger import conftest as ledger
 from tests.ledger.conftest import CITY_BANK, city_bank
@@ -129,6 +129,7 @@ def test_english_code_names_are_accepted_as_headers(finance):
     assert outcome.result.rows[0]["counterparty_account"] == "330104001234"
 
 
+@clock.frozen(dt.datetime(2026, 12, 10, 10, 0))
 def test_the_command_line_imports_a_statement_as_the_user(finance, tmp_path, capsys):
     path = Path(tmp_path) / "流水.xlsx"
     rows = [

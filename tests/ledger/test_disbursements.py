@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from core import clock
 from ledger import services
 from ledger.errors import LedgerError
 from ledger.models import Account, Disbursement, Entry
@@ -158,6 +161,7 @@ def test_adjustments_need_a_second_person_and_cannot_overdraw(line, maker, check
     assert figures(line)["available"] == 10_000_000
 
 
+@clock.frozen(dt.datetime(2027, 2, 10, 17, 0))
 def test_the_city_issues_indicators_and_the_district_pays(maker, checker, bank):
     # given the city's award line
     city = services.budget_line_create(
@@ -180,6 +184,7 @@ def test_the_city_issues_indicators_and_the_district_pays(maker, checker, bank):
         value_date=D(2027, 1, 20),
         document_no="杭财教〔2027〕3号",
         actor=maker,
+        reference="call:1",
     )
     district = indicator.to_line
     # then the district line has it available and the city shows it issued
@@ -205,17 +210,20 @@ def test_the_city_issues_indicators_and_the_district_pays(maker, checker, bank):
     )
     assert figures(district)["disbursed"] == 5_000_000
     assert figures(district)["available"] == 7_000_000
-    # the same document twice posts once
-    again = services.budget_indicator_issue(
-        from_line=city,
-        district_scope_path="/330000/330100/330106/",
-        district_name="西湖区",
-        amount=yuan("120000"),
-        value_date=D(2027, 1, 20),
-        document_no="杭财教〔2027〕3号",
-        actor=maker,
-    )
-    assert again == indicator
+    # a second indicator for the same purpose is refused, naming the first, and posts nothing
+    with pytest.raises(LedgerError) as error:
+        services.budget_indicator_issue(
+            from_line=city,
+            district_scope_path="/330000/330100/330106/",
+            district_name="西湖区",
+            amount=yuan("130000"),
+            value_date=D(2027, 1, 21),
+            document_no="杭财教〔2027〕9号",
+            actor=maker,
+            reference="call:1",
+        )
+    assert "杭财教〔2027〕3号" in error.value.message
+    assert "120,000.00" in error.value.message
     assert figures(city)["transferred"] == 12_000_000
 
 

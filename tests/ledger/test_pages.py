@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 from django.urls import reverse
 from openpyxl import Workbook
 
+from core import clock
 from ledger import services
 from ledger.models import BankAccount, BudgetLine, Disbursement, StatementLine
 
@@ -177,6 +179,7 @@ def _xlsx(rows):
     return buffer
 
 
+@clock.frozen(dt.datetime(2027, 1, 5, 10, 0))
 def test_statement_import_dry_run_then_import(books, as_user):
     # the finance desk's buttons lead to the shared import pages
     client = as_user("finance")

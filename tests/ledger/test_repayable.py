@@ -92,6 +92,7 @@ def age(as_of):
     return out.getvalue()
 
 
+@clock.frozen(dt.datetime(2027, 6, 30, 10, 0))
 def test_worked_example_matches_the_hand_calculation(repayable_line, maker, checker, bank):
     """Hand calculation (all amounts in fen; 1 元 = 100 分):
 

@@ -11,12 +11,12 @@ from core import clock
 from funding.models import Category
 from ledger import services as ledger
 from ledger.models import BankAccount, BudgetLine
-from projects import contracts, services
+from projects import closing, contracts, services
 from projects.models import Application
 from reviews import services as reviews
 from reviews.models import Assignment, Panel, Rubric
 
-from .conftest import project_call, user
+from .conftest import award_call, checked, project_call, refresh, user
 
 D = Decimal
 
@@ -142,7 +142,7 @@ def acceptance_through(
     order), a one-expert panel scores it with ``score``, finance passes the financial
     acceptance and the city officer concludes; the concluded acceptance."""
     indicators = list(contract.indicators.all())
-    acceptance = contracts.acceptance_request(
+    acceptance = closing.acceptance_request(
         application=application,
         actor=user("applicant"),
         text=text,
@@ -156,7 +156,7 @@ def acceptance_through(
         rubric=acceptance_rubric(),
         score=score,
     )
-    contracts.acceptance_finance_record(
+    closing.acceptance_finance_record(
         acceptance=acceptance, actor=user("finance"), passed=True, note=""
     )
     return reviews.acceptance_conclude(acceptance=acceptance, actor=user("city_officer"))
@@ -240,12 +240,67 @@ def pay(
     maker: str = "finance",
     checker: str = "finance_checker",
 ) -> Any:
-    d = ledger.disbursement_submit(disbursement=disbursement, actor=user(maker))
-    d = ledger.disbursement_approve(disbursement=d, actor=user(checker))
-    return ledger.disbursement_pay(
-        disbursement=d,
-        bank_account=bank,
-        paid_on=day,
-        bank_reference=f"TEST{day:%Y%m%d}{next(_refs):05d}",
-        actor=user(maker),
-    )
+    # approved and paid on the payment day (no payment is dated after its booking day)
+    with clock.frozen(dt.datetime.combine(day, dt.time(10, 0))):
+        d = ledger.disbursement_submit(disbursement=disbursement, actor=user(maker))
+        d = ledger.disbursement_approve(disbursement=d, actor=user(checker))
+        return ledger.disbursement_pay(
+            disbursement=d,
+            bank_account=bank,
+            paid_on=day,
+            bank_reference=f"TEST{day:%Y%m%d}{next(_refs):05d}",
+            actor=user(maker),
+        )
+
+
+def award_approved(
+    *, person: str = "俞根土", amount: str = "50000.00", start: dt.date = dt.date(2026, 11, 20)
+) -> Application:
+    """A 科普惠农兴村 nomination of 西湖区 taken from draft to approved by the city: the
+    district notice from ``start`` (10 calendar days), the co-signed list and the city
+    panel 11 days later, the city notice then, and the approval 25 days after ``start``
+    (2026-11-20 → 2026-12-15 by default)."""
+    from projects import services as projects
+
+    def at(days: int) -> Any:
+        return clock.frozen(dt.datetime.combine(start + dt.timedelta(days=days), dt.time(9, 0)))
+
+    officer, finance = user("district_officer"), user("district_finance")
+    with at(0):
+        nomination = checked(
+            call=award_call(),
+            category="leader",
+            actor="applicant_nt",
+            organisation="杭州市西湖区农业技术推广中心",
+            person=person,
+            amount=amount,
+        )
+        projects.notice_publish(
+            level="district",
+            call=award_call(),
+            unit=nomination.district,
+            applications=[nomination],
+            starts_on=start,
+            actor=officer,
+        )
+        rec = projects.recommendation_list_create(
+            call=award_call(),
+            district=nomination.district,
+            applications=[refresh(nomination)],
+            actor=officer,
+        )
+        projects.recommendation_cosign(recommendation_list=rec, actor=finance)
+    with at(11):
+        projects.recommendation_submit(recommendation_list=rec, actor=officer)
+        panel = panel_through(
+            [refresh(nomination)],
+            stage=Panel.Stage.CITY,
+            rubric=city_rubric(),
+            score={"a": "90"},
+        )
+        notice = reviews.decision_publish(
+            panel=panel, actor=user("city_officer"), starts_on=start + dt.timedelta(days=11)
+        )
+    with at(25):
+        reviews.decision_approve(notice=notice, actor=user("city_officer"))
+    return Application.objects.get(pk=nomination.pk)

@@ -18,17 +18,19 @@ from core import clock
 from ledger import services as ledger
 from ledger.models import RepayableAccount
 from ledger.verify import verify_ledger
-from projects import contracts, documents
-from projects.contracts import ContractError, completion_pct
+from projects import awards, closing, contracts, documents
+from projects.closing import completion_pct
+from projects.contracts import ContractError
 from projects.models import Acceptance, Application, ContractIndicator, Tranche
 from reviews import services as reviews
 from reviews.models import Panel
 
-from .conftest import award_call, checked, refresh, user
+from .conftest import award_call, refresh, user
 from .lifecycle import (
     acceptance_rubric,
     acceptance_through,
     approved_project,
+    award_approved,
     money,
     panel_through,
     pay,
@@ -60,7 +62,7 @@ def test_a_repayable_project_from_draft_to_closed(world):
         ("on_signing", 20_000_000, True),
         ("after_acceptance", 12_000_000, False),
     ]
-    assert contracts.remaining_commitment_fen(contract) == 30_000_000
+    assert closing.remaining_commitment_fen(contract) == 30_000_000
     first, repayable, last = contract.tranches.all()
     # finance orders the first tranches; a second person approves; the bank pays: in progress
     with clock.frozen(dt.datetime(2027, 1, 5, 10, 0)):
@@ -93,7 +95,7 @@ def test_a_repayable_project_from_draft_to_closed(world):
     # acceptance: the applicant asks, the panel scores, finance checks, the officer concludes
     with clock.frozen(dt.datetime(2029, 1, 10, 10, 0)):
         indicators = list(contract.indicators.all())
-        acceptance = contracts.acceptance_request(
+        acceptance = closing.acceptance_request(
             application=application,
             actor=user("applicant"),
             text="全部完成任务书指标。",
@@ -108,7 +110,7 @@ def test_a_repayable_project_from_draft_to_closed(world):
             score={"tasks": "62", "funds": "18", "other": "8"},
         )
         assert refresh(application).status == S.ACCEPTANCE_REVIEW
-        contracts.acceptance_finance_record(
+        closing.acceptance_finance_record(
             acceptance=acceptance, actor=user("finance"), passed=True, note=""
         )
         acceptance = reviews.acceptance_conclude(acceptance=acceptance, actor=user("city_officer"))
@@ -121,12 +123,12 @@ def test_a_repayable_project_from_draft_to_closed(world):
             books["bank"],
             dt.date(2029, 1, 20),
         )
-    assert contracts.remaining_commitment_fen(contract) == 0
+    assert closing.remaining_commitment_fen(contract) == 0
     # the repayable money comes back: the whole balance paid at once
     account = RepayableAccount.objects.get(pk=contract.repayable_id)
     with clock.frozen(dt.datetime(2029, 2, 1, 10, 0)):
         with pytest.raises(ContractError):  # not repaid yet
-            contracts.project_close(application=application, actor=user("city_officer"))
+            closing.project_close(application=application, actor=user("city_officer"))
         # early repayment: all the principal, and the fees of instalments already due (none yet)
         owed = sum(
             i.principal_due_fen
@@ -144,53 +146,15 @@ def test_a_repayable_project_from_draft_to_closed(world):
             bank_reference="REPAY20290201",
         )
         assert RepayableAccount.objects.get(pk=account.pk).status == "repaid"
-        contracts.project_close(application=application, actor=user("city_officer"))
+        closing.project_close(application=application, actor=user("city_officer"))
     assert refresh(application).status == S.CLOSED
     _verify_clean()
 
 
 def test_an_award_from_nomination_to_accepted(world):
     books = money()
-    officer, finance = user("district_officer"), user("district_finance")
-    from projects import services as projects
-
-    with clock.frozen(dt.datetime(2026, 11, 20, 9, 0)):
-        nomination = checked(
-            call=award_call(),
-            category="leader",
-            actor="applicant_nt",
-            organisation="杭州市西湖区农业技术推广中心",
-            person="俞根土",
-            amount="50000.00",
-        )
-        projects.notice_publish(
-            level="district",
-            call=award_call(),
-            unit=nomination.district,
-            applications=[nomination],
-            starts_on=dt.date(2026, 11, 20),
-            actor=officer,
-        )
-        rec = projects.recommendation_list_create(
-            call=award_call(),
-            district=nomination.district,
-            applications=[refresh(nomination)],
-            actor=officer,
-        )
-        projects.recommendation_cosign(recommendation_list=rec, actor=finance)
-    with clock.frozen(dt.datetime(2026, 12, 1, 9, 0)):
-        projects.recommendation_submit(recommendation_list=rec, actor=officer)
-        panel = panel_through(
-            [refresh(nomination)],
-            stage=Panel.Stage.CITY,
-            rubric=__import__("tests.projects.lifecycle", fromlist=["city_rubric"]).city_rubric(),
-            score={"a": "90"},
-        )
-        notice = reviews.decision_publish(
-            panel=panel, actor=user("city_officer"), starts_on=dt.date(2026, 12, 1)
-        )
-    with clock.frozen(dt.datetime(2026, 12, 15, 9, 0)):
-        reviews.decision_approve(notice=notice, actor=user("city_officer"))
+    finance = user("district_finance")
+    nomination = award_approved()
     nomination = refresh(nomination)
     assert nomination.status == S.APPROVED
     # the acceptance and fund-usage report is due on 31 October of the next year
@@ -199,7 +163,7 @@ def test_an_award_from_nomination_to_accepted(world):
     # early next year the city issues the budget indicator to the district, which pays
     xihu = OrgUnit.objects.get(code="330106")
     with clock.frozen(dt.datetime(2027, 1, 15, 9, 0)):
-        indicator = contracts.award_indicator_issue(
+        indicator = awards.award_indicator_issue(
             call=award_call(),
             district=xihu,
             actor=user("finance"),
@@ -213,16 +177,16 @@ def test_an_award_from_nomination_to_accepted(world):
         accounts.membership_grant(user=second, role="district_finance", org_unit=xihu)
         for intruder in ("applicant_nt", "city_officer", "district_officer", "finance"):
             with pytest.raises(ContractError):  # only the district's finance bureau pays
-                contracts.award_pay_order(
+                awards.award_pay_order(
                     application=nomination,
                     actor=user(intruder),
                     payee_account="6228480000000000001",
                 )
-        order = contracts.award_pay_order(
+        order = awards.award_pay_order(
             application=nomination, actor=finance, payee_account="6228480000000000001"
         )
         with pytest.raises(ContractError) as twice:  # a double click makes no second order
-            contracts.award_pay_order(
+            awards.award_pay_order(
                 application=nomination, actor=finance, payee_account="6228480000000000001"
             )
         assert order.number in str(twice.value)
@@ -236,7 +200,7 @@ def test_an_award_from_nomination_to_accepted(world):
     assert refresh(nomination).status == S.IN_PROGRESS
     # the report before 31 October, the acceptance review, financial acceptance, conclusion
     with clock.frozen(dt.datetime(2027, 10, 20, 9, 0)):
-        acceptance = contracts.acceptance_request(
+        acceptance = closing.acceptance_request(
             application=nomination,
             actor=user("applicant_nt"),
             text="全年开展培训24期，受益2600人次。",
@@ -250,7 +214,7 @@ def test_an_award_from_nomination_to_accepted(world):
             rubric=acceptance_rubric(),
             score={"tasks": "65", "funds": "18", "other": "9"},
         )
-        contracts.acceptance_finance_record(
+        closing.acceptance_finance_record(
             acceptance=acceptance, actor=user("finance"), passed=True, note=""
         )
         acceptance = reviews.acceptance_conclude(acceptance=acceptance, actor=user("city_officer"))
@@ -514,7 +478,7 @@ def test_when_the_rectification_period_runs_out_the_money_stops_and_falls_due(wo
     application, contract, acceptance = _paid_out_and_in_acceptance(books)
     assert acceptance.conclusion == "rectify" and acceptance.completion_pct == D("85.00")
     assert acceptance.rectify_due == dt.date(2029, 4, 10)
-    assert contracts.remaining_commitment_fen(contract) == 12_000_000  # the last tranche
+    assert closing.remaining_commitment_fen(contract) == 12_000_000  # the last tranche
     # the day after the period ends, the daily reminder run fails the project
     call_command("send_reminders", "--date", "2029-04-10", stdout=StringIO())
     assert refresh(application).status == S.RECTIFYING
@@ -524,7 +488,7 @@ def test_when_the_rectification_period_runs_out_the_money_stops_and_falls_due(wo
     # as a failed conclusion does: the last tranche stops, its commitment is released,
     # and the repayable money (200,000.00, nothing repaid yet) falls due on that day
     assert contract.tranches.get(seq=3).status == Tranche.Status.STOPPED
-    assert contracts.remaining_commitment_fen(contract) == 0
+    assert closing.remaining_commitment_fen(contract) == 0
     account = RepayableAccount.objects.get(pk=contract.repayable_id)
     due_now = [
         i.principal_due_fen - i.principal_paid_fen
@@ -561,11 +525,11 @@ def test_terminating_releases_the_unpaid_commitment(world):
             dt.date(2027, 1, 5),
         )
     with clock.frozen(dt.datetime(2027, 6, 1, 10, 0)):
-        contracts.project_terminate(
+        closing.project_terminate(
             application=refresh(application), actor=user("city_officer"), reason="承担单位停产"
         )
     assert refresh(application).status == S.TERMINATED
-    assert contracts.remaining_commitment_fen(contract) == 0
+    assert closing.remaining_commitment_fen(contract) == 0
     assert set(contract.tranches.values_list("status", flat=True)) == {
         Tranche.Status.ORDERED,
         Tranche.Status.STOPPED,
