@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
@@ -10,6 +12,13 @@ class KjAdminSite(AdminSite):
 
     site_header = "科技项目与科普惠农兴村资金管理系统"
     site_title = "资金管理系统"
+
+    @property  # type: ignore[override]
+    def login_form(self) -> Any:
+        # imported here: this module is loaded before the apps (auth forms need them)
+        from .auth_forms import AdminLoginForm
+
+        return AdminLoginForm
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

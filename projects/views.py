@@ -19,7 +19,7 @@ from accounts.http import actor_of
 from accounts.models import Person
 from accounts.permissions import scope_of
 from core import clock
-from core.http import form_errors_to_messages, run_service
+from core.http import form_errors_to_messages, run_service, safe_next
 from core.xlsx import XLSX_CONTENT_TYPE
 from funding.facts import FACTS
 
@@ -356,7 +356,7 @@ def notice_create(request: HttpRequest) -> HttpResponse:
                 return redirect("notice_detail", pk=result["notice"].pk)
     elif not form.is_valid():
         form_errors_to_messages(request, form)
-    return redirect(request.POST.get("next") or reverse("application_list"))
+    return redirect(safe_next(request, reverse("application_list")))
 
 
 @require_POST
@@ -377,7 +377,7 @@ def recommendation_create(request: HttpRequest) -> HttpResponse:
 
             if _run(request, create, _("Recommendation list made.")):
                 return redirect("recommendation_detail", pk=result["list"].pk)
-    return redirect(request.POST.get("next") or reverse("application_list"))
+    return redirect(safe_next(request, reverse("application_list")))
 
 
 # --- notices (officers) ---------------------------------------------------------------
