@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Person
@@ -159,12 +160,19 @@ class ObjectionForm(forms.Form):
     )
     name = forms.CharField(label=_("your name"), max_length=50)
     contact = forms.CharField(label=_("phone or email"), max_length=100)
-    content = forms.CharField(label=_("objection"), widget=forms.Textarea)
+    content = forms.CharField(
+        label=_("objection"),
+        widget=forms.Textarea,
+        max_length=Objection.CONTENT_MAX_LENGTH,
+    )
 
     def __init__(self, *args: Any, applications: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["application"].queryset = applications  # type: ignore[attr-defined]
         self.fields["application"].label_from_instance = lambda a: f"{a.number}"  # type: ignore[attr-defined]
+        self.fields["content"].help_text = gettext(
+            "At most %(max)d characters; send longer material in writing to the publishing office."
+        ) % {"max": Objection.CONTENT_MAX_LENGTH}
 
 
 class ObjectionHandleForm(forms.Form):
@@ -176,4 +184,8 @@ class ObjectionHandleForm(forms.Form):
         choices=[("", "—"), *Objection.Outcome.choices],
         required=False,
     )
-    resolution = forms.CharField(label=_("handling note"), widget=forms.Textarea(attrs={"rows": 3}))
+    resolution = forms.CharField(
+        label=_("handling note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=Objection.RESOLUTION_MAX_LENGTH,
+    )

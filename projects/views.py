@@ -20,6 +20,7 @@ from accounts.models import Person
 from accounts.permissions import scope_of
 from core import clock
 from core.http import form_errors_to_messages, run_service, safe_next
+from core.net import client_ip
 from core.xlsx import XLSX_CONTENT_TYPE
 from funding.facts import FACTS
 
@@ -448,24 +449,33 @@ def public_notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     notice = get_object_or_404(selectors.public_notices(day=clock.today()), pk=pk)
     items = selectors.public_notice_items(notice)
     form = ObjectionForm(request.POST or None, applications=items)
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _run(
-            request,
-            lambda: services.objection_file(
-                notice=notice,
-                application=data["application"],
-                name=data["name"],
-                contact=data["contact"],
-                content=data["content"],
-            ),
-            _("Your objection has been received and will be answered."),
-        ):
+        try:
+            with transaction.atomic(durable=True):
+                services.objection_file(
+                    notice=notice,
+                    application=data["application"],
+                    name=data["name"],
+                    contact=data["contact"],
+                    content=data["content"],
+                    client_ip=client_ip(request),
+                )
+        except services.ObjectionThrottled as refusal:
+            form.add_error(None, str(refusal))
+            status = 429
+        except ApplicationError as error:
+            for reason in error.reasons:
+                form.add_error(None, str(reason))
+        else:
+            messages.success(request, _("Your objection has been received and will be answered."))
             return redirect("public_notice_detail", pk=notice.pk)
     return render(
         request,
         "projects/public_notice_detail.html",
         {"notice": notice, "items": items, "form": form},
+        status=status,
     )
 
 
