@@ -13,12 +13,13 @@ class KjAdminSite(AdminSite):
     site_header = "科技项目与科普惠农兴村资金管理系统"
     site_title = "资金管理系统"
 
-    @property  # type: ignore[override]
-    def login_form(self) -> Any:
-        # imported here: this module is loaded before the apps (auth forms need them)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # imported here: this module is loaded before the apps (auth forms need them);
+        # the site itself is made once they are ready
         from .auth_forms import AdminLoginForm
 
-        return AdminLoginForm
+        self.login_form = AdminLoginForm
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

@@ -28,7 +28,7 @@ class _BoundedLogin:
     fields: dict[str, forms.Field]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         _bound(self.fields["username"], USERNAME_MAX_LENGTH)
         _bound(self.fields["password"], PASSWORD_MAX_LENGTH)
 

@@ -251,13 +251,14 @@ def _claim(request: HttpRequest, kind: str, token: str, filename: str) -> Import
     """Claim the upload for this request: the row is committed at once (before the file
     is read), so a concurrent request with the same token fails its insert and is told
     the file is being imported. ``None`` if another request claimed it first."""
+    assert request.user.pk is not None  # the view is login-protected
     try:
         with transaction.atomic(durable=True):
             return ImportCommit.objects.create(
                 token=token,
                 kind=kind,
                 filename=filename[:255],
-                actor=request.user,
+                actor_id=request.user.pk,
                 started_at=timezone.now(),
             )
     except IntegrityError:

@@ -22,6 +22,12 @@ from .models import (
     Objection,
 )
 
+# Bounds of the free text (stored in TextFields, which have none of their own).
+SUMMARY_MAX_LENGTH = 3000  # an application's summary: a page and a half of Chinese
+REASON_MAX_LENGTH = 1000  # a reason for returning, rejecting, withdrawing: one paragraph
+# Counts and years an application states (members, person-times, years of service).
+FACT_INT_MAX = 99_999_999
+
 
 class ApplicationStartForm(forms.Form):
     call = forms.ModelChoiceField(label=_("call"), queryset=Call.objects.none())
@@ -54,7 +60,7 @@ def _fact_field(key: str) -> forms.Field:
     fact = FACTS[key]
     label = f"{fact.label}（{fact.unit}）" if fact.unit else str(fact.label)
     if fact.kind == "int":
-        return forms.IntegerField(label=label, required=False, min_value=0)
+        return forms.IntegerField(label=label, required=False, min_value=0, max_value=FACT_INT_MAX)
     if fact.kind == "decimal":
         return forms.DecimalField(
             label=label, required=False, min_value=0, max_digits=14, decimal_places=2
@@ -71,7 +77,9 @@ class ApplicationEditForm(forms.Form):
     title = forms.CharField(label=_("title"), max_length=200)
     contact_name = forms.CharField(label=_("contact person"), max_length=50, required=False)
     contact_phone = forms.CharField(label=_("contact phone"), max_length=30, required=False)
-    summary = forms.CharField(label=_("summary"), widget=forms.Textarea, required=False)
+    summary = forms.CharField(
+        label=_("summary"), widget=forms.Textarea, required=False, max_length=SUMMARY_MAX_LENGTH
+    )
 
     def __init__(self, *args: Any, application: Application, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -129,7 +137,10 @@ class ApplicationEditForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=REASON_MAX_LENGTH,
     )
 
 

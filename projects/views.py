@@ -244,7 +244,11 @@ def application_action(request: HttpRequest, pk: int, name: str) -> HttpResponse
         return redirect("login")
     application = _get_application(request, pk)
     actor = actor_of(request)
-    reason = request.POST.get("reason", "")
+    reason_form = ReasonForm(request.POST)
+    if not reason_form.is_valid():
+        form_errors_to_messages(request, reason_form)
+        return redirect("application_detail", pk=application.pk)
+    reason = reason_form.cleaned_data["reason"]
     calls = {
         "submit": lambda: services.application_submit(application=application, actor=actor),
         "withdraw": lambda: services.application_withdraw(
