@@ -280,6 +280,31 @@ def test_every_form_field_is_bounded_to_its_column():
 
 
 @pytest.mark.django_db
+def test_every_list_filter_is_bounded(demo_world):
+    """The search boxes of the list pages (django-filter) are forms too."""
+    import django_filters
+
+    from accounts.models import User
+
+    _project_form_classes()  # imports every module
+    found = []
+    pending = [django_filters.FilterSet]
+    while pending:
+        cls = pending.pop()
+        for sub in cls.__subclasses__():
+            pending.append(sub)
+            if sub.__module__.split(".")[0] in PACKAGES and sub._meta.model is not None:
+                found.append(sub)
+    assert {c.__name__ for c in found} >= {"OrganisationFilter", "ApplicationFilter"}
+    admin = User.objects.get(username="admin")
+    problems = []
+    for cls in found:
+        form = cls(None, queryset=cls._meta.model.objects.none(), user=admin).form
+        problems += _problems(type(form), form)
+    assert problems == []
+
+
+@pytest.mark.django_db
 def test_the_maps_name_real_forms_and_columns():
     forms_by_name = {_qualname(c) for c in _project_form_classes()}
     for form_name, model in MODEL_OF.items():
