@@ -19,7 +19,7 @@ class _ScopedFilterSet(django_filters.FilterSet):
 
 
 class OrganisationFilter(_ScopedFilterSet):
-    q = django_filters.CharFilter(label=_("name or code"), method="search")
+    q = django_filters.CharFilter(label=_("name or code"), method="search", max_length=100)
     org_type = django_filters.ChoiceFilter(label=_("type"), choices=Organisation.Type.choices)
     region = django_filters.ModelChoiceFilter(label=_("district"), queryset=OrgUnit.objects.none())
 
@@ -34,7 +34,7 @@ class OrganisationFilter(_ScopedFilterSet):
 
 
 class PersonFilter(_ScopedFilterSet):
-    q = django_filters.CharFilter(label=_("name"), method="search")
+    q = django_filters.CharFilter(label=_("name"), method="search", max_length=100)
     region = django_filters.ModelChoiceFilter(label=_("district"), queryset=OrgUnit.objects.none())
 
     class Meta:

@@ -52,7 +52,7 @@ class PersonForm(forms.Form):
         label=_("employer"), queryset=Organisation.objects.none(), required=False
     )
     mobile = forms.CharField(label=_("mobile"), max_length=20, required=False)
-    email = forms.EmailField(label=_("email"), required=False)
+    email = forms.EmailField(label=_("email"), max_length=254, required=False)
 
     def __init__(self, *args: Any, regions: Any, organisations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -3,18 +3,21 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts.views import HomeView
+from core.auth_forms import LoginForm, PasswordChangeForm
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=LoginForm
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
-        auth_views.PasswordChangeView.as_view(),
+        auth_views.PasswordChangeView.as_view(form_class=PasswordChangeForm),
         name="password_change",
     ),
     path(

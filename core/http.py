@@ -1,5 +1,6 @@
 """What every app's views do the same way: run one service in the request's outermost
-transaction and turn a refusal into messages for the user (never a 500)."""
+transaction and turn a refusal into messages for the user (never a 500); follow a
+``next`` address only when it stays on this site."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def run_service(
@@ -38,3 +40,15 @@ def form_errors_to_messages(request: HttpRequest, form: Any) -> None:
         label = form.fields[field].label if field in form.fields else ""
         for error in errors:
             messages.error(request, f"{label}：{error}" if label else str(error))
+
+
+def safe_next(request: HttpRequest, fallback: str, *, field: str = "next") -> str:
+    """The ``next`` address of the request (POST, else GET) if it stays on this site and
+    scheme (``url_has_allowed_host_and_scheme``), otherwise ``fallback``. Every view that
+    returns the user to an address taken from the request goes through here."""
+    candidate = request.POST.get(field) or request.GET.get(field) or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return fallback

@@ -4,7 +4,9 @@ permission; the importer keeps the user within their area.
 
 Upload → dry run (every bad row listed) → "Import" re-reads the same file, kept in
 private storage (never under the web root, shared by every app server) and named
-in the session, and imports it all or nothing.
+in the session, and imports it all or nothing. The upload's token is committed once:
+the first request claims it (``core.models.ImportCommit``), any other is told the file
+is being or has been imported, with a link to the result.
 """
 
 from __future__ import annotations
@@ -19,14 +21,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from . import importing
+from .models import ImportCommit
 from .uploads import validate_upload
 from .xlsx import XLSX_CONTENT_TYPE
 
@@ -178,12 +182,21 @@ def commit(request: HttpRequest, kind: str) -> HttpResponse:
     if isinstance(found, HttpResponse):
         return found
     importer = found
+    token = str(request.POST.get("token") or "")[:32]
+    earlier = _claimed(request, token)
+    if earlier is not None:
+        return _already(request, earlier)
     pending = request.session.get(SESSION_KEY, {}).get(kind)
-    if not pending or pending.get("token") != request.POST.get("token"):
+    if not token or not pending or pending.get("token") != token:
         messages.error(request, _("That upload has expired; please upload the file again."))
         return redirect("imports:kind", kind=kind)
+    claim = _claim(request, kind, token, pending.get("filename", ""))
+    if claim is None:
+        # another request of this session claimed the token a moment ago
+        return _already(request, ImportCommit.objects.get(token=token))
     _forget_pending(request, kind, delete_file=False)
     path = pending["path"]
+    outcome: importing.ImportOutcome | None = None
     try:
         options, option_errors = importing.clean_options(
             importer, pending.get("options") or {}, actor=request.user
@@ -191,8 +204,17 @@ def commit(request: HttpRequest, kind: str) -> HttpResponse:
         if option_errors:
             outcome = importing.ImportOutcome(importing.ParseResult(errors=option_errors))
         elif not default_storage.exists(path):
-            messages.error(request, _("That upload has expired; please upload the file again."))
-            return redirect("imports:kind", kind=kind)
+            outcome = importing.ImportOutcome(
+                importing.ParseResult(
+                    errors=[
+                        importing.RowError(
+                            0,
+                            importing.FILE_COLUMN,
+                            _("That upload has expired; please upload the file again."),
+                        )
+                    ]
+                )
+            )
         else:
             with default_storage.open(path, "rb") as handle:
                 outcome = importing.import_file(
@@ -200,6 +222,8 @@ def commit(request: HttpRequest, kind: str) -> HttpResponse:
                 )
     finally:
         default_storage.delete(path)
+        _finish(claim, outcome)
+    assert outcome is not None  # an exception above leaves the view
     if outcome.summary is not None:
         messages.success(
             request,
@@ -213,6 +237,70 @@ def commit(request: HttpRequest, kind: str) -> HttpResponse:
         outcome=outcome,
         filename=pending.get("filename", ""),
         committed_failed=True,
+    )
+
+
+def _claimed(request: HttpRequest, token: str) -> ImportCommit | None:
+    """This user's commit of the upload ``token``, if one was started."""
+    if not token:
+        return None
+    return ImportCommit.objects.filter(token=token, actor_id=request.user.pk).first()
+
+
+def _claim(request: HttpRequest, kind: str, token: str, filename: str) -> ImportCommit | None:
+    """Claim the upload for this request: the row is committed at once (before the file
+    is read), so a concurrent request with the same token fails its insert and is told
+    the file is being imported. ``None`` if another request claimed it first."""
+    assert request.user.pk is not None  # the view is login-protected
+    try:
+        with transaction.atomic(durable=True):
+            return ImportCommit.objects.create(
+                token=token,
+                kind=kind,
+                filename=filename[:255],
+                actor_id=request.user.pk,
+                started_at=timezone.now(),
+            )
+    except IntegrityError:
+        return None
+
+
+def _finish(claim: ImportCommit, outcome: importing.ImportOutcome | None) -> None:
+    """Record how the commit ended (also when it raised: refused, nothing imported)."""
+    claim.finished_at = timezone.now()
+    if outcome is not None and outcome.summary is not None:
+        claim.status = ImportCommit.Status.IMPORTED
+        claim.summary = str(outcome.summary)[:500]
+    else:
+        claim.status = ImportCommit.Status.REFUSED
+        errors = outcome.errors if outcome is not None else []
+        claim.errors = [[e.row, e.column, e.reason] for e in errors[: ImportCommit.ERRORS_KEPT]]
+        claim.summary = (
+            ngettext("%(n)d problem.", "%(n)d problems.", len(errors)) % {"n": len(errors)}
+            if errors
+            else _("The import stopped with an unexpected error.")
+        )
+    claim.save(update_fields=["status", "finished_at", "summary", "errors"])
+
+
+def _already(request: HttpRequest, claim: ImportCommit) -> HttpResponse:
+    """A second commit of one upload: say what happened to it, with the link (409)."""
+    return render(
+        request,
+        "imports/already.html",
+        {"claim": claim, "label": importing.label_of(claim.kind)},
+        status=409,
+    )
+
+
+@login_required
+def commit_result(request: HttpRequest, token: str) -> HttpResponse:
+    """The result of one import commit, for the person who started it."""
+    claim = get_object_or_404(ImportCommit, token=token, actor_id=request.user.pk)
+    return render(
+        request,
+        "imports/result.html",
+        {"claim": claim, "label": importing.label_of(claim.kind)},
     )
 
 

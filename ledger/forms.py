@@ -50,7 +50,8 @@ class DisbursementForm(forms.Form):
     payee_account = forms.CharField(label=_("payee bank account"), max_length=40)
     payee_bank = forms.CharField(label=_("payee bank"), max_length=200, required=False)
     project_ref = forms.CharField(label=_("project reference"), max_length=64, required=False)
-    tranche_no = forms.IntegerField(label=_("tranche"), min_value=1, initial=1)
+    # a smallint column; a 任务书 pays in a few tranches
+    tranche_no = forms.IntegerField(label=_("tranche"), min_value=1, max_value=99, initial=1)
     purpose = forms.CharField(label=_("purpose"), max_length=300, required=False)
 
     def __init__(self, *args: Any, lines: Any, commitments: Any, **kwargs: Any) -> None:

@@ -347,14 +347,17 @@ class DisbursementDetailView(LedgerView):
                 _("Submitted for approval."),
             )
         elif action == "approve":
-            note = request.POST.get("note", "")
-            _run(
-                request,
-                lambda: services.disbursement_approve(
-                    disbursement=disbursement, actor=actor, note=note
-                ),
-                _("Approved; the money is reserved for payment."),
-            )
+            note_form = NoteForm(request.POST)
+            if note_form.is_valid():
+                _run(
+                    request,
+                    lambda: services.disbursement_approve(
+                        disbursement=disbursement, actor=actor, note=note_form.cleaned_data["note"]
+                    ),
+                    _("Approved; the money is reserved for payment."),
+                )
+            else:
+                _form_errors(request, note_form)
         elif action == "reject":
             form = ReasonForm(request.POST)
             if form.is_valid():
@@ -368,14 +371,17 @@ class DisbursementDetailView(LedgerView):
             else:
                 _form_errors(request, form)
         elif action == "cancel":
-            note = request.POST.get("note", "")
-            _run(
-                request,
-                lambda: services.disbursement_cancel(
-                    disbursement=disbursement, actor=actor, note=note
-                ),
-                _("Cancelled."),
-            )
+            note_form = NoteForm(request.POST)
+            if note_form.is_valid():
+                _run(
+                    request,
+                    lambda: services.disbursement_cancel(
+                        disbursement=disbursement, actor=actor, note=note_form.cleaned_data["note"]
+                    ),
+                    _("Cancelled."),
+                )
+            else:
+                _form_errors(request, note_form)
         elif action == "pay":
             pay_form = PayForm(request.POST, banks=selectors.bank_account_list(user=actor))
             if pay_form.is_valid():

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -21,16 +21,22 @@ class ContractForm(forms.Form):
     indicators = forms.CharField(
         label=_("indicators"),
         widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
         help_text=_("One per line: name | unit | target, e.g. 示范面积 | 亩 | 500"),
     )
+    # the same bounds as a 展期 (ledger.forms.RescheduleForm)
     repay_term_months = forms.IntegerField(
-        label=_("repayment term (months)"), required=False, min_value=1
+        label=_("repayment term (months)"), required=False, min_value=1, max_value=240
     )
     repay_grace_months = forms.IntegerField(
-        label=_("grace period (months)"), required=False, min_value=0, initial=0
+        label=_("grace period (months)"), required=False, min_value=0, max_value=120, initial=0
     )
     repay_period_months = forms.IntegerField(
-        label=_("months between instalments"), required=False, min_value=1, initial=6
+        label=_("months between instalments"),
+        required=False,
+        min_value=1,
+        max_value=120,
+        initial=6,
     )
     repay_method = forms.ChoiceField(
         label=_("repayment method"), choices=Contract.RepayMethod.choices, required=False
@@ -38,12 +44,14 @@ class ContractForm(forms.Form):
     fee_rate = forms.DecimalField(
         label=_("usage fee rate (per year, e.g. 0.02)"),
         required=False,
+        min_value=0,
         max_digits=8,
         decimal_places=6,
     )
     overdue_rate = forms.DecimalField(
         label=_("overdue rate (per day, e.g. 0.0005)"),
         required=False,
+        min_value=0,
         max_digits=8,
         decimal_places=6,
     )
@@ -56,12 +64,35 @@ class ContractForm(forms.Form):
             parts = [p.strip() for p in line.replace("｜", "|").split("|")]
             if len(parts) != 3 or not parts[0]:
                 raise forms.ValidationError(_("Line %(n)d: write name | unit | target.") % {"n": n})
+            name_max = ContractIndicator._meta.get_field("name").max_length or 0
+            unit_max = ContractIndicator._meta.get_field("unit").max_length or 0
+            if len(parts[0]) > name_max or len(parts[1]) > unit_max:
+                raise forms.ValidationError(
+                    _(
+                        "Line %(n)d: the name may have at most %(name)d characters and the "
+                        "unit at most %(unit)d."
+                    )
+                    % {"n": n, "name": name_max, "unit": unit_max}
+                )
             try:
                 target = Decimal(parts[2].replace(",", ""))
             except InvalidOperation as exc:
                 raise forms.ValidationError(
                     _("Line %(n)d: the target is not a number.") % {"n": n}
                 ) from exc
+            # the column is numeric(14, 2)
+            if (
+                not target.is_finite()
+                or abs(target) >= Decimal(10) ** 12
+                or target != target.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+            ):
+                raise forms.ValidationError(
+                    _(
+                        "Line %(n)d: the target may have at most 12 digits before the "
+                        "point and 2 after it."
+                    )
+                    % {"n": n}
+                )
             if target <= 0:
                 raise forms.ValidationError(
                     _("Line %(n)d: the target must be positive.") % {"n": n}
@@ -83,7 +114,9 @@ class ContractForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    text = forms.CharField(label=_("report"), widget=forms.Textarea(attrs={"rows": 6}))
+    text = forms.CharField(
+        label=_("report"), widget=forms.Textarea(attrs={"rows": 6}), max_length=10000
+    )
 
     def __init__(
         self,
@@ -111,7 +144,9 @@ class ReportForm(forms.Form):
             )
         if final:
             self.fields["fund_usage"] = forms.CharField(
-                label=_("fund-usage statement"), widget=forms.Textarea(attrs={"rows": 4})
+                label=_("fund-usage statement"),
+                widget=forms.Textarea(attrs={"rows": 4}),
+                max_length=5000,
             )
 
     def actuals(self) -> dict[int, Decimal]:
@@ -147,14 +182,14 @@ class FinanceForm(forms.Form):
         choices=[("passed", _("Passed")), ("problems", _("Problems found"))],
     )
     note = forms.CharField(
-        label=_("note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label=_("note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
     )
 
 
 class ConclusionForm(forms.Form):
     false_data = forms.BooleanField(label=_("false data found"), required=False)
     note = forms.CharField(
-        label=_("note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label=_("note"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
     )
 
 

@@ -29,6 +29,7 @@ from .contract_forms import (
     IndicatorSupplementForm,
     ReportForm,
 )
+from .forms import ReasonForm
 from .models import Acceptance, Application, BudgetChange, Contract, ProgressReport, Tranche
 from .services import ApplicationError
 
@@ -305,13 +306,19 @@ def project_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     application = _application(request, pk)
     actor = actor_of(request)
     if name == "terminate":
-        _run(
-            request,
-            lambda: closing.project_terminate(
-                application=application, actor=actor, reason=request.POST.get("reason", "")
-            ),
-            _("Terminated."),
-        )
+        reason_form = ReasonForm(request.POST)
+        if reason_form.is_valid():
+            _run(
+                request,
+                lambda: closing.project_terminate(
+                    application=application,
+                    actor=actor,
+                    reason=reason_form.cleaned_data["reason"],
+                ),
+                _("Terminated."),
+            )
+        else:
+            form_errors_to_messages(request, reason_form)
     elif name == "close":
         _run(
             request,

@@ -15,7 +15,9 @@ from .models import Application
 
 
 class ApplicationFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("number, title or applicant"), method="search")
+    q = django_filters.CharFilter(
+        label=_("number, title or applicant"), method="search", max_length=100
+    )
     status = django_filters.ChoiceFilter(label=_("status"), choices=Application.Status.choices)
     call = django_filters.ModelChoiceFilter(label=_("call"), queryset=Call.objects.all())
     category = django_filters.ModelChoiceFilter(

@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Person
@@ -20,6 +21,12 @@ from .models import (
     BudgetItem,
     Objection,
 )
+
+# Bounds of the free text (stored in TextFields, which have none of their own).
+SUMMARY_MAX_LENGTH = 3000  # an application's summary: a page and a half of Chinese
+REASON_MAX_LENGTH = 1000  # a reason for returning, rejecting, withdrawing: one paragraph
+# Counts and years an application states (members, person-times, years of service).
+FACT_INT_MAX = 99_999_999
 
 
 class ApplicationStartForm(forms.Form):
@@ -53,7 +60,7 @@ def _fact_field(key: str) -> forms.Field:
     fact = FACTS[key]
     label = f"{fact.label}（{fact.unit}）" if fact.unit else str(fact.label)
     if fact.kind == "int":
-        return forms.IntegerField(label=label, required=False, min_value=0)
+        return forms.IntegerField(label=label, required=False, min_value=0, max_value=FACT_INT_MAX)
     if fact.kind == "decimal":
         return forms.DecimalField(
             label=label, required=False, min_value=0, max_digits=14, decimal_places=2
@@ -70,7 +77,9 @@ class ApplicationEditForm(forms.Form):
     title = forms.CharField(label=_("title"), max_length=200)
     contact_name = forms.CharField(label=_("contact person"), max_length=50, required=False)
     contact_phone = forms.CharField(label=_("contact phone"), max_length=30, required=False)
-    summary = forms.CharField(label=_("summary"), widget=forms.Textarea, required=False)
+    summary = forms.CharField(
+        label=_("summary"), widget=forms.Textarea, required=False, max_length=SUMMARY_MAX_LENGTH
+    )
 
     def __init__(self, *args: Any, application: Application, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -128,7 +137,10 @@ class ApplicationEditForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=REASON_MAX_LENGTH,
     )
 
 
@@ -159,12 +171,19 @@ class ObjectionForm(forms.Form):
     )
     name = forms.CharField(label=_("your name"), max_length=50)
     contact = forms.CharField(label=_("phone or email"), max_length=100)
-    content = forms.CharField(label=_("objection"), widget=forms.Textarea)
+    content = forms.CharField(
+        label=_("objection"),
+        widget=forms.Textarea,
+        max_length=Objection.CONTENT_MAX_LENGTH,
+    )
 
     def __init__(self, *args: Any, applications: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["application"].queryset = applications  # type: ignore[attr-defined]
         self.fields["application"].label_from_instance = lambda a: f"{a.number}"  # type: ignore[attr-defined]
+        self.fields["content"].help_text = gettext(
+            "At most %(max)d characters; send longer material in writing to the publishing office."
+        ) % {"max": Objection.CONTENT_MAX_LENGTH}
 
 
 class ObjectionHandleForm(forms.Form):
@@ -176,4 +195,8 @@ class ObjectionHandleForm(forms.Form):
         choices=[("", "—"), *Objection.Outcome.choices],
         required=False,
     )
-    resolution = forms.CharField(label=_("handling note"), widget=forms.Textarea(attrs={"rows": 3}))
+    resolution = forms.CharField(
+        label=_("handling note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=Objection.RESOLUTION_MAX_LENGTH,
+    )

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from funding.models import Quota
 
-from .models import Application, RecommendationList
+from .models import Application, Notice, RecommendationList
 
 
 def lock_applications(ids: Iterable[int]) -> list[Application]:
@@ -38,3 +38,7 @@ def lock_recommendation_list(pk: int) -> RecommendationList:
 
 def lock_quotas(qs: QuerySet[Quota]) -> list[Quota]:
     return list(qs.select_for_update(of=("self",)).select_related("category").order_by("pk"))
+
+
+def lock_notice(pk: int) -> Notice:
+    return Notice.objects.select_for_update(of=("self",)).select_related("unit").get(pk=pk)

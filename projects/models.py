@@ -661,7 +661,13 @@ class Notice(models.Model):
 
 
 class Objection(models.Model):
-    """异议: filed by anyone during a notice, handled by an officer."""
+    """异议: filed by anyone during a notice, handled by an officer. The address it came
+    from (``core.net.client_ip``) is kept for the throttle (``projects.throttle``) and
+    so that a flood can be traced; it is shown on no page."""
+
+    # About two pages of Chinese; longer material goes to the publishing office in writing.
+    CONTENT_MAX_LENGTH = 2000
+    RESOLUTION_MAX_LENGTH = 2000
 
     class Status(models.TextChoices):
         OPEN = "open", _("Pending")
@@ -687,6 +693,7 @@ class Objection(models.Model):
     contact = models.CharField(_("phone or email"), max_length=100)
     content = models.TextField(_("objection"))
     filed_at = models.DateTimeField(_("filed at"))
+    filed_from = models.GenericIPAddressField(_("filed from (address)"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
     )
@@ -706,6 +713,7 @@ class Objection(models.Model):
         verbose_name = _("objection")
         verbose_name_plural = _("objections")
         ordering = ["filed_at", "pk"]
+        indexes = [models.Index(fields=["notice", "filed_at"], name="objection_notice_filed")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="open", handled_at__isnull=True)

@@ -38,6 +38,7 @@ from .models import (
     RecommendationList,
     TransitionLog,
 )
+from .throttle import objection_refusal
 
 
 class ApplicationError(Exception):
@@ -50,6 +51,10 @@ class ApplicationError(Exception):
 
 class ApplicationConflict(ApplicationError):
     """Someone else acted on the same record first (HTTP 409 on the API)."""
+
+
+class ObjectionThrottled(ApplicationError):
+    """Too many objections from one address or to one notice (HTTP 429)."""
 
 
 S = Application.Status
@@ -501,9 +506,16 @@ def notice_publish(
 
 @transaction.atomic
 def objection_file(
-    *, notice: Notice, application: Application | None, name: str, contact: str, content: str
+    *,
+    notice: Notice,
+    application: Application | None,
+    name: str,
+    contact: str,
+    content: str,
+    client_ip: str | None = None,
 ) -> Objection:
-    """Anyone may object while the notice runs; name and contact are required."""
+    """Anyone may object while the notice runs; name and contact are required. The text
+    is bounded and the page throttled per address and per day (``projects.throttle``)."""
     today = clock.today()
     if not notice.is_running_on(today):
         raise ApplicationError(
@@ -512,13 +524,26 @@ def objection_file(
         )
     if application is not None and not notice.applications.filter(pk=application.pk).exists():
         raise ApplicationError(_("That application is not on this notice."))
+    content = content.strip()
+    if len(content) > Objection.CONTENT_MAX_LENGTH:
+        raise ApplicationError(
+            _("An objection may have at most %(max)d characters (this one has %(n)d).")
+            % {"max": Objection.CONTENT_MAX_LENGTH, "n": len(content)}
+        )
+    now = clock.now()
+    # One objection at a time per notice, so the counts below stay true under load.
+    locked = locks.lock_notice(notice.pk)
+    refusal = objection_refusal(notice=locked, client_ip=client_ip, moment=now)
+    if refusal:
+        raise ObjectionThrottled(refusal)
     objection = Objection(
         notice=notice,
         application=application,
         name=name.strip(),
         contact=contact.strip(),
-        content=content.strip(),
-        filed_at=clock.now(),
+        content=content,
+        filed_at=now,
+        filed_from=client_ip or None,
     )
     objection.full_clean()
     objection.save()

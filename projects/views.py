@@ -19,7 +19,8 @@ from accounts.http import actor_of
 from accounts.models import Person
 from accounts.permissions import scope_of
 from core import clock
-from core.http import form_errors_to_messages, run_service
+from core.http import form_errors_to_messages, run_service, safe_next
+from core.net import client_ip
 from core.xlsx import XLSX_CONTENT_TYPE
 from funding.facts import FACTS
 
@@ -243,7 +244,11 @@ def application_action(request: HttpRequest, pk: int, name: str) -> HttpResponse
         return redirect("login")
     application = _get_application(request, pk)
     actor = actor_of(request)
-    reason = request.POST.get("reason", "")
+    reason_form = ReasonForm(request.POST)
+    if not reason_form.is_valid():
+        form_errors_to_messages(request, reason_form)
+        return redirect("application_detail", pk=application.pk)
+    reason = reason_form.cleaned_data["reason"]
     calls = {
         "submit": lambda: services.application_submit(application=application, actor=actor),
         "withdraw": lambda: services.application_withdraw(
@@ -356,7 +361,7 @@ def notice_create(request: HttpRequest) -> HttpResponse:
                 return redirect("notice_detail", pk=result["notice"].pk)
     elif not form.is_valid():
         form_errors_to_messages(request, form)
-    return redirect(request.POST.get("next") or reverse("application_list"))
+    return redirect(safe_next(request, reverse("application_list")))
 
 
 @require_POST
@@ -377,7 +382,7 @@ def recommendation_create(request: HttpRequest) -> HttpResponse:
 
             if _run(request, create, _("Recommendation list made.")):
                 return redirect("recommendation_detail", pk=result["list"].pk)
-    return redirect(request.POST.get("next") or reverse("application_list"))
+    return redirect(safe_next(request, reverse("application_list")))
 
 
 # --- notices (officers) ---------------------------------------------------------------
@@ -448,24 +453,33 @@ def public_notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     notice = get_object_or_404(selectors.public_notices(day=clock.today()), pk=pk)
     items = selectors.public_notice_items(notice)
     form = ObjectionForm(request.POST or None, applications=items)
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if _run(
-            request,
-            lambda: services.objection_file(
-                notice=notice,
-                application=data["application"],
-                name=data["name"],
-                contact=data["contact"],
-                content=data["content"],
-            ),
-            _("Your objection has been received and will be answered."),
-        ):
+        try:
+            with transaction.atomic(durable=True):
+                services.objection_file(
+                    notice=notice,
+                    application=data["application"],
+                    name=data["name"],
+                    contact=data["contact"],
+                    content=data["content"],
+                    client_ip=client_ip(request),
+                )
+        except services.ObjectionThrottled as refusal:
+            form.add_error(None, str(refusal))
+            status = 429
+        except ApplicationError as error:
+            for reason in error.reasons:
+                form.add_error(None, str(reason))
+        else:
+            messages.success(request, _("Your objection has been received and will be answered."))
             return redirect("public_notice_detail", pk=notice.pk)
     return render(
         request,
         "projects/public_notice_detail.html",
         {"notice": notice, "items": items, "form": form},
+        status=status,
     )
 
 

@@ -11,6 +11,7 @@ from funding.models import Call
 from .models import ExpertProfile, Panel, Rubric
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+SEED_MAX = 2**63 - 1  # a draw's seed is a bigint column
 
 
 class PanelForm(forms.Form):
@@ -23,7 +24,11 @@ class PanelForm(forms.Form):
     aggregation = forms.ChoiceField(label=_("aggregation"), choices=Panel.Aggregation.choices)
     calibrate = forms.BooleanField(label=_("per-expert z-score calibration"), required=False)
     spread_threshold = forms.DecimalField(
-        label=_("flag when max − min exceeds"), initial=Decimal("20"), min_value=0
+        label=_("flag when max − min exceeds"),
+        initial=Decimal("20"),
+        min_value=0,
+        max_digits=6,
+        decimal_places=2,
     )
     deadline = forms.DateField(label=_("scoring deadline"), widget=DATE)
 
@@ -42,13 +47,19 @@ class DeclareForm(forms.Form):
         ],
     )
     reason = forms.CharField(
-        label=_("what the conflict is"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("what the conflict is"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=300,  # Assignment.release_reason
     )
 
 
 class ScoreForm(forms.Form):
     comment = forms.CharField(
-        label=_("opinion"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+        label=_("opinion"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=3000,
     )
 
     def __init__(self, *args: Any, rubric: Rubric, **kwargs: Any) -> None:
@@ -58,6 +69,7 @@ class ScoreForm(forms.Form):
             self.fields[f"c_{c.code}"] = forms.CharField(
                 label=f"{c.name}（0–{c.max_score}）",
                 required=False,
+                max_length=12,
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6}),
             )
 
@@ -68,8 +80,21 @@ class ScoreForm(forms.Form):
         return {c.code: self.cleaned_data.get(f"c_{c.code}", "") for c in self.criteria}
 
 
+class DrawForm(forms.Form):
+    seed = forms.IntegerField(
+        label=_("seed (leave empty for a fresh one)"),
+        required=False,
+        min_value=0,
+        max_value=SEED_MAX,
+    )
+
+
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=300,  # Assignment.release_reason
+    )
 
 
 class DecisionForm(forms.Form):
@@ -77,15 +102,19 @@ class DecisionForm(forms.Form):
     top_n = forms.IntegerField(
         label=_("at most (leave empty: as many as the envelope allows)"),
         min_value=1,
+        max_value=9999,
         required=False,
     )
 
 
 class SpotCheckForm(forms.Form):
     call = forms.ModelChoiceField(label=_("call"), queryset=Call.objects.none())
-    sample_size = forms.IntegerField(label=_("sample size"), min_value=1)
+    sample_size = forms.IntegerField(label=_("sample size"), min_value=1, max_value=9999)
     seed = forms.IntegerField(
-        label=_("seed (leave empty for a fresh one)"), required=False, min_value=0
+        label=_("seed (leave empty for a fresh one)"),
+        required=False,
+        min_value=0,
+        max_value=SEED_MAX,
     )
 
     def __init__(self, *args: Any, calls: Any, **kwargs: Any) -> None:
@@ -97,7 +126,9 @@ class FindingForm(forms.Form):
     result = forms.ChoiceField(
         label=_("result"), choices=[("passed", _("Passed")), ("fraud", _("Fraud found"))]
     )
-    note = forms.CharField(label=_("findings"), widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("findings"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
 
 
 class ExclusionForm(forms.Form):

@@ -26,6 +26,7 @@ from .exports import ranking_xlsx
 from .forms import (
     DecisionForm,
     DeclareForm,
+    DrawForm,
     ExclusionForm,
     FindingForm,
     PanelForm,
@@ -315,13 +316,16 @@ def panel_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     panel = _panel(request, pk)
     actor = actor_of(request)
     if name == "draw":
-        seed_text = request.POST.get("seed", "").strip()
-        seed = int(seed_text) if seed_text.isdigit() else None
-        _run(
-            request,
-            lambda: services.panel_draw(panel=panel, actor=actor, seed=seed),
-            _("Experts drawn."),
-        )
+        draw_form = DrawForm(request.POST)
+        if draw_form.is_valid():
+            seed = draw_form.cleaned_data["seed"]
+            _run(
+                request,
+                lambda: services.panel_draw(panel=panel, actor=actor, seed=seed),
+                _("Experts drawn."),
+            )
+        else:
+            _errors(request, draw_form)
     elif name == "open":
         _run(request, lambda: services.panel_open(panel=panel, actor=actor), _("Scoring is open."))
     elif name == "close":

@@ -115,14 +115,31 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 
-# Login throttling (django-axes): five failures lock the account, and separately the
-# address, for 15 minutes. State is in the database, so it holds across app servers.
+# Login throttling (django-axes; accounts.lockout): an account is locked, never an
+# address. Five wrong passwords lock the account from that address for 15 minutes;
+# twenty within those 15 minutes, from any addresses, lock it everywhere. State is in
+# the database, so it holds across app servers.
 AXES_FAILURE_LIMIT = 5
+LOGIN_ACCOUNT_FAILURE_LIMIT = 20
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = "accounts.lockout.lockout_parameters"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
+
+# The client's address (core.net.client_ip, used by everything that records or
+# throttles by address). Behind TLS proxies that append the address they saw to a
+# header, set TRUSTED_PROXY_COUNT to their number (1 for one nginx) and, if it is not
+# X-Forwarded-For, TRUSTED_PROXY_HEADER to the header's META name (HTTP_X_REAL_IP).
+# With 0, the default, the header is ignored and REMOTE_ADDR is the client.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_HEADER = env("TRUSTED_PROXY_HEADER", default="HTTP_X_FORWARDED_FOR")
+
+# Objections on the public 公示 page (projects.services.objection_file), counted from
+# the stored objections themselves, so the limits hold across app servers.
+OBJECTION_LIMIT_PER_ADDRESS_PER_HOUR = 5
+OBJECTION_LIMIT_PER_NOTICE_PER_DAY = 100
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

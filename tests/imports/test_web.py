@@ -60,9 +60,10 @@ def test_a_clean_dry_run_offers_the_import_which_commits_the_same_file(as_user):
     assert committed.status_code == 200
     assert Organisation.objects.filter(name__startswith="网页").count() == 2
     assert "新增 2 条" in committed.content.decode()
-    # the kept file is gone: the same token cannot import twice
+    # the same token cannot import twice: the page says it was imported
     again = client.post("/imports/organisations/commit/", {"token": token}, follow=True)
-    assert "失效" in again.content.decode()
+    assert again.status_code == 409
+    assert "已导入" in again.content.decode()
     assert Organisation.objects.filter(name__startswith="网页").count() == 2
 
 
