@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
@@ -52,3 +52,17 @@ def safe_next(request: HttpRequest, fallback: str, *, field: str = "next") -> st
     ):
         return candidate
     return fallback
+
+
+def pk_or_404(value: object) -> int:
+    """A primary key from a request: ASCII digits within a 64-bit integer, else a 404 —
+    never the 500 that ``int("²")`` or ``get_object_or_404(pk="abc")`` would give."""
+    text = value if isinstance(value, str) else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise Http404
+    return int(text)
+
+
+def posted_pk(request: HttpRequest, field: str) -> int:
+    """The primary key a form posted in ``field`` (see ``pk_or_404``)."""
+    return pk_or_404(request.POST.get(field, ""))

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from core.http import form_errors_to_messages, run_service
+from core.http import form_errors_to_messages, pk_or_404, posted_pk, run_service
 from core.pdf import PDF_CONTENT_TYPE
 
 from . import documents, selectors, services
@@ -162,7 +162,7 @@ class BudgetLineDetailView(LedgerView):
         elif action in ("approve_adjustment", "reject_adjustment"):
             _need(request, "ledger.approve_budgetadjustment", line)
             adjustment = get_object_or_404(
-                BudgetAdjustment, pk=request.POST.get("adjustment"), budget_line=line
+                BudgetAdjustment, pk=posted_pk(request, "adjustment"), budget_line=line
             )
             if action == "approve_adjustment":
                 _run(
@@ -549,7 +549,7 @@ class RepayableDetailView(LedgerView):
         elif action in ("approve_reschedule", "reject_reschedule"):
             _need(request, "ledger.approve_reschedule", account)
             reschedule = get_object_or_404(
-                Reschedule, pk=request.POST.get("change"), account=account
+                Reschedule, pk=posted_pk(request, "change"), account=account
             )
             if action == "approve_reschedule":
                 _run(
@@ -583,7 +583,9 @@ class RepayableDetailView(LedgerView):
                 _form_errors(request, write_off_form)
         elif action in ("approve_write_off", "reject_write_off"):
             _need(request, "ledger.approve_writeoff", account)
-            write_off = get_object_or_404(WriteOff, pk=request.POST.get("change"), account=account)
+            write_off = get_object_or_404(
+                WriteOff, pk=posted_pk(request, "change"), account=account
+            )
             if action == "approve_write_off":
                 _run(
                     request,
@@ -676,13 +678,13 @@ class StatementDetailView(LedgerView):
                 _("Matching run again."),
             )
             return redirect("ledger:statement_detail", pk=statement.pk)
-        line = get_object_or_404(StatementLine, pk=request.POST.get("line"), statement=statement)
+        line = get_object_or_404(StatementLine, pk=posted_pk(request, "line"), statement=statement)
         if action == "match":
             target = request.POST.get("target", "")
             kind, _sep, target_pk = target.partition(":")
             if kind == "disbursement":
                 disbursement = get_object_or_404(
-                    selectors.disbursement_list(user=actor), pk=target_pk
+                    selectors.disbursement_list(user=actor), pk=pk_or_404(target_pk)
                 )
                 _run(
                     request,
@@ -693,7 +695,7 @@ class StatementDetailView(LedgerView):
                 )
             elif kind == "repayment":
                 repayment = get_object_or_404(
-                    Repayment.objects.in_scope(reader_paths(actor)), pk=target_pk
+                    Repayment.objects.in_scope(reader_paths(actor)), pk=pk_or_404(target_pk)
                 )
                 _run(
                     request,
@@ -707,7 +709,7 @@ class StatementDetailView(LedgerView):
         elif action == "record_repayment":
             account = get_object_or_404(
                 RepayableAccount.objects.in_scope(reader_paths(actor)),
-                pk=request.POST.get("account"),
+                pk=posted_pk(request, "account"),
             )
             _run(
                 request,

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.http import actor_of
 from accounts.models import OrgUnit
 from core import clock
-from core.http import form_errors_to_messages, run_service
+from core.http import form_errors_to_messages, posted_pk, run_service
 from core.pdf import PDF_CONTENT_TYPE
 from funding.models import Call
 from ledger.models import IndicatorSupplement
@@ -161,7 +161,7 @@ def contract_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             _("Contract signed: the funding is committed on the budget line."),
         )
     elif name == "order":
-        tranche = get_object_or_404(Tranche, pk=request.POST.get("tranche"), contract=contract)
+        tranche = get_object_or_404(Tranche, pk=posted_pk(request, "tranche"), contract=contract)
         _run(
             request,
             lambda: contracts.tranche_order(tranche=tranche, actor=actor),
@@ -184,7 +184,7 @@ def contract_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         else:
             form_errors_to_messages(request, form)
     elif name in ("approve_change", "reject_change"):
-        change = get_object_or_404(BudgetChange, pk=request.POST.get("change"), contract=contract)
+        change = get_object_or_404(BudgetChange, pk=posted_pk(request, "change"), contract=contract)
         _run(
             request,
             lambda: contracts.budget_change_decide(
@@ -376,10 +376,10 @@ def award_indicators(request: HttpRequest) -> HttpResponse:
 
 def _award_indicator_post(request: HttpRequest) -> None:
     action = request.POST.get("action", "")
-    call = get_object_or_404(Call, pk=request.POST.get("call"), programme__flow="award")
+    call = get_object_or_404(Call, pk=posted_pk(request, "call"), programme__flow="award")
     actor = actor_of(request)
     if action in ("approve_supplement", "reject_supplement"):
-        supplement = get_object_or_404(IndicatorSupplement, pk=request.POST.get("supplement"))
+        supplement = get_object_or_404(IndicatorSupplement, pk=posted_pk(request, "supplement"))
         approve = action == "approve_supplement"
         _run(
             request,
@@ -389,7 +389,7 @@ def _award_indicator_post(request: HttpRequest) -> None:
             _("Supplement approved and issued.") if approve else _("Supplement rejected."),
         )
         return
-    district = get_object_or_404(OrgUnit, pk=request.POST.get("district"))
+    district = get_object_or_404(OrgUnit, pk=posted_pk(request, "district"))
     if action == "issue":
         form = IndicatorIssueForm(request.POST)
         if form.is_valid():

@@ -19,7 +19,7 @@ from accounts.http import actor_of
 from accounts.models import Person
 from accounts.permissions import scope_of
 from core import clock
-from core.http import form_errors_to_messages, run_service, safe_next
+from core.http import form_errors_to_messages, posted_pk, run_service, safe_next
 from core.net import client_ip
 from core.xlsx import XLSX_CONTENT_TYPE
 from funding.facts import FACTS
@@ -317,7 +317,7 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _selected(request: HttpRequest) -> list[Application]:
-    ids = [int(i) for i in request.POST.getlist("selected") if i.isdigit()]
+    ids = [int(i) for i in request.POST.getlist("selected") if i.isascii() and i.isdigit()]
     apps = list(selectors.application_list(user=request.user).filter(pk__in=ids))
     if not apps:
         messages.error(request, _("Select at least one application."))
@@ -540,7 +540,7 @@ def recommendation_action(request: HttpRequest, pk: int, name: str) -> HttpRespo
         ),
     }
     if name == "remove":
-        application = get_object_or_404(Application, pk=request.POST.get("application"))
+        application = get_object_or_404(Application, pk=posted_pk(request, "application"))
         _run(
             request,
             lambda: services.recommendation_list_remove(

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.http import actor_of
 from core import clock
-from core.http import form_errors_to_messages, run_service
+from core.http import form_errors_to_messages, posted_pk, run_service
 from core.pdf import PDF_CONTENT_TYPE
 from core.xlsx import XLSX_CONTENT_TYPE
 from funding.models import Call
@@ -353,7 +353,7 @@ def panel_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             _errors(request, form)
     elif name == "approve":
         notice = get_object_or_404(
-            Notice, pk=request.POST.get("notice"), call=panel.call, level=Notice.Level.CITY
+            Notice, pk=posted_pk(request, "notice"), call=panel.call, level=Notice.Level.CITY
         )
         _run(request, lambda: services.decision_approve(notice=notice, actor=actor), _("Approved."))
     else:
@@ -520,7 +520,7 @@ def exclusions(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if "remove" in request.POST:
             req = get_object_or_404(
-                ExclusionRequest, pk=request.POST["remove"], application=application
+                ExclusionRequest, pk=posted_pk(request, "remove"), application=application
             )
             _run(
                 request,

@@ -274,3 +274,39 @@ def test_home_page_queues_for_the_checker_and_the_maker(books, as_user):
     maker_home = page(as_user("finance"), "home")
     assert "已审核、待银行支付的拨付单" in maker_home
     assert "逾期的有偿使用资金" in maker_home
+
+
+@pytest.mark.parametrize("posted", ["abc", "²", "1" * 40, ""])
+def test_a_posted_id_that_is_no_number_is_a_404_not_a_500(books, as_user, posted):
+    # given the finance desk's pages of the demo's books
+    from ledger.models import BankStatement, BudgetLine, RepayableAccount
+
+    line = BudgetLine.objects.filter(scope_path="/330000/330100/").first()
+    account = RepayableAccount.objects.order_by("pk").first()
+    statement = BankStatement.objects.order_by("pk").first()
+    # when a form posts an id that is not a number (a typed URL, a tampered form)
+    posts = [
+        (
+            "finance_checker",
+            reverse("ledger:budget_line_detail", args=[line.pk]),
+            {"action": "approve_adjustment", "adjustment": posted},
+        ),
+        (
+            "finance_checker",
+            reverse("ledger:repayable_detail", args=[account.pk]),
+            {"action": "approve_reschedule", "change": posted},
+        ),
+        (
+            "finance",
+            reverse("ledger:statement_detail", args=[statement.pk]),
+            {"action": "ignore", "line": posted},
+        ),
+        (
+            "finance",
+            reverse("award_indicators"),
+            {"action": "issue", "call": posted, "district": posted},
+        ),
+    ]
+    # then each answer is "not found", never a server error
+    for username, url, data in posts:
+        assert as_user(username).post(url, data).status_code == 404, url
