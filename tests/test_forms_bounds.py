@@ -48,7 +48,7 @@ MODEL_OF: dict[str, str] = {
     "projects.contract_forms.ReportForm": "projects.ProgressReport",
     "projects.contract_forms.AwardPayForm": "ledger.Disbursement",
     "projects.contract_forms.IndicatorIssueForm": "ledger.BudgetIndicator",
-    "ledger.forms.IndicatorForm": "ledger.BudgetIndicator",
+    "projects.contract_forms.IndicatorSupplementForm": "ledger.IndicatorSupplement",
     "ledger.forms.AdjustmentForm": "ledger.BudgetAdjustment",
     "ledger.forms.PayForm": "ledger.Disbursement",
     "ledger.forms.ReturnForm": "ledger.Disbursement",

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from accounts.models import Organisation, OrgUnit, User
 from accounts.services import organisation_update
+from core import clock
 from funding.models import Call
 from ledger import services as ledger
 from ledger.models import Account, BudgetLine
@@ -31,6 +32,7 @@ FORMULA = '=HYPERLINK("http://x","y")'
 
 
 @pytest.fixture
+@clock.frozen(dt.datetime(YEAR, 7, 5, 10, 0))  # the ledger books nothing ahead of its day
 def world(demo_world):
     """A 2030 call and grant line of 杭州市, two approved projects (西湖区, 余杭区), one
     paid. (2030: nobody else's rows, whether or not the demo is in the database.)"""
