@@ -17,6 +17,10 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tests that need a checkpoint or an owner URL set them themselves.
+LEDGER_CHECKPOINT_KEY = ""
+LEDGER_CHECKPOINT_DIR = VAR_DIR / "test-ledger-checkpoint"
+DATABASE_OWNER = None
 STATIC_ROOT = None  # type: ignore[assignment]  # served by whitenoise from the finders; collectstatic is for production
 
 # The ledger's tables refuse TRUNCATE (ledger migration 0012), and Django's flush between

@@ -136,7 +136,7 @@ def row_counts() -> dict[str, int]:
     with connection.cursor() as cursor:
         counts = {}
         for table in LEDGER_TABLES:
-            cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")
+            cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
             counts[table] = cursor.fetchone()[0]
     return counts
 
