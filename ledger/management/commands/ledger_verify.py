@@ -30,6 +30,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         result = verify_ledger_and_checkpoint()
         books = dict(Account.Book.choices)
+        if result.checkpoint_note:
+            self.stdout.write(result.checkpoint_note)
         self.stdout.write(_("Trial balance (%(n)d entries)") % {"n": result.entries})
         if not options["quiet_accounts"]:
             for row in result.trial_balance:
@@ -44,20 +46,19 @@ class Command(BaseCommand):
         self.stdout.write(
             _("Debits minus credits: %(diff)s yuan") % {"diff": format_fen(debit - credit)}
         )
-        if result.checkpoint_note:
-            self.stdout.write(result.checkpoint_note)
         if result.ok:
             self.stdout.write(self.style.SUCCESS(_("Ledger verified: no problems found.")))
             return
-        for problem in result.problems:
-            self.stderr.write(problem)
         if result.first_bad_entry is not None:
             entry = result.first_bad_entry
+            others = result.problems
             message = _("First bad entry: #%(seq)d (%(key)s)") % {
                 "seq": entry.seq,
                 "key": entry.idempotency_key,
             }
-        else:
-            message = result.problems[0]
+        else:  # the first problem is the last line (said once)
+            others, message = result.problems[1:], result.problems[0]
+        for problem in others:
+            self.stderr.write(problem)
         self.stderr.write(self.style.ERROR(message))
         raise SystemExit(1)
