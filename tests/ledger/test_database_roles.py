@@ -9,6 +9,7 @@ with the database at the end."""
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 import subprocess
@@ -19,18 +20,20 @@ from typing import Any
 
 import psycopg
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from .conftest import postgres_only
 
 # (django_db: the test database is set up, and named, for this module too)
-pytestmark = [pytest.mark.postgres, postgres_only, pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db]
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 POST_AS_APP = """
 import datetime as dt
 from decimal import Decimal
+from django.core.management import CommandError, call_command
 from django.db import connection
 from accounts.models import User
 from ledger import services
@@ -123,6 +126,14 @@ def ok(result: subprocess.CompletedProcess[str]) -> str:
     return result.stdout
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="what SQLite says")
+def test_on_sqlite_there_are_no_roles_to_make():
+    with pytest.raises(CommandError, match="PostgreSQL"):
+        call_command("database_roles", stdout=io.StringIO())
+
+
+@pytest.mark.postgres
+@postgres_only
 def test_the_app_connects_as_a_role_that_owns_nothing_and_is_refused_what_it_never_does(install):
     # given a fresh database set up as the README says: the roles made by a superuser,
     superuser = install.url(install.superuser)
