@@ -7,6 +7,9 @@ class LedgerConfig(AppConfig):
     verbose_name = _("Ledger")
 
     def ready(self) -> None:
-        from . import xlsx
+        from . import (
+            checks,  # noqa: F401  (registers the system checks)
+            xlsx,
+        )
 
         xlsx.register()  # the 银行流水 and 还款 imports

@@ -11,6 +11,10 @@ An entry records which recipe (``Entry.hash_version``) its hash was made with, a
    written with their length first, so that no two different entries read the same.
    Every new entry uses it (``ledger.services`` here, and the PostgreSQL function
    ``ledger_post_entry`` of migration 0010, which must write the same text).
+
+A chain only vouches for itself: one emptied, or rewritten with every hash recomputed,
+checks out again. ``ledger.checkpoint`` keeps its head outside the database, sealed with
+a key the database never holds, and ``verify_ledger`` checks the journal against it.
 """
 
 from __future__ import annotations

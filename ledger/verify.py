@@ -1,18 +1,27 @@
 """Reads the whole journal back and checks it (``manage.py ledger_verify``): every entry
 balances, has at least two legs and no zero leg; the hash chain is unbroken, each entry
 checked with the recipe it names (``ledger.chain``), and no entry names an older recipe
-than an entry before it; every account's running balance equals the sum of its legs.
-Also builds the trial balance."""
+than an entry before it; every account's running balance equals the sum of its legs;
+and, given a checkpoint kept outside the database (``ledger.checkpoint``), the journal
+still holds the position it vouches for with the hash it vouches for. Also builds the
+trial balance.
+
+On PostgreSQL the whole reading is one REPEATABLE READ snapshot (when the caller is not
+already in a transaction), so entries posted meanwhile are not half seen."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from .chain import GENESIS, HASH_VERSIONS, entry_hash
+from .checkpoint import Checkpoint, CheckpointError, is_configured, read_checkpoint
 from .models import Account, ChainHead, Entry, Leg
 
 
@@ -31,6 +40,11 @@ class Verification:
     problems: list[str] = field(default_factory=list)
     first_bad_entry: Entry | None = None
     trial_balance: list[TrialBalanceRow] = field(default_factory=list)
+    # the latest sealed position of the chain and its hash (what a checkpoint records)
+    sealed_position: int = 0
+    sealed_hash: str = GENESIS
+    # what was found about the checkpoint when it holds, or why none was used
+    checkpoint_note: str = ""
 
     @property
     def ok(self) -> bool:
@@ -49,7 +63,41 @@ def _entry_label(entry: Entry) -> str:
     return f"#{entry.seq} ({entry.idempotency_key})"
 
 
-def verify_ledger() -> Verification:
+@contextmanager
+def _one_snapshot() -> Iterator[None]:
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def verify_ledger_and_checkpoint() -> Verification:
+    """``verify_ledger`` against the checkpoint on file, when one is configured; a
+    missing or invalid checkpoint is a problem."""
+    if not is_configured():
+        result = verify_ledger()
+        result.checkpoint_note = _(
+            "No ledger checkpoint is configured (LEDGER_CHECKPOINT_KEY): the journal was "
+            "not checked against one."
+        )
+        return result
+    try:
+        checkpoint = read_checkpoint()
+    except CheckpointError as error:
+        result = verify_ledger()
+        result.problems.append(str(error))
+        return result
+    return verify_ledger(checkpoint=checkpoint)
+
+
+def verify_ledger(*, checkpoint: Checkpoint | None = None) -> Verification:
+    with _one_snapshot():
+        return _verify(checkpoint)
+
+
+def _verify(checkpoint: Checkpoint | None) -> Verification:
     result = Verification()
     legs_by_entry: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for entry_id, account_id, amount in Leg.objects.values_list(
@@ -67,8 +115,22 @@ def verify_ledger() -> Verification:
     prev_hash = GENESIS
     expected_seq = 1
     newest_recipe = min(HASH_VERSIONS)
+    last_seq = 0
+    vouched_for_found = vouched_for_held = False
     for entry in Entry.objects.order_by("seq").iterator(chunk_size=5000):
         result.entries += 1
+        last_seq = entry.seq
+        if checkpoint is not None and entry.seq == checkpoint.position:
+            vouched_for_found = True
+            vouched_for_held = entry.hash == checkpoint.hash
+            if not vouched_for_held:
+                result.problems.append(
+                    _(
+                        "Entry %(entry)s: its hash is not the one the checkpoint sealed at "
+                        "%(when)s vouches for: the chain up to it was rewritten."
+                    )
+                    % {"entry": _entry_label(entry), "when": checkpoint.sealed_at_text}
+                )
         legs = legs_by_entry.get(entry.pk, [])
         total = sum(amount for _account, amount in legs)
         if entry.seq != expected_seq:
@@ -117,8 +179,28 @@ def verify_ledger() -> Verification:
         prev_hash = entry.hash
         expected_seq = entry.seq + 1
     head = ChainHead.objects.filter(pk=1).first()
-    if result.entries and (head is None or head.hash != prev_hash):
+    if result.entries and (head is None or head.hash != prev_hash or head.seq != last_seq):
         result.problems.append(_("The chain head does not point to the last entry."))
+    result.sealed_position, result.sealed_hash = last_seq, prev_hash
+    if checkpoint is not None and checkpoint.position > 0 and not vouched_for_found:
+        result.problems.append(
+            _(
+                "The checkpoint sealed at %(when)s vouches for entry #%(seq)d (hash "
+                "%(hash)s…), which the journal no longer holds (it ends at #%(last)d): "
+                "entries were removed."
+            )
+            % {
+                "when": checkpoint.sealed_at_text,
+                "seq": checkpoint.position,
+                "hash": checkpoint.hash[:12],
+                "last": last_seq,
+            }
+        )
+    elif checkpoint is not None and (checkpoint.position == 0 or vouched_for_held):
+        result.checkpoint_note = _(
+            "Checkpoint sealed at %(when)s: the journal still holds entry #%(seq)d with the "
+            "hash it vouches for."
+        ) % {"when": checkpoint.sealed_at_text, "seq": checkpoint.position}
 
     sums = dict(
         Leg.objects.values("account_id")

@@ -12,7 +12,16 @@ GOOD_KEY = "x9!k2-" + "production-secret-key-for-the-deploy-check-0123456789"
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS"}}
+    # the ledger's deploy checks read these too (tests/ledger/test_checks.py)
+    ledger = {
+        "DATABASE_URL",
+        "DATABASE_OWNER_URL",
+        "LEDGER_CHECKPOINT_KEY",
+        "LEDGER_CHECKPOINT_DIR",
+    }
+    base = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", *ledger}
+    }
     base["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -43,7 +52,11 @@ def test_check_deploy_is_clean_under_production_settings():
         "--deploy",
         "--fail-level",
         "WARNING",
-        env={"SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "kj.example.cn"},
+        env={
+            "SECRET_KEY": GOOD_KEY,
+            "ALLOWED_HOSTS": "kj.example.cn",
+            "LEDGER_CHECKPOINT_KEY": "checkpoint-" + GOOD_KEY,
+        },
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

@@ -1,6 +1,7 @@
 """Shared settings. Everything that differs between machines comes from the environment
-(or a ``.env`` file beside manage.py): ``DATABASE_URL``, ``SECRET_KEY``, ``ALLOWED_HOSTS``,
-``EMAIL_URL``, ``PRIVATE_MEDIA_ROOT``."""
+(or a ``.env`` file beside manage.py): ``DATABASE_URL``, ``DATABASE_OWNER_URL``,
+``SECRET_KEY``, ``ALLOWED_HOSTS``, ``EMAIL_URL``, ``PRIVATE_MEDIA_ROOT``,
+``LEDGER_CHECKPOINT_KEY``, ``LEDGER_CHECKPOINT_DIR``."""
 
 from datetime import timedelta
 from pathlib import Path
@@ -89,6 +90,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Production connects as a role that owns nothing (DATABASE_URL); the schema's owner
+# (DATABASE_OWNER_URL, same database) is used only by ``manage.py migrate`` and
+# ``manage.py database_roles`` (README, Production). Unset: both are DATABASE_URL's role.
+DATABASE_OWNER_URL = env("DATABASE_OWNER_URL", default="")
+DATABASE_OWNER = env.db_url_config(DATABASE_OWNER_URL) if DATABASE_OWNER_URL else None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -162,6 +168,13 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# ``ledger_checkpoint`` seals the head of the ledger's hash chain into a file here, with
+# a key that is never in the database; ``ledger_verify`` checks the journal against it.
+# Outside the web root (README, Production). No key: no checkpoint.
+LEDGER_CHECKPOINT_KEY = env("LEDGER_CHECKPOINT_KEY", default="")
+LEDGER_CHECKPOINT_DIR = Path(
+    env("LEDGER_CHECKPOINT_DIR", default=str(VAR_DIR / "ledger-checkpoint"))
+)
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -17,4 +17,15 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tests that need a checkpoint or an owner URL set them themselves.
+LEDGER_CHECKPOINT_KEY = ""
+LEDGER_CHECKPOINT_DIR = VAR_DIR / "test-ledger-checkpoint"
+DATABASE_OWNER = None
 STATIC_ROOT = None  # type: ignore[assignment]  # served by whitenoise from the finders; collectstatic is for production
+
+# The ledger's tables refuse TRUNCATE (ledger migration 0012), and Django's flush between
+# transactional tests truncates every table: on PostgreSQL the test sessions opt in.
+# Production never sets this; tests/ledger/test_database_guards.py shows the refusal on a
+# connection made without it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c kjfund.allow_truncate=on"  # noqa: F405

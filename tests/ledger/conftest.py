@@ -113,6 +113,25 @@ postgres_only = pytest.mark.skipif(
 )
 
 
+def plain_connection(**overrides: Any) -> Any:
+    """A new PostgreSQL connection to the test database made as production makes one:
+    without the test settings' opt-in that lets Django's flush truncate the ledger
+    (``kjfund.allow_truncate``), in autocommit mode. ``overrides`` are libpq keywords
+    (``user=...`` to connect as another role)."""
+    import psycopg
+
+    s = connection.settings_dict
+    params: dict[str, Any] = {
+        "dbname": s["NAME"],
+        "user": s["USER"] or None,
+        "password": s["PASSWORD"] or None,
+        "host": s["HOST"] or None,
+        "port": s["PORT"] or None,
+    }
+    params.update(overrides)
+    return psycopg.connect(autocommit=True, **{k: v for k, v in params.items() if v})
+
+
 # --- the demo's books (``demo.ledger_world``), for the pages and the imports -----------
 
 

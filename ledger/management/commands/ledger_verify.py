@@ -1,5 +1,6 @@
-"""Checks the whole journal and prints the trial balance; exits 1 naming the first bad
-entry when anything is wrong."""
+"""Checks the whole journal, against the checkpoint kept outside the database when one is
+configured (``ledger_checkpoint``), and prints the trial balance; exits 1 naming the first
+bad entry (or the first problem) when anything is wrong."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from django.utils.translation import gettext as _
 
 from ledger.models import Account
 from ledger.money import format_fen
-from ledger.verify import verify_ledger
+from ledger.verify import verify_ledger_and_checkpoint
 
 
 class Command(BaseCommand):
-    help = "Verify the ledger (balances, hash chain, running balances) and print the trial balance."
+    help = (
+        "Verify the ledger (balances, hash chain, running balances, the checkpoint kept "
+        "outside the database) and print the trial balance."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
@@ -24,8 +28,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = verify_ledger()
+        result = verify_ledger_and_checkpoint()
         books = dict(Account.Book.choices)
+        if result.checkpoint_note:
+            self.stdout.write(result.checkpoint_note)
         self.stdout.write(_("Trial balance (%(n)d entries)") % {"n": result.entries})
         if not options["quiet_accounts"]:
             for row in result.trial_balance:
@@ -43,15 +49,16 @@ class Command(BaseCommand):
         if result.ok:
             self.stdout.write(self.style.SUCCESS(_("Ledger verified: no problems found.")))
             return
-        for problem in result.problems:
-            self.stderr.write(problem)
         if result.first_bad_entry is not None:
             entry = result.first_bad_entry
+            others = result.problems
             message = _("First bad entry: #%(seq)d (%(key)s)") % {
                 "seq": entry.seq,
                 "key": entry.idempotency_key,
             }
-        else:
-            message = result.problems[0]
+        else:  # the first problem is the last line (said once)
+            others, message = result.problems[1:], result.problems[0]
+        for problem in others:
+            self.stderr.write(problem)
         self.stderr.write(self.style.ERROR(message))
         raise SystemExit(1)
