@@ -467,6 +467,35 @@ def assignment_reopen(*, assignment: Assignment, actor: User, reason: str) -> As
     return assignment
 
 
+def score_problem(criterion: Criterion, text: Any) -> tuple[Decimal | None, str]:
+    """One criterion's score as typed → (the value, "") or (None, the problem naming the
+    criterion and its range). A blank is (None, "")."""
+    if text is None or str(text).strip() == "":
+        return None, ""
+    try:
+        value = Decimal(str(text).strip())
+    except InvalidOperation:
+        value = Decimal("NaN")
+    # "NaN", "sNaN" and "Infinity" parse as decimals but are not scores
+    if not value.is_finite():
+        return None, _("%(c)s: “%(v)s” is not a number.") % {"c": criterion.name, "v": text}
+    # the range first: quantizing a huge value such as 1e30 would raise
+    if not Decimal(0) <= value <= criterion.max_score:
+        return None, _("%(c)s: the score must be between 0 and %(max)s.") % {
+            "c": criterion.name,
+            "max": plain_number(criterion.max_score),
+        }
+    if value != value.quantize(Decimal("0.01")):
+        return None, _("%(c)s: at most two decimals.") % {"c": criterion.name}
+    return value, ""
+
+
+def plain_number(value: Decimal) -> str:
+    """40.00 → "40", 12.50 → "12.5": a rubric's bounds as people write them."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def parse_scores(
     assignment: Assignment, raw: dict[str, Any]
 ) -> tuple[dict[int, Decimal], list[str]]:
@@ -474,26 +503,10 @@ def parse_scores(
     values: dict[int, Decimal] = {}
     problems: list[str] = []
     for criterion in assignment.panel.rubric.criteria.all():
-        text = raw.get(criterion.code)
-        if text is None or str(text).strip() == "":
-            continue
-        try:
-            value = Decimal(str(text).strip())
-        except InvalidOperation:
-            value = Decimal("NaN")
-        # "NaN", "sNaN" and "Infinity" parse as decimals but are not scores
-        if not value.is_finite():
-            problems.append(_("%(c)s: “%(v)s” is not a number.") % {"c": criterion.name, "v": text})
-            continue
-        # the range first: quantizing a huge value such as 1e30 would raise
-        if not Decimal(0) <= value <= criterion.max_score:
-            problems.append(
-                _("%(c)s: the score must be between 0 and %(max)s.")
-                % {"c": criterion.name, "max": criterion.max_score}
-            )
-        elif value != value.quantize(Decimal("0.01")):
-            problems.append(_("%(c)s: at most two decimals.") % {"c": criterion.name})
-        else:
+        value, problem = score_problem(criterion, raw.get(criterion.code))
+        if problem:
+            problems.append(problem)
+        elif value is not None:
             values[criterion.pk] = value
     return values, problems
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -88,6 +89,14 @@ def _blind_view(a: Assignment) -> dict[str, Any]:
 def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("login")
+    return _assignment_page(request, pk)
+
+
+def _assignment_page(
+    request: HttpRequest, pk: int, score_form: ScoreForm | None = None
+) -> HttpResponse:
+    """The assignment as its expert sees it; ``score_form`` is a refused form, shown
+    again with everything the expert typed."""
     try:
         a = selectors.assignment_for_expert(user=request.user, pk=pk)
     except Assignment.DoesNotExist as exc:
@@ -100,7 +109,7 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # the application opens only after the declaration of no conflict
         "opened": a.status in (Assignment.Status.ACCEPTED, Assignment.Status.SUBMITTED),
         "declare_form": DeclareForm(),
-        "score_form": ScoreForm(rubric=a.panel.rubric, initial=initial),
+        "score_form": score_form or ScoreForm(rubric=a.panel.rubric, initial=initial),
         "scores": [(c, existing.get(c.code)) for c in a.panel.rubric.criteria.all()],
         "can_score": a.status == Assignment.Status.ACCEPTED and a.panel.status == Panel.Status.OPEN,
     }
@@ -156,25 +165,32 @@ def assignment_declare(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def assignment_score(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save or submit; a refusal shows the form again with every value kept."""
     _login(request)
     a = get_object_or_404(
         Assignment.objects.for_expert(request.user).select_related("panel__rubric"), pk=pk
     )
-    form = ScoreForm(request.POST, rubric=a.panel.rubric)
+    submit = "submit" in request.POST
+    form = ScoreForm(request.POST, rubric=a.panel.rubric, submit=submit)
     if form.is_valid():
-        submit = "submit" in request.POST
-        _run(
-            request,
-            lambda: services.scores_save(
-                assignment=a,
-                actor=actor_of(request),
-                values=form.values(),
-                comment=form.cleaned_data["comment"],
-                submit=submit,
-            ),
-            _("Scores submitted.") if submit else _("Draft saved."),
-        )
-    return redirect("reviews:assignment", pk=pk)
+        try:
+            with transaction.atomic(durable=True):
+                services.scores_save(
+                    assignment=a,
+                    actor=actor_of(request),
+                    values=form.values(),
+                    comment=form.cleaned_data["comment"],
+                    submit=submit,
+                )
+        except ReviewError as error:
+            # the state changed (panel closed, already submitted …): said on top, and the
+            # form, if it is still offered, keeps what was typed
+            for reason in error.reasons:
+                messages.error(request, str(reason))
+        else:
+            messages.success(request, _("Scores submitted.") if submit else _("Draft saved."))
+            return redirect("reviews:assignment", pk=pk)
+    return _assignment_page(request, pk, score_form=form)
 
 
 # --- officers: panels ------------------------------------------------------------------------
