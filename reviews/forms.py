@@ -17,7 +17,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class PanelForm(forms.Form):
     call = forms.ModelChoiceField(label=_("call"), queryset=Call.objects.none())
     stage = forms.ChoiceField(label=_("stage"), choices=Panel.Stage.choices)
-    name = forms.CharField(label=_("name"), max_length=100)
+    name = forms.CharField(label=_("panel name"), max_length=100)
     rubric = forms.ModelChoiceField(label=_("rubric"), queryset=Rubric.objects.all())
     size = forms.IntegerField(label=_("experts per item"), min_value=1, max_value=15, initial=5)
     blind = forms.BooleanField(label=_("blind (experts do not see who applied)"), required=False)

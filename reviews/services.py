@@ -155,16 +155,11 @@ def _log(assignment: Assignment, action: str, actor: User | None, reason: str = 
 
 
 def default_items(*, call: Call, stage: str, unit: OrgUnit) -> list[Application]:
-    status = {
-        Panel.Stage.DISTRICT.value: Application.Status.SUBMITTED,
-        Panel.Stage.CITY.value: Application.Status.RECOMMENDED,
-        Panel.Stage.ACCEPTANCE.value: Application.Status.ACCEPTANCE_REQUESTED,
-    }[str(stage)]
-    return list(
-        Application.objects.filter(
-            call=call, status=status, district__path__startswith=unit.path
-        ).order_by("pk")
-    )
+    """What a new panel reviews: the applications waiting for a panel of its stage (not
+    on another panel that will review them)."""
+    from .selectors import waiting_for_panel
+
+    return list(waiting_for_panel(call=call, stage=stage, unit=unit))
 
 
 @transaction.atomic
@@ -327,7 +322,21 @@ def panel_draw(*, panel: Panel, actor: User, seed: int | None = None) -> Draw:
         if panel.size - live[i] > 0
     }
     if not missing:
-        raise ReviewError(_("Every item already has its experts."))
+        from .selectors import waiting_for
+
+        waiting = [a.number for a in waiting_for(panel)]
+        if waiting and panel.status != Panel.Status.CLOSED:
+            raise ReviewError(
+                _(
+                    "Every item on this panel already has its experts. %(n)d application(s) "
+                    "recommended since are not on it (%(numbers)s): add them with “Add to "
+                    "this panel”, which draws their experts."
+                )
+                % {"n": len(waiting), "numbers": "、".join(waiting[:10])}
+            )
+        raise ReviewError(
+            _("Every item already has its experts; no application is waiting to join this panel.")
+        )
     return _draw_into(
         panel, actor=actor, seed=seed, purpose="draw" if not live else "fill", missing=missing
     )
@@ -685,6 +694,24 @@ def decision_publish(
     return notice
 
 
+def notice_outcome(notice: Notice, application: Application, objections: list[Any]) -> str:
+    """The trail's reason for the step after a notice: "no objection" only when nobody
+    objected to this application or to the whole list; otherwise how many objections
+    were found unfounded (an upheld one has already returned or rejected it)."""
+    from projects.models import Objection
+
+    concerning = [o for o in objections if o.application_id in (None, application.pk)]
+    if not concerning:
+        return _("Notice %(from)s – %(to)s ended without objection") % {
+            "from": notice.starts_on,
+            "to": notice.ends_on,
+        }
+    dismissed = sum(1 for o in concerning if o.status == Objection.Status.DISMISSED)
+    return _(
+        "Notice %(from)s – %(to)s ended; %(n)d objection(s) filed, checked and found unfounded"
+    ) % {"from": notice.starts_on, "to": notice.ends_on, "n": dismissed}
+
+
 @transaction.atomic
 def decision_approve(*, notice: Notice, actor: User) -> list[Application]:
     """立项 / 授予 every application of the city notice once it has ended with no open
@@ -704,6 +731,8 @@ def decision_approve(*, notice: Notice, actor: User) -> list[Application]:
             "notices__objections"
         )
     )
+    if not candidates:
+        raise ReviewError(_("Every application of this notice is already decided."))
     for application in candidates:
         problems += projects.notice_blockers(application, day=today, level=Notice.Level.CITY)
     if problems:
@@ -728,13 +757,14 @@ def decision_approve(*, notice: Notice, actor: User) -> list[Application]:
         )
     from projects.contracts import award_report_schedule
 
+    objections = list(notice.objections.all())
     for application in candidates:
         approved.append(
             projects.application_take(
                 application=application,
                 name="approve",
                 actor=actor,
-                reason=_("Notice ended without objection"),
+                reason=notice_outcome(notice, application, objections),
                 approved_amount_fen=application.amount_requested_fen,
             )
         )

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,7 +22,7 @@ from funding.models import Call
 from projects.models import Application, Notice
 from projects.services import ApplicationError
 
-from . import aggregation, documents, selectors, services
+from . import aggregation, documents, guidance, panel_items, selectors, services
 from .blind import redact
 from .exports import ranking_xlsx
 from .forms import (
@@ -308,11 +309,17 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("-pk")
             .first()
         )
+    waiting = list(selectors.waiting_for(panel))
+    notice = guidance.notice_state(city_notice)
     return render(
         request,
         "reviews/panel_detail.html",
         {
             "panel": panel,
+            "is_award": panel.call.programme.flow == "award",
+            "waiting": waiting,
+            "notice": notice,
+            "next_steps": guidance.panel_steps(panel, request.user, waiting=waiting, notice=notice),
             "matrix": selectors.assignment_matrix(panel),
             "results": results,
             "criteria": list(panel.rubric.criteria.all()),
@@ -337,6 +344,14 @@ def panel_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             request,
             lambda: services.panel_draw(panel=panel, actor=actor, seed=seed),
             _("Experts drawn."),
+        )
+    elif name == "add_items":
+        seed_text = request.POST.get("seed", "").strip()
+        seed = int(seed_text) if seed_text.isdigit() else None
+        _run(
+            request,
+            lambda: panel_items.panel_add_items(panel=panel, actor=actor, seed=seed),
+            _("The applications are added to the panel."),
         )
     elif name == "open":
         _run(request, lambda: services.panel_open(panel=panel, actor=actor), _("Scoring is open."))
@@ -367,7 +382,12 @@ def panel_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         notice = get_object_or_404(
             Notice, pk=request.POST.get("notice"), call=panel.call, level=Notice.Level.CITY
         )
-        _run(request, lambda: services.decision_approve(notice=notice, actor=actor), _("Approved."))
+        award = panel.call.programme.flow == "award"
+        _run(
+            request,
+            lambda: services.decision_approve(notice=notice, actor=actor),
+            _("The awards on the list are granted.") if award else _("The list is approved."),
+        )
     else:
         raise Http404
     return redirect("reviews:panel", pk=panel.pk)
@@ -408,6 +428,25 @@ def ranking_download(request: HttpRequest, pk: int) -> HttpResponse:
     panel = _panel(request, pk)
     response = HttpResponse(ranking_xlsx(panel), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="ranking-{panel.pk}.xlsx"'
+    return response
+
+
+def scores_template(request: HttpRequest, pk: int) -> HttpResponse:
+    """The panel's paper-score template: its criteria as columns, a row per expert and
+    item still to score (experts named by their number, whatever their district)."""
+    from .score_import import ScoresImporter
+
+    panel = _panel(request, pk)
+    if not request.user.has_perm("reviews.manage_panel", panel):
+        raise Http404
+    if panel.status == Panel.Status.CLOSED:
+        raise Http404
+    response = HttpResponse(
+        ScoresImporter().template({"panel": panel}), content_type=XLSX_CONTENT_TYPE
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"评分表-{panel.name}.xlsx"
+    )
     return response
 
 
