@@ -158,9 +158,7 @@ def _draft_queue(user: Any) -> Queue:
     from ledger.models import Disbursement
 
     paths = user.paths_for_roles(*MAKERS)
-    qs = Disbursement.objects.in_scope(paths).filter(
-        status=Disbursement.Status.DRAFT, maker=user
-    )
+    qs = Disbursement.objects.in_scope(paths).filter(status=Disbursement.Status.DRAFT, maker=user)
     action = str(_("submit it for approval"))
     rows = [
         QueueRow(

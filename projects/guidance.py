@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 from core import clock
 
-from .models import Acceptance, Application, Contract, Notice, Objection, TransitionLog, Tranche
+from .models import Acceptance, Application, Contract, Notice, Objection, Tranche, TransitionLog
 
 S = Application.Status
 
@@ -226,7 +226,11 @@ def application_steps(application: Application, user: Any) -> list[Step]:
         ]
     if status == S.PUBLICITY:
         then = _step(
-            (_("Grant the award on the panel page.") if award else _("Approve it on the panel page.")),
+            (
+                _("Grant the award on the panel page.")
+                if award
+                else _("Approve it on the panel page.")
+            ),
             Role.CITY_OFFICER,
             user,
             "projects.decide_application",
@@ -279,7 +283,9 @@ def _contract_steps(a: Application, user: Any) -> list[Step]:
     if contract is None:
         return [
             _step(
-                _("The contract (任务书): the city officer drafts it (indicators, budget, tranches)."),
+                _(
+                    "The contract (任务书): the city officer drafts it (indicators, budget, tranches)."
+                ),
                 Role.CITY_OFFICER,
                 user,
                 "projects.contract_application",
@@ -343,7 +349,9 @@ def _order_step(disbursement: Any, user: Any) -> Step:
             and user.has_perm("ledger.approve_disbursement", disbursement),
         )
     return Step(
-        text=_("Payment order %(n)s is approved: finance records the payment when the bank confirms it.")
+        text=_(
+            "Payment order %(n)s is approved: finance records the payment when the bank confirms it."
+        )
         % {"n": number},
         who=str(Role.FINANCE.label),
         mine=user.has_perm("ledger.pay_disbursement", disbursement),

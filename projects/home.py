@@ -18,8 +18,8 @@ from .models import (
     Notice,
     Objection,
     RecommendationList,
-    TransitionLog,
     Tranche,
+    TransitionLog,
 )
 
 
@@ -47,10 +47,12 @@ def _applicant_queue(user: Any) -> Queue:
         rows=_rows(
             qs,
             lambda a: (
-                _("%(status)s · deadline %(date)s")
-                % {"status": a.get_status_display(), "date": a.call.closes_on}
-            )
-            + (f" · {reasons[a.pk]}" if a.pk in reasons else ""),
+                (
+                    _("%(status)s · deadline %(date)s")
+                    % {"status": a.get_status_display(), "date": a.call.closes_on}
+                )
+                + (f" · {reasons[a.pk]}" if a.pk in reasons else "")
+            ),
         ),
         total=qs.count(),
         more_url=reverse("application_list"),
@@ -192,8 +194,7 @@ def _district_next_queue(user: Any) -> Queue:
                 note=str(
                     _("waiting for the district finance bureau's co-signature")
                     if needs_cosign
-                    else _("submit it to the city by %(date)s")
-                    % {"date": r.call.district_deadline}
+                    else _("submit it to the city by %(date)s") % {"date": r.call.district_deadline}
                 ),
             )
         )
@@ -229,20 +230,19 @@ def _award_payment_queue(user: Any) -> Queue:
             scope_path__in=list(awards.values_list("district__path", flat=True))
         ).values_list("programme_code", "year", "scope_path")
     )
-    rows = []
+    rows: list[QueueRow] = []
     waiting = 0
     for a in awards:
         order = orders.get(a.number)
+        note: str
         if order is None:
+            url = reverse("application_detail", args=[a.pk])
             if (a.call.programme.code, a.call.year, a.district.path) in issued:
-                note, url = _("to commit and pay"), reverse("application_detail", args=[a.pk])
+                note = str(_("to commit and pay"))
             else:
-                note, url = (
-                    _("waiting for the city's budget indicator"),
-                    reverse("application_detail", args=[a.pk]),
-                )
+                note = str(_("waiting for the city's budget indicator"))
         elif order.status == Disbursement.Status.DRAFT:
-            note = _("payment order %(n)s is a draft: submit it") % {"n": order.number}
+            note = str(_("payment order %(n)s is a draft: submit it") % {"n": order.number})
             url = reverse("ledger:disbursement_detail", args=[order.pk])
         else:
             continue  # approval and payment are on the ledger's queues
@@ -371,8 +371,14 @@ def _applicant_contract_queue(user: Any) -> Queue:
         ]
         + _rows(
             rectifying,
-            lambda a: _("rectify and request acceptance again by %(date)s")
-            % {"date": max((x.rectify_due for x in a.acceptances.all() if x.rectify_due), default="—")},
+            lambda a: (
+                _("rectify and request acceptance again by %(date)s")
+                % {
+                    "date": max(
+                        (x.rectify_due for x in a.acceptances.all() if x.rectify_due), default="—"
+                    )
+                }
+            ),
         )
     )
     return Queue(

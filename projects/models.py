@@ -261,7 +261,7 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def is_editable(self) -> bool:
         return self.status in (self.S.DRAFT, self.S.RETURNED)
 
-    def get_status_display(self) -> str:
+    def get_status_display(self) -> str:  # type: ignore[no-redef]
         """The state in the words of this record's flow (DESIGN §3: 立项公示 / 终审公示,
         已立项 / 已授予)."""
         return self.get_status_display_for(self.status)
@@ -564,10 +564,10 @@ class TransitionLog(models.Model):
     def __str__(self) -> str:
         return f"{self.application_id}: {self.from_state} → {self.to_state}"
 
-    def get_from_state_display(self) -> str:
+    def get_from_state_display(self) -> str:  # type: ignore[no-redef]
         return self.application.get_status_display_for(self.from_state)
 
-    def get_to_state_display(self) -> str:
+    def get_to_state_display(self) -> str:  # type: ignore[no-redef]
         return self.application.get_status_display_for(self.to_state)
 
 

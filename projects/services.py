@@ -135,9 +135,9 @@ def _condition_problem(application: Application, name: str) -> str:
         if not checked:
             return _("%(number)s has not passed the formal check.") % {"number": number}
         if application.is_award and application.status == S.SUBMITTED:
-            return _(
-                "%(number)s must first be on the district public notice (区县公示)."
-            ) % {"number": number}
+            return _("%(number)s must first be on the district public notice (区县公示).") % {
+                "number": number
+            }
     if name == "sign_contract" and application.is_award:
         return _("%(number)s is an award: awards have no contract (任务书).") % {"number": number}
     return ""

@@ -147,7 +147,11 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _get_application(request, pk)
     user = request.user
     actions = [
-        {"name": name, "label": services.action_label(name, application), "needs_reason": needs_reason}
+        {
+            "name": name,
+            "label": services.action_label(name, application),
+            "needs_reason": needs_reason,
+        }
         for name, needs_reason in DETAIL_ACTIONS.items()
         if can_proceed(getattr(application, name))
         and has_transition_perm(getattr(application, name), user)
@@ -282,9 +286,7 @@ def _signpost(request: HttpRequest, pk: int) -> None:
     except Application.DoesNotExist:
         return  # e.g. withdrawn out of the user's sight
     for step in guidance.application_steps(application, request.user)[:1]:
-        messages.info(
-            request, _("Next (%(who)s): %(text)s") % {"who": step.who, "text": step.text}
-        )
+        messages.info(request, _("Next (%(who)s): %(text)s") % {"who": step.who, "text": step.text})
 
 
 @require_POST

@@ -78,10 +78,10 @@ def panel_steps(
     def by_officer(text: str) -> None:
         steps.append(Step(text=text, who=officer, mine=mine))
 
-    live = Counter(
-        Assignment.objects.live().filter(panel=panel).values_list("item_id", flat=True)
+    live = Counter(Assignment.objects.live().filter(panel=panel).values_list("item_id", flat=True))
+    short = sum(
+        1 for item_id in panel.items.values_list("pk", flat=True) if live[item_id] < panel.size
     )
-    short = sum(1 for item_id in panel.items.values_list("pk", flat=True) if live[item_id] < panel.size)
     if panel.status == Panel.Status.SETUP:
         if not live:
             by_officer(

@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.navigation import Queue, QueueRow, register_nav, register_queue
 from accounts.roles import REGION_READERS, Role
-
 from core import clock
 from projects.models import Application
 
@@ -132,7 +131,9 @@ def _city_review_queue(user: Any) -> Queue:
         QueueRow(
             label=n.title,
             url=reverse("notice_detail", args=[n.pk]),
-            note=str(_("notice ended on %(date)s: approve on the panel page") % {"date": n.ends_on}),
+            note=str(
+                _("notice ended on %(date)s: approve on the panel page") % {"date": n.ends_on}
+            ),
         )
         for n in ended[:10]
     ]

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import io
 import re
-from decimal import Decimal
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -109,7 +109,9 @@ def criterion_columns(panel: Panel) -> list[Column]:
         maximum = services.plain_number(c.max_score)
         name = c.name if importing.name_key(c.name) not in taken else f"{c.name}-{c.code}"
         taken.add(importing.name_key(name))
-        help_text = _("%(name)s: a score from 0 to %(max)s, at most two decimals; weight %(w)s.") % {
+        help_text = _(
+            "%(name)s: a score from 0 to %(max)s, at most two decimals; weight %(w)s."
+        ) % {
             "name": c.name,
             "max": maximum,
             "w": services.plain_number(c.weight),
@@ -265,7 +267,9 @@ class ScoresImporter(importing.Importer):
         }
         experts = {a.expert_id: a.expert for a in assignments.values()}
         criteria = list(panel.rubric.criteria.all())
-        codes = {c.code: col.code for c, col in zip(criteria, criterion_columns(panel), strict=True)}
+        codes = {
+            c.code: col.code for c, col in zip(criteria, criterion_columns(panel), strict=True)
+        }
         seen: set[tuple[str, int]] = set()
         for row in result.rows:
             expert_id = parse_expert_code(row["expert"])

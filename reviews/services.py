@@ -677,7 +677,12 @@ def decision_publish(
             applications=[i.application for i in chosen],
             starts_on=starts_on,
             actor=actor,
-            title=_("%(call)s: provisional list for public notice") % {"call": panel.call.title},
+            title=(
+                _("%(call)s: provisional award list for public notice")
+                if panel.call.programme.is_award
+                else _("%(call)s: provisional list for public notice")
+            )
+            % {"call": panel.call.title},
         )
     except projects.ApplicationError as error:
         raise ReviewError(str(error), reasons=error.reasons) from error

@@ -444,9 +444,7 @@ def scores_template(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(
         ScoresImporter().template({"panel": panel}), content_type=XLSX_CONTENT_TYPE
     )
-    response["Content-Disposition"] = content_disposition_header(
-        True, f"评分表-{panel.name}.xlsx"
-    )
+    response["Content-Disposition"] = content_disposition_header(True, f"评分表-{panel.name}.xlsx")
     return response
 
 

@@ -34,9 +34,7 @@ def test_a_late_recommendation_is_offered_and_added_to_the_open_panel_with_its_e
     # then the panel page offers it, saying what adding it does
     assert 'id="waiting"' in page and late.number in page and 'id="add-items"' in page
     # and pressing "draw" no longer just says everyone has experts: it names it
-    response = officer.post(
-        reverse("reviews:panel_action", args=[scoring.pk, "draw"]), follow=True
-    )
+    response = officer.post(reverse("reviews:panel_action", args=[scoring.pk, "draw"]), follow=True)
     assert late.number in response.content.decode()
     # when the officer adds it with a seed
     response = officer.post(
@@ -51,9 +49,10 @@ def test_a_late_recommendation_is_offered_and_added_to_the_open_panel_with_its_e
     assert draw.seed == 2026 and {a.draw_id for a in live} == {draw.pk}
     # and it goes to expert review with the others
     assert Application.objects.get(pk=late.pk).status == Application.Status.UNDER_REVIEW
-    assert "Added to panel" in late.transitions.latest("at").reason or late.transitions.filter(
-        transition="open_review"
-    ).exists()
+    assert (
+        "Added to panel" in late.transitions.latest("at").reason
+        or late.transitions.filter(transition="open_review").exists()
+    )
     # and the panel page no longer offers it
     page = officer.get(reverse("reviews:panel", args=[scoring.pk])).content.decode()
     assert 'id="waiting"' not in page

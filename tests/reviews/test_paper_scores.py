@@ -28,9 +28,13 @@ def panel(world, today):
     panel = city_panel(recommended(2), size=2)
     services.panel_draw(panel=panel, actor=user("city_officer"), seed=3)
     # one of the experts comes from another city (湖州), outside the officer's area
-    outsider = ExpertProfile.objects.exclude(
-        person__region__path__startswith=OrgUnit.objects.get(code="330100").path
-    ).exclude(assignments__panel=panel).first()
+    outsider = (
+        ExpertProfile.objects.exclude(
+            person__region__path__startswith=OrgUnit.objects.get(code="330100").path
+        )
+        .exclude(assignments__panel=panel)
+        .first()
+    )
     assert outsider is not None
     first = Assignment.objects.filter(panel=panel).order_by("pk").first()
     Assignment.objects.filter(pk=first.pk).update(expert=outsider)
@@ -72,10 +76,14 @@ def test_the_template_of_a_panel_has_a_column_per_criterion_with_its_range_and_h
 def test_the_template_names_every_expert_and_item_to_score_by_a_visible_number(panel):
     book = load_workbook(io.BytesIO(_download(panel)))
     rows = [
-        tuple(c.value for c in row[:3]) for row in book["评分表"].iter_rows(min_row=2) if row[0].value
+        tuple(c.value for c in row[:3])
+        for row in book["评分表"].iter_rows(min_row=2)
+        if row[0].value
     ]
-    assignments = Assignment.objects.live().filter(panel=panel).select_related(
-        "item__application", "expert__person"
+    assignments = (
+        Assignment.objects.live()
+        .filter(panel=panel)
+        .select_related("item__application", "expert__person")
     )
     assert sorted(rows) == sorted(
         (a.item.application.number, a.expert.code, a.expert.person.name) for a in assignments
@@ -83,7 +91,9 @@ def test_the_template_names_every_expert_and_item_to_score_by_a_visible_number(p
     # the outsider from 湖州 is listed too, on the experts sheet with the district
     outsider = Assignment.objects.filter(panel=panel).order_by("pk").first().expert
     experts = {
-        row[0].value: row[3].value for row in book.worksheets[2].iter_rows(min_row=2) if row[0].value
+        row[0].value: row[3].value
+        for row in book.worksheets[2].iter_rows(min_row=2)
+        if row[0].value
     }
     assert experts[outsider.code] == outsider.person.region.name
     # and the number is the one the panel page shows beside the name
