@@ -261,7 +261,7 @@ def application_steps(application: Application, user: Any) -> list[Step]:
     if status in (S.ACCEPTED, S.FAILED, S.TERMINATED):
         steps = []
         if status == S.ACCEPTED:
-            steps += _tranche_steps(a, user, only_due=True)
+            steps += _tranche_steps(a, user)
         steps.append(
             _step(
                 _(
@@ -321,7 +321,9 @@ def contract_steps(contract: Contract, user: Any) -> list[Step]:
                 a,
             )
         ]
-    return _tranche_steps(a, user, contract=contract) or _in_progress_steps(a, user)
+    if a.status == S.APPROVED:  # signed, not yet recorded on the application
+        return _tranche_steps(a, user, contract=contract)
+    return application_steps(a, user)
 
 
 def _order_step(disbursement: Any, user: Any) -> Step:
@@ -358,9 +360,7 @@ def _order_step(disbursement: Any, user: Any) -> Step:
     )
 
 
-def _tranche_steps(
-    a: Application, user: Any, *, contract: Contract | None = None, only_due: bool = False
-) -> list[Step]:
+def _tranche_steps(a: Application, user: Any, *, contract: Contract | None = None) -> list[Step]:
     from .contracts import tranche_due
 
     contract = contract or Contract.objects.filter(application=a).first()
@@ -380,13 +380,12 @@ def _tranche_steps(
                 )
             )
         elif (
-            not only_due
-            and tranche.status == Tranche.Status.ORDERED
+            tranche.status == Tranche.Status.ORDERED
             and tranche.disbursement is not None
             and tranche.disbursement.status in ("draft", "submitted", "approved")
         ):
             steps.append(_order_step(tranche.disbursement, user))
-    if not steps and not only_due and a.status == S.CONTRACTED:
+    if not steps and a.status == S.CONTRACTED:
         steps.append(
             Step(
                 text=_("The first payment starts the project (实施中)."),
@@ -477,7 +476,7 @@ def _in_progress_steps(a: Application, user: Any) -> list[Step]:
                 a,
             )
         )
-        steps += _tranche_steps(a, user, contract=contract, only_due=False)
+        steps += _tranche_steps(a, user, contract=contract)
     return steps
 
 

@@ -167,29 +167,18 @@ class ScoresImporter(importing.Importer):
             return (NUMBER, EXPERT, EXPERT_NAME, COMMENT)
         return (NUMBER, EXPERT, EXPERT_NAME, *criterion_columns(panel), COMMENT)
 
-    @property
-    def example(self) -> Sequence[Mapping[str, Any]]:  # type: ignore[override]
-        return (
-            {
-                "number": "KJJH-2026-0001",
-                "expert": "ZJ0012",
-                "expert_name": "张立新",
-                "comment": "创新性突出。",
-            },
-        )
-
     def template(self, options: Mapping[str, Any] | None = None) -> bytes:
-        """Without a panel: the fixed columns and the notes. With a panel: its criterion
-        columns, one row filled in per expert and item still to score, and the panel's
-        experts (number, name, organisation, district) on a sheet of their own."""
-        panel = (options or {}).get("panel")
-        if panel is None:
-            return super().template(options)
+        """With a panel (the panel page's download): its criterion columns, one row
+        filled in per expert and item still to score, and the panel's experts (number,
+        name, organisation, district) on a sheet of their own. Without one (the import
+        page's download): the fixed columns, and notes saying where the criteria come
+        from."""
         import xlsxwriter
 
         from core.xlsx import add_formats
 
-        columns = self.columns_for({"panel": panel})
+        panel = (options or {}).get("panel")
+        columns = self.columns_for({"panel": panel} if panel is not None else {})
         buffer = io.BytesIO()
         book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
         formats = add_formats(book)
@@ -199,35 +188,45 @@ class ScoresImporter(importing.Importer):
             width = 40 if column.code == COMMENT.code else max(len(column.header) * 2 + 4, 14)
             sheet.set_column(col, col, width, text_format if column.as_text else None)
             sheet.write_string(0, col, column.header, formats["header"])
-        pending = pending_assignments(panel)
+        pending = pending_assignments(panel) if panel is not None else []
         for row_no, a in enumerate(pending, start=1):
             sheet.write_string(row_no, 0, a.item.application.number, text_format)
             sheet.write_string(row_no, 1, a.expert.code, text_format)
             sheet.write_string(row_no, 2, a.expert.person.name)
         sheet.freeze_panes(1, 3)
 
+        described = columns if panel is not None else self.columns
         notes = book.add_worksheet(_("Notes")[:31])
         for col, title in enumerate((_("Column"), _("Code name"), _("Required"), _("How to fill"))):
             notes.write_string(0, col, title, formats["header"])
-        for row_no, column in enumerate(columns, start=1):
+        for row_no, column in enumerate(described, start=1):
             notes.write_string(row_no, 0, column.header)
             notes.write_string(row_no, 1, column.code)
             notes.write_string(row_no, 2, _("yes") if column.required else _("no"))
             notes.write_string(row_no, 3, str(column.help))
-        last = len(columns) + 2
-        notes.write_string(
-            last,
-            0,
-            _("Panel %(panel)s, rubric %(rubric)s, scoring deadline %(deadline)s.")
-            % {
-                "panel": panel.name,
-                "rubric": str(panel.rubric),
-                "deadline": panel.deadline.isoformat(),
-            },
-        )
         notes.set_column(0, 1, 22)
         notes.set_column(3, 3, 90)
+        if panel is not None:
+            notes.write_string(
+                len(described) + 2,
+                0,
+                _("Panel %(panel)s, rubric %(rubric)s, scoring deadline %(deadline)s.")
+                % {
+                    "panel": panel.name,
+                    "rubric": str(panel.rubric),
+                    "deadline": panel.deadline.isoformat(),
+                },
+            )
+            self._experts_sheet(book, formats, text_format, panel, pending)
+        book.close()
+        return buffer.getvalue()
 
+    @staticmethod
+    def _experts_sheet(
+        book: Any, formats: Mapping[str, Any], text_format: Any, panel: Panel, pending: list[Any]
+    ) -> None:
+        """The panel's experts, whatever their district: number, name, employer, district
+        and how many sheets of theirs are still to enter."""
         experts = book.add_worksheet(_("Experts")[:31])
         headers = ("专家编号", "专家姓名", "工作单位", "所属区县", "待录入评分表")
         for col, title in enumerate(headers):
@@ -236,10 +235,10 @@ class ScoresImporter(importing.Importer):
         for a in pending:
             counts[a.expert_id] = counts.get(a.expert_id, 0) + 1
         on_panel = (
-            ExpertProfile.objects.filter(assignments__panel=panel)
-            .exclude(assignments__status=Assignment.Status.DECLINED)
+            ExpertProfile.objects.filter(
+                pk__in=Assignment.objects.live().filter(panel=panel).values("expert_id")
+            )
             .select_related("person__organisation", "person__region")
-            .distinct()
             .order_by("pk")
         )
         for row_no, expert in enumerate(on_panel, start=1):
@@ -252,8 +251,6 @@ class ScoresImporter(importing.Importer):
         experts.set_column(0, 1, 14)
         experts.set_column(2, 2, 36)
         experts.set_column(3, 4, 14)
-        book.close()
-        return buffer.getvalue()
 
     def check(self, result: ParseResult, *, actor: Any, options: Mapping[str, Any]) -> None:
         panel = options.get("panel")

@@ -19,6 +19,7 @@ from core.http import form_errors_to_messages, run_service
 from core.pdf import PDF_CONTENT_TYPE
 from core.xlsx import XLSX_CONTENT_TYPE
 from funding.models import Call
+from projects.guidance import application_steps
 from projects.models import Application, Notice
 from projects.services import ApplicationError
 
@@ -653,6 +654,10 @@ def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and request.user.has_perm("projects.conclude_acceptance", application),
             "finance_form": FinanceForm(),
             "conclusion_form": ConclusionForm(),
+            # the next steps of the project, on its latest acceptance round
+            "next_steps": application_steps(application, request.user)
+            if not application.acceptances.filter(round__gt=acceptance.round).exists()
+            else [],
         },
     )
 

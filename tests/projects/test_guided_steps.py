@@ -171,3 +171,32 @@ def test_a_finished_record_has_no_next_step(world, today):
     services.application_withdraw(application=application, actor=user("applicant"))
     html = client("applicant").get(_app_url(application)).content.decode()
     assert 'id="next-step"' not in html
+
+
+def test_the_acceptance_page_says_who_records_and_who_concludes(world):
+    from .lifecycle import approved_project, money, pay, signed_contract
+
+    books = money()
+    application = approved_project()
+    contract = signed_contract(application)
+    with clock.frozen(dt.datetime(2027, 1, 5, 10, 0)):
+        pay(
+            contracts.tranche_order(tranche=contract.tranches.get(seq=1), actor=user("finance")),
+            books["bank"],
+            dt.date(2027, 1, 5),
+        )
+    assert "申请验收" in _steps("applicant", _app_url(application))
+    with clock.frozen(dt.datetime(2028, 12, 1, 10, 0)):
+        acceptance = contracts.acceptance_request(
+            application=refresh(application),
+            actor=user("applicant"),
+            text="全部完成任务书指标。",
+            fund_usage="专款专用。",
+            actuals={i.pk: D("600") for i in contract.indicators.all()},
+            spending={},
+        )
+        url = reverse("reviews:acceptance", args=[acceptance.pk])
+        steps = _steps("finance", url)
+        assert "财务验收" in steps and "待您办理" in steps
+        steps = _steps("city_officer", url)
+        assert "验收专家组" in steps and "待您办理" in steps
