@@ -325,12 +325,12 @@ def panel_draw(*, panel: Panel, actor: User, seed: int | None = None) -> Draw:
         from .selectors import waiting_for
 
         waiting = [a.number for a in waiting_for(panel)]
-        if waiting and panel.status != Panel.Status.CLOSED:
+        if waiting:
             raise ReviewError(
                 _(
                     "Every item on this panel already has its experts. %(n)d application(s) "
-                    "recommended since are not on it (%(numbers)s): add them with “Add to "
-                    "this panel”, which draws their experts."
+                    "that reached this stage since are not on it (%(numbers)s): add them with "
+                    "“Add to this panel”, which draws their experts."
                 )
                 % {"n": len(waiting), "numbers": "、".join(waiting[:10])}
             )
