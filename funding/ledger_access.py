@@ -153,6 +153,88 @@ def _overdue_queue(user: Any) -> Queue:
     )
 
 
+def _draft_queue(user: Any) -> Queue:
+    """Payment orders the user made that are still drafts: nobody is asked to approve
+    them until their maker submits them."""
+    from ledger.models import Disbursement
+
+    paths = user.paths_for_roles(*MAKERS)
+    qs = Disbursement.objects.in_scope(paths).filter(status=Disbursement.Status.DRAFT, maker=user)
+    action = str(_("submit it for approval"))
+    rows = [
+        QueueRow(
+            label=f"{d.number} {d.payee_name}",
+            url=reverse("ledger:disbursement_detail", args=[d.pk]),
+            note=f"{d.amount_yuan:,.2f} 元 · {action}",
+        )
+        for d in qs.order_by("created_at", "pk")[:10]
+    ]
+    return Queue(
+        title=_("My payment orders still drafts"),
+        rows=rows,
+        total=qs.count() if len(rows) == 10 else len(rows),
+        more_url=reverse("ledger:disbursement_list") + "?status=draft",
+        empty_text=_("No draft payment order."),
+    )
+
+
+def _changes_queue(user: Any) -> Queue:
+    """预算调剂, 展期 and 核销 requested by someone else, waiting for the checker."""
+    from ledger.models import BudgetAdjustment, Reschedule, WriteOff
+
+    paths = user.paths_for_roles(*CHECKERS)
+    adjustments = (
+        BudgetAdjustment.objects.in_scope(paths)
+        .filter(status=BudgetAdjustment.Status.REQUESTED)
+        .exclude(requested_by=user)
+        .select_related("budget_line")
+    )
+    reschedules = (
+        Reschedule.objects.in_scope(paths)
+        .filter(status="requested")
+        .exclude(requested_by=user)
+        .select_related("account")
+    )
+    write_offs = (
+        WriteOff.objects.in_scope(paths)
+        .filter(status="requested")
+        .exclude(requested_by=user)
+        .select_related("account")
+    )
+    rows = (
+        [
+            QueueRow(
+                label=a.budget_line.name,
+                url=reverse("ledger:budget_line_detail", args=[a.budget_line_id]),
+                note=str(_("budget adjustment to approve")),
+            )
+            for a in adjustments[:10]
+        ]
+        + [
+            QueueRow(
+                label=f"{r.account.number} {r.account.borrower_name}",
+                url=reverse("ledger:repayable_detail", args=[r.account_id]),
+                note=str(_("reschedule to approve")),
+            )
+            for r in reschedules[:10]
+        ]
+        + [
+            QueueRow(
+                label=f"{w.account.number} {w.account.borrower_name}",
+                url=reverse("ledger:repayable_detail", args=[w.account_id]),
+                note=str(_("write-off to approve")),
+            )
+            for w in write_offs[:10]
+        ]
+    )
+    return Queue(
+        title=_("Budget adjustments, reschedules and write-offs to approve"),
+        rows=rows,
+        total=adjustments.count() + reschedules.count() + write_offs.count(),
+        empty_text=_("No change is waiting for approval."),
+    )
+
+
 def register() -> None:
     """Registered from FundingConfig.ready()."""
     from ledger import access
@@ -200,3 +282,5 @@ def register() -> None:
     register_queue("ledger.checker", CHECKERS, _checker_queue, 50)
     register_queue("ledger.payment", MAKERS, _payment_queue, 51)
     register_queue("ledger.overdue", (*MAKERS, Role.FINANCE_CHECKER), _overdue_queue, 52)
+    register_queue("ledger.drafts", MAKERS, _draft_queue, 49)
+    register_queue("ledger.changes", CHECKERS, _changes_queue, 53)

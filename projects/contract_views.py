@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +21,7 @@ from core.pdf import PDF_CONTENT_TYPE
 from funding.models import Call
 from ledger.models import IndicatorSupplement
 
-from . import awards, closing, contracts, documents, selectors
+from . import awards, closing, contracts, documents, guidance, selectors
 from .contract_forms import (
     AwardPayForm,
     BudgetChangeForm,
@@ -140,6 +141,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "remaining": closing.remaining_commitment_fen(contract)
             if contract.commitment_id
             else None,
+            "next_steps": guidance.contract_steps(contract, user),
         },
     )
 
@@ -162,11 +164,13 @@ def contract_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         )
     elif name == "order":
         tranche = get_object_or_404(Tranche, pk=posted_pk(request, "tranche"), contract=contract)
-        _run(
+        order = _run(
             request,
             lambda: contracts.tranche_order(tranche=tranche, actor=actor),
-            _("Payment order made; it now needs a second person's approval."),
+            _("Payment order made as a draft."),
         )
+        if order:
+            return _to_draft_order(request, order)
     elif name == "change":
         form = BudgetChangeForm(request.POST)
         if form.is_valid():
@@ -195,6 +199,20 @@ def contract_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     else:
         raise Http404
     return redirect("contract_detail", pk=contract.pk)
+
+
+def _to_draft_order(request: HttpRequest, order: Any) -> HttpResponse:
+    """A new payment order is a draft: its maker checks and submits it on its page, and
+    only then does a second person approve it."""
+    messages.info(
+        request,
+        _(
+            "Payment order %(n)s is a draft: check it and submit it for approval; a second "
+            "finance person then approves it."
+        )
+        % {"n": order.number},
+    )
+    return redirect("ledger:disbursement_detail", pk=order.pk)
 
 
 def contract_pdf(request: HttpRequest, pk: int) -> HttpResponse:
@@ -328,7 +346,7 @@ def project_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     elif name == "award_pay":
         form = AwardPayForm(request.POST)
         if form.is_valid():
-            _run(
+            order = _run(
                 request,
                 lambda: awards.award_pay_order(
                     application=application,
@@ -336,8 +354,12 @@ def project_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
                     payee_account=form.cleaned_data["payee_account"],
                     payee_bank=form.cleaned_data["payee_bank"],
                 ),
-                _("Payment order made."),
+                _("Payment order made as a draft."),
             )
+            if order:
+                return _to_draft_order(request, order)
+        else:
+            form_errors_to_messages(request, form)
     else:
         raise Http404
     return redirect("application_detail", pk=application.pk)

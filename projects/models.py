@@ -263,6 +263,19 @@ class Application(ConcurrentTransitionMixin, models.Model):
     def is_editable(self) -> bool:
         return self.status in (self.S.DRAFT, self.S.RETURNED)
 
+    def get_status_display(self) -> str:  # type: ignore[no-redef]
+        """The state in the words of this record's flow (DESIGN §3: 立项公示 / 终审公示,
+        已立项 / 已授予)."""
+        return self.get_status_display_for(self.status)
+
+    def get_status_display_for(self, state: str) -> str:
+        if state in AWARD_STATUS_LABELS and self.is_award:
+            return str(AWARD_STATUS_LABELS[state])
+        try:
+            return str(Application.Status(state).label)
+        except ValueError:
+            return state
+
     # --- transitions (DESIGN §3) ------------------------------------------------------
 
     @transition(
@@ -461,6 +474,13 @@ class Application(ConcurrentTransitionMixin, models.Model):
         """终止: releases what was committed and not paid."""
 
 
+# An award (科普惠农兴村) is not 立项: its city notice is the 终审公示 and it is 授予.
+AWARD_STATUS_LABELS = {
+    Application.Status.PUBLICITY.value: _("Final public notice"),
+    Application.Status.APPROVED.value: _("Awarded"),
+}
+
+
 class ApplicationFunding(models.Model):
     """The amount requested under one instrument."""
 
@@ -547,6 +567,12 @@ class TransitionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id}: {self.from_state} → {self.to_state}"
+
+    def get_from_state_display(self) -> str:  # type: ignore[no-redef]
+        return self.application.get_status_display_for(self.from_state)
+
+    def get_to_state_display(self) -> str:  # type: ignore[no-redef]
+        return self.application.get_status_display_for(self.to_state)
 
 
 def attachment_upload_to(_instance: Attachment, filename: str) -> str:

@@ -63,7 +63,7 @@ def public_notices(*, day: Any) -> QuerySet[Notice]:
 
 def public_notice_items(notice: Notice) -> QuerySet[Application]:
     return notice.applications.select_related(
-        "category", "organisation", "person", "district"
+        "category", "organisation", "person", "district", "call__programme"
     ).order_by("category__order", "number")
 
 
@@ -81,6 +81,7 @@ def recommendation_entries(rec: RecommendationList) -> QuerySet[RecommendationEn
         "application__organisation",
         "application__person",
         "application__district",
+        "application__call__programme",
     ).prefetch_related("application__notices")
 
 

@@ -81,20 +81,23 @@ def _take(
             % {
                 "number": application.number,
                 "state": _state_label(before),
-                "action": _action_label(name),
+                "action": action_label(name, application),
             }
         )
+    problem = _condition_problem(application, name)
+    if problem:
+        raise ApplicationError(problem)
     if actor is not None and not has_transition_perm(method, actor):
         raise ApplicationError(
             _("You may not do “%(action)s” on %(number)s.")
-            % {"action": _action_label(name), "number": application.number}
+            % {"action": action_label(name, application), "number": application.number}
         )
     try:
         method()
     except TransitionNotAllowed as exc:
         raise ApplicationError(
             _("%(number)s does not yet meet the conditions for “%(action)s”.")
-            % {"number": application.number, "action": _action_label(name)}
+            % {"number": application.number, "action": action_label(name, application)}
         ) from exc
     try:
         application.save()
@@ -107,7 +110,7 @@ def _take(
         ) from exc
     if application.status in payments.MONEY_STOPS:
         cancelled = payments.money_stops(
-            application, actor=actor, reason=reason or _action_label(name)
+            application, actor=actor, reason=reason or action_label(name, application)
         )
         if cancelled:
             reason = "；".join(
@@ -130,6 +133,34 @@ def _take(
         at=clock.now(),
     )
     return application
+
+
+def _condition_problem(application: Application, name: str) -> str:
+    """Why the flow itself does not allow step ``name`` now (not a matter of who asks):
+    django-fsm's permission check includes the conditions, so without this a missing
+    formal check or a step the flow does not have would read as "you may not"."""
+    number = application.number
+    checked = application.formal_check_at is not None
+    if name == "start_district_publicity":
+        if not application.is_award:
+            return _(
+                "%(number)s is a sci-tech project: its flow has no district public notice. After "
+                "the formal check the district officer puts it on a recommendation list directly."
+            ) % {"number": number}
+        if not checked:
+            return _(
+                "%(number)s has not passed the formal check (形式审查); check it before the notice."
+            ) % {"number": number}
+    if name == "recommend":
+        if not checked:
+            return _("%(number)s has not passed the formal check.") % {"number": number}
+        if application.is_award and application.status == S.SUBMITTED:
+            return _("%(number)s must first be on the district public notice (区县公示).") % {
+                "number": number
+            }
+    if name == "sign_contract" and application.is_award:
+        return _("%(number)s is an award: awards have no contract (任务书).") % {"number": number}
+    return ""
 
 
 ACTION_LABELS = {
@@ -156,7 +187,17 @@ ACTION_LABELS = {
 }
 
 
-def _action_label(name: str) -> str:
+# An award is granted (授予), not approved as a project (立项).
+AWARD_ACTION_LABELS = {
+    "start_publicity": gettext_lazy("Start the final public notice"),
+    "approve": gettext_lazy("Grant the award"),
+}
+
+
+def action_label(name: str, application: Application | None = None) -> str:
+    """A transition's name in the words of the application's flow."""
+    if application is not None and name in AWARD_ACTION_LABELS and application.is_award:
+        return str(AWARD_ACTION_LABELS[name])
     return str(ACTION_LABELS.get(name, name))
 
 

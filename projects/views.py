@@ -24,7 +24,7 @@ from core.net import client_ip
 from core.xlsx import XLSX_CONTENT_TYPE
 from funding.facts import FACTS
 
-from . import selectors, services
+from . import guidance, selectors, services
 from .filters import ApplicationFilter
 from .forms import (
     ApplicationEditForm,
@@ -148,7 +148,11 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _get_application(request, pk)
     user = request.user
     actions = [
-        {"name": name, "label": services.ACTION_LABELS[name], "needs_reason": needs_reason}
+        {
+            "name": name,
+            "label": services.action_label(name, application),
+            "needs_reason": needs_reason,
+        }
         for name, needs_reason in DETAIL_ACTIONS.items()
         if can_proceed(getattr(application, name))
         and has_transition_perm(getattr(application, name), user)
@@ -171,6 +175,10 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else [],
         "attachment_form": AttachmentForm(),
         "reason_form": ReasonForm(),
+        "next_steps": guidance.application_steps(application, user),
+        "returned": guidance.last_return(application)
+        if application.status == Application.Status.RETURNED
+        else None,
         **_contract_context(application, user),
     }
     return render(request, "projects/application_detail.html", context)
@@ -266,9 +274,24 @@ def application_action(request: HttpRequest, pk: int, name: str) -> HttpResponse
     }
     if name not in calls:
         raise Http404
-    label = _("Formal check passed") if name == "formal_check" else services.ACTION_LABELS[name]
-    _run(request, calls[name], _("%(action)s: done.") % {"action": label})
+    label = (
+        _("Formal check passed")
+        if name == "formal_check"
+        else services.action_label(name, application)
+    )
+    if _run(request, calls[name], _("%(action)s: done.") % {"action": label}):
+        _signpost(request, application.pk)
     return redirect("application_detail", pk=application.pk)
+
+
+def _signpost(request: HttpRequest, pk: int) -> None:
+    """After a step, say what comes next and who does it."""
+    try:
+        application = selectors.application_detail(user=request.user, pk=pk)
+    except Application.DoesNotExist:
+        return  # e.g. withdrawn out of the user's sight
+    for step in guidance.application_steps(application, request.user)[:1]:
+        messages.info(request, _("Next (%(who)s): %(text)s") % {"who": step.who, "text": step.text})
 
 
 @require_POST

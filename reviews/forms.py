@@ -4,6 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from funding.models import Call
@@ -17,7 +18,7 @@ SEED_MAX = 2**63 - 1  # a draw's seed is a bigint column
 class PanelForm(forms.Form):
     call = forms.ModelChoiceField(label=_("call"), queryset=Call.objects.none())
     stage = forms.ChoiceField(label=_("stage"), choices=Panel.Stage.choices)
-    name = forms.CharField(label=_("name"), max_length=100)
+    name = forms.CharField(label=_("panel name"), max_length=100)
     rubric = forms.ModelChoiceField(label=_("rubric"), queryset=Rubric.objects.all())
     size = forms.IntegerField(label=_("experts per item"), min_value=1, max_value=15, initial=5)
     blind = forms.BooleanField(label=_("blind (experts do not see who applied)"), required=False)
@@ -55,6 +56,11 @@ class DeclareForm(forms.Form):
 
 
 class ScoreForm(forms.Form):
+    """The expert's scores: one text field per criterion (labelled with its range) and
+    the opinion. Each value is checked as the service checks it, so a refused form comes
+    back with every value as typed and the problem beside its criterion. ``submit``:
+    every criterion and the opinion are required."""
+
     comment = forms.CharField(
         label=_("opinion"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -62,16 +68,44 @@ class ScoreForm(forms.Form):
         max_length=3000,
     )
 
-    def __init__(self, *args: Any, rubric: Rubric, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, rubric: Rubric, submit: bool = False, **kwargs: Any) -> None:
+        from .services import plain_number
+
         super().__init__(*args, **kwargs)
+        self.submit = submit
         self.criteria = list(rubric.criteria.all())
         for c in self.criteria:
             self.fields[f"c_{c.code}"] = forms.CharField(
-                label=f"{c.name}（0–{c.max_score}）",
+                label=f"{c.name}（0–{plain_number(c.max_score)}）",
                 required=False,
                 max_length=12,
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 6}),
             )
+
+    def clean(self) -> dict[str, Any]:
+        from .services import score_problem
+
+        cleaned = super().clean() or {}
+        missing = []
+        for c in self.criteria:
+            name = f"c_{c.code}"
+            if name not in cleaned:
+                continue
+            _value, problem = score_problem(c, cleaned[name])
+            if problem:
+                self.add_error(name, problem)
+            elif self.submit and not str(cleaned[name]).strip():
+                missing.append(c.name)
+                self.add_error(name, _("Score it before submitting."))
+        if missing:
+            self.add_error(
+                None,
+                gettext("Score every criterion before submitting: %(c)s.")
+                % {"c": "、".join(missing)},
+            )
+        if self.submit and not str(cleaned.get("comment", "")).strip():
+            self.add_error("comment", gettext("An opinion is required."))
+        return cleaned
 
     def criterion_fields(self) -> list[Any]:
         return [self[f"c_{c.code}"] for c in self.criteria]

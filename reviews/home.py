@@ -9,8 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.navigation import Queue, QueueRow, register_nav, register_queue
 from accounts.roles import REGION_READERS, Role
+from core import clock
+from projects.models import Application
 
-from .models import Assignment, Panel
+from .models import Assignment, Panel, PanelItem, SpotCheck, SpotCheckItem
 from .selectors import panel_list
 
 
@@ -61,6 +63,101 @@ def _panel_queue(user: Any) -> Queue:
     )
 
 
+def _city_review_queue(user: Any) -> Queue:
+    """The city officer: applications waiting for a panel, closed panels waiting for the
+    decision, notices ended waiting for approval, spot-check findings to record."""
+    from projects.models import Notice
+
+    visible = Application.objects.visible_to(user)
+    live_city = PanelItem.objects.exclude(panel__status=Panel.Status.CLOSED)
+    no_panel = (
+        visible.filter(status=Application.Status.RECOMMENDED)
+        .exclude(pk__in=live_city.filter(panel__stage="city").values("application_id"))
+        .order_by("pk")
+    )
+    no_acceptance_panel = (
+        visible.filter(status=Application.Status.ACCEPTANCE_REQUESTED)
+        .exclude(pk__in=live_city.filter(panel__stage="acceptance").values("application_id"))
+        .order_by("pk")
+    )
+    panels = [
+        p
+        for p in Panel.objects.visible_to(user)
+        .filter(stage=Panel.Stage.CITY, status=Panel.Status.CLOSED)
+        .filter(items__application__status=Application.Status.REVIEWED)
+        .distinct()
+        .order_by("pk")
+        if user.has_perm("reviews.manage_panel", p)
+    ]
+    ended = (
+        Notice.objects.visible_to(user)
+        .filter(
+            level=Notice.Level.CITY,
+            ends_on__lt=clock.today(),
+            applications__status=Application.Status.PUBLICITY,
+        )
+        .distinct()
+        .order_by("ends_on")
+    )
+    findings = (
+        SpotCheckItem.objects.filter(
+            spot_check__in=SpotCheck.objects.visible_to(user),
+            result=SpotCheckItem.Result.PENDING,
+        )
+        .select_related("application")
+        .order_by("pk")
+    )
+    rows = [
+        QueueRow(
+            label=f"{a.number} {a.title}",
+            url=reverse("application_detail", args=[a.pk]),
+            note=str(note),
+        )
+        for qs, note in (
+            (no_panel, _("recommended: waiting for a city panel")),
+            (no_acceptance_panel, _("acceptance requested: waiting for an acceptance panel")),
+        )
+        for a in qs[:10]
+    ]
+    rows += [
+        QueueRow(
+            label=p.name,
+            url=reverse("reviews:panel", args=[p.pk]),
+            note=str(_("results frozen: decide on the ranked list")),
+        )
+        for p in panels[:10]
+    ]
+    rows += [
+        QueueRow(
+            label=n.title,
+            url=reverse("notice_detail", args=[n.pk]),
+            note=str(
+                _("notice ended on %(date)s: approve on the panel page") % {"date": n.ends_on}
+            ),
+        )
+        for n in ended[:10]
+    ]
+    rows += [
+        QueueRow(
+            label=f"{i.application.number} {i.application.title}",
+            url=reverse("reviews:spot_check", args=[i.spot_check_id]),
+            note=str(_("spot check: finding to record")),
+        )
+        for i in findings[:10]
+    ]
+    return Queue(
+        title=_("Waiting for a panel or a decision"),
+        rows=rows,
+        total=no_panel.count()
+        + no_acceptance_panel.count()
+        + len(panels)
+        + ended.count()
+        + findings.count(),
+        more_url=reverse("reviews:panel_list"),
+        empty_text=_("Nothing is waiting for a panel or a decision."),
+    )
+
+
 def register() -> None:
     register_nav("my_reviews", _("My reviews"), "reviews:my_assignments", {Role.EXPERT}, 5)
     register_nav("panels", _("Review panels"), "reviews:panel_list", REGION_READERS, 16)
@@ -73,3 +170,4 @@ def register() -> None:
     )
     register_queue("reviews.expert", {Role.EXPERT}, _expert_queue, 5)
     register_queue("reviews.panels", {Role.CITY_OFFICER, Role.DISTRICT_OFFICER}, _panel_queue, 20)
+    register_queue("reviews.city", {Role.CITY_OFFICER}, _city_review_queue, 19)

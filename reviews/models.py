@@ -83,6 +83,16 @@ class ExpertProfile(models.Model):
         return self.person.region.path
 
     @property
+    def code(self) -> str:
+        """专家编号: how officers name an expert on paper score sheets (the 身份证号 is
+        masked on every page, and a person's name is not unique)."""
+        return self.code_of(self.pk)
+
+    @staticmethod
+    def code_of(pk: int) -> str:
+        return f"ZJ{pk:04d}"
+
+    @property
     def specialty_list(self) -> list[str]:
         return [s for s in re.split(r"[、,，;；\s]+", self.specialties) if s]
 

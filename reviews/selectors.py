@@ -6,7 +6,40 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from projects.models import Application
+
 from .models import Assignment, Panel, PanelItem, Score, SpotCheck
+
+# The state an application waits in for a panel of each stage.
+STAGE_STATUS = {
+    Panel.Stage.DISTRICT.value: Application.Status.SUBMITTED,
+    Panel.Stage.CITY.value: Application.Status.RECOMMENDED,
+    Panel.Stage.ACCEPTANCE.value: Application.Status.ACCEPTANCE_REQUESTED,
+}
+
+
+def waiting_for_panel(*, call: Any, stage: str, unit: Any) -> QuerySet[Application]:
+    """Applications of ``call`` within ``unit`` waiting for a panel of ``stage``: in the
+    stage's state and on no other panel that will review them — a city or acceptance
+    panel not yet closed (a closed one has moved them on; a second acceptance round
+    needs a new panel), or any district panel of the call (its review does not change
+    the state)."""
+    on_panel = PanelItem.objects.filter(panel__call=call, panel__stage=stage)
+    if stage != Panel.Stage.DISTRICT:
+        on_panel = on_panel.exclude(panel__status=Panel.Status.CLOSED)
+    return (
+        Application.objects.filter(
+            call=call, status=STAGE_STATUS[str(stage)], district__path__startswith=unit.path
+        )
+        .exclude(pk__in=on_panel.values("application_id"))
+        .select_related("district", "category")
+        .order_by("pk")
+    )
+
+
+def waiting_for(panel: Panel) -> QuerySet[Application]:
+    """What could still join ``panel`` (see ``waiting_for_panel``)."""
+    return waiting_for_panel(call=panel.call, stage=panel.stage, unit=panel.unit)
 
 
 def assignments_for_expert(*, user: Any) -> QuerySet[Assignment]:

@@ -155,16 +155,11 @@ def _log(assignment: Assignment, action: str, actor: User | None, reason: str = 
 
 
 def default_items(*, call: Call, stage: str, unit: OrgUnit) -> list[Application]:
-    status = {
-        Panel.Stage.DISTRICT.value: Application.Status.SUBMITTED,
-        Panel.Stage.CITY.value: Application.Status.RECOMMENDED,
-        Panel.Stage.ACCEPTANCE.value: Application.Status.ACCEPTANCE_REQUESTED,
-    }[str(stage)]
-    return list(
-        Application.objects.filter(
-            call=call, status=status, district__path__startswith=unit.path
-        ).order_by("pk")
-    )
+    """What a new panel reviews: the applications waiting for a panel of its stage (not
+    on another panel that will review them)."""
+    from .selectors import waiting_for_panel
+
+    return list(waiting_for_panel(call=call, stage=stage, unit=unit))
 
 
 @transaction.atomic
@@ -327,7 +322,21 @@ def panel_draw(*, panel: Panel, actor: User, seed: int | None = None) -> Draw:
         if panel.size - live[i] > 0
     }
     if not missing:
-        raise ReviewError(_("Every item already has its experts."))
+        from .selectors import waiting_for
+
+        waiting = [a.number for a in waiting_for(panel)]
+        if waiting:
+            raise ReviewError(
+                _(
+                    "Every item on this panel already has its experts. %(n)d application(s) "
+                    "that reached this stage since are not on it (%(numbers)s): add them with "
+                    "“Add to this panel”, which draws their experts."
+                )
+                % {"n": len(waiting), "numbers": "、".join(waiting[:10])}
+            )
+        raise ReviewError(
+            _("Every item already has its experts; no application is waiting to join this panel.")
+        )
     return _draw_into(
         panel, actor=actor, seed=seed, purpose="draw" if not live else "fill", missing=missing
     )
@@ -467,6 +476,35 @@ def assignment_reopen(*, assignment: Assignment, actor: User, reason: str) -> As
     return assignment
 
 
+def score_problem(criterion: Criterion, text: Any) -> tuple[Decimal | None, str]:
+    """One criterion's score as typed → (the value, "") or (None, the problem naming the
+    criterion and its range). A blank is (None, "")."""
+    if text is None or str(text).strip() == "":
+        return None, ""
+    try:
+        value = Decimal(str(text).strip())
+    except InvalidOperation:
+        value = Decimal("NaN")
+    # "NaN", "sNaN" and "Infinity" parse as decimals but are not scores
+    if not value.is_finite():
+        return None, _("%(c)s: “%(v)s” is not a number.") % {"c": criterion.name, "v": text}
+    # the range first: quantizing a huge value such as 1e30 would raise
+    if not Decimal(0) <= value <= criterion.max_score:
+        return None, _("%(c)s: the score must be between 0 and %(max)s.") % {
+            "c": criterion.name,
+            "max": plain_number(criterion.max_score),
+        }
+    if value != value.quantize(Decimal("0.01")):
+        return None, _("%(c)s: at most two decimals.") % {"c": criterion.name}
+    return value, ""
+
+
+def plain_number(value: Decimal) -> str:
+    """40.00 → "40", 12.50 → "12.5": a rubric's bounds as people write them."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def parse_scores(
     assignment: Assignment, raw: dict[str, Any]
 ) -> tuple[dict[int, Decimal], list[str]]:
@@ -474,26 +512,10 @@ def parse_scores(
     values: dict[int, Decimal] = {}
     problems: list[str] = []
     for criterion in assignment.panel.rubric.criteria.all():
-        text = raw.get(criterion.code)
-        if text is None or str(text).strip() == "":
-            continue
-        try:
-            value = Decimal(str(text).strip())
-        except InvalidOperation:
-            value = Decimal("NaN")
-        # "NaN", "sNaN" and "Infinity" parse as decimals but are not scores
-        if not value.is_finite():
-            problems.append(_("%(c)s: “%(v)s” is not a number.") % {"c": criterion.name, "v": text})
-            continue
-        # the range first: quantizing a huge value such as 1e30 would raise
-        if not Decimal(0) <= value <= criterion.max_score:
-            problems.append(
-                _("%(c)s: the score must be between 0 and %(max)s.")
-                % {"c": criterion.name, "max": criterion.max_score}
-            )
-        elif value != value.quantize(Decimal("0.01")):
-            problems.append(_("%(c)s: at most two decimals.") % {"c": criterion.name})
-        else:
+        value, problem = score_problem(criterion, raw.get(criterion.code))
+        if problem:
+            problems.append(problem)
+        elif value is not None:
             values[criterion.pk] = value
     return values, problems
 
@@ -655,7 +677,12 @@ def decision_publish(
             applications=[i.application for i in chosen],
             starts_on=starts_on,
             actor=actor,
-            title=_("%(call)s: provisional list for public notice") % {"call": panel.call.title},
+            title=(
+                _("%(call)s: provisional award list for public notice")
+                if panel.call.programme.is_award
+                else _("%(call)s: provisional list for public notice")
+            )
+            % {"call": panel.call.title},
         )
     except projects.ApplicationError as error:
         raise ReviewError(str(error), reasons=error.reasons) from error
@@ -670,6 +697,24 @@ def decision_publish(
                 application=item.application, name="reject", actor=actor, reason=reason
             )
     return notice
+
+
+def notice_outcome(notice: Notice, application: Application, objections: list[Any]) -> str:
+    """The trail's reason for the step after a notice: "no objection" only when nobody
+    objected to this application or to the whole list; otherwise how many objections
+    were found unfounded (an upheld one has already returned or rejected it)."""
+    from projects.models import Objection
+
+    concerning = [o for o in objections if o.application_id in (None, application.pk)]
+    if not concerning:
+        return _("Notice %(from)s – %(to)s ended without objection") % {
+            "from": notice.starts_on,
+            "to": notice.ends_on,
+        }
+    dismissed = sum(1 for o in concerning if o.status == Objection.Status.DISMISSED)
+    return _(
+        "Notice %(from)s – %(to)s ended; %(n)d objection(s) filed, checked and found unfounded"
+    ) % {"from": notice.starts_on, "to": notice.ends_on, "n": dismissed}
 
 
 @transaction.atomic
@@ -691,6 +736,8 @@ def decision_approve(*, notice: Notice, actor: User) -> list[Application]:
             "notices__objections"
         )
     )
+    if not candidates:
+        raise ReviewError(_("Every application of this notice is already decided."))
     for application in candidates:
         problems += projects.notice_blockers(application, day=today, level=Notice.Level.CITY)
     if problems:
@@ -715,13 +762,14 @@ def decision_approve(*, notice: Notice, actor: User) -> list[Application]:
         )
     from projects.awards import award_report_schedule
 
+    objections = list(notice.objections.all())
     for application in candidates:
         approved.append(
             projects.application_take(
                 application=application,
                 name="approve",
                 actor=actor,
-                reason=_("Notice ended without objection"),
+                reason=notice_outcome(notice, application, objections),
                 approved_amount_fen=application.amount_requested_fen,
             )
         )

@@ -20,6 +20,7 @@ urlpatterns = [
     path("panels/<int:pk>/", views.panel_detail, name="panel"),
     path("panels/<int:pk>/do/<str:name>/", views.panel_action, name="panel_action"),
     path("panels/<int:pk>/ranking.xlsx", views.ranking_download, name="ranking_download"),
+    path("panels/<int:pk>/score-sheets.xlsx", views.scores_template, name="scores_template"),
     path("notices/<int:pk>/list.pdf", views.notice_pdf, name="notice_pdf"),
     path("applications/<int:pk>/approval.pdf", views.approval_pdf, name="approval_pdf"),
     path("applications/<int:pk>/exclusions/", views.exclusions, name="exclusions"),

@@ -6,8 +6,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,10 +19,11 @@ from core.http import form_errors_to_messages, posted_pk, run_service
 from core.pdf import PDF_CONTENT_TYPE
 from core.xlsx import XLSX_CONTENT_TYPE
 from funding.models import Call
+from projects.guidance import application_steps
 from projects.models import Application, Notice
 from projects.services import ApplicationError
 
-from . import aggregation, documents, selectors, services
+from . import aggregation, documents, guidance, panel_items, selectors, services
 from .blind import redact
 from .exports import ranking_xlsx
 from .forms import (
@@ -89,6 +92,14 @@ def _blind_view(a: Assignment) -> dict[str, Any]:
 def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("login")
+    return _assignment_page(request, pk)
+
+
+def _assignment_page(
+    request: HttpRequest, pk: int, score_form: ScoreForm | None = None
+) -> HttpResponse:
+    """The assignment as its expert sees it; ``score_form`` is a refused form, shown
+    again with everything the expert typed."""
     try:
         a = selectors.assignment_for_expert(user=request.user, pk=pk)
     except Assignment.DoesNotExist as exc:
@@ -101,7 +112,7 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # the application opens only after the declaration of no conflict
         "opened": a.status in (Assignment.Status.ACCEPTED, Assignment.Status.SUBMITTED),
         "declare_form": DeclareForm(),
-        "score_form": ScoreForm(rubric=a.panel.rubric, initial=initial),
+        "score_form": score_form or ScoreForm(rubric=a.panel.rubric, initial=initial),
         "scores": [(c, existing.get(c.code)) for c in a.panel.rubric.criteria.all()],
         "can_score": a.status == Assignment.Status.ACCEPTED and a.panel.status == Panel.Status.OPEN,
     }
@@ -157,25 +168,32 @@ def assignment_declare(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def assignment_score(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save or submit; a refusal shows the form again with every value kept."""
     _login(request)
     a = get_object_or_404(
         Assignment.objects.for_expert(request.user).select_related("panel__rubric"), pk=pk
     )
-    form = ScoreForm(request.POST, rubric=a.panel.rubric)
+    submit = "submit" in request.POST
+    form = ScoreForm(request.POST, rubric=a.panel.rubric, submit=submit)
     if form.is_valid():
-        submit = "submit" in request.POST
-        _run(
-            request,
-            lambda: services.scores_save(
-                assignment=a,
-                actor=actor_of(request),
-                values=form.values(),
-                comment=form.cleaned_data["comment"],
-                submit=submit,
-            ),
-            _("Scores submitted.") if submit else _("Draft saved."),
-        )
-    return redirect("reviews:assignment", pk=pk)
+        try:
+            with transaction.atomic(durable=True):
+                services.scores_save(
+                    assignment=a,
+                    actor=actor_of(request),
+                    values=form.values(),
+                    comment=form.cleaned_data["comment"],
+                    submit=submit,
+                )
+        except ReviewError as error:
+            # the state changed (panel closed, already submitted …): said on top, and the
+            # form, if it is still offered, keeps what was typed
+            for reason in error.reasons:
+                messages.error(request, str(reason))
+        else:
+            messages.success(request, _("Scores submitted.") if submit else _("Draft saved."))
+            return redirect("reviews:assignment", pk=pk)
+    return _assignment_page(request, pk, score_form=form)
 
 
 # --- officers: panels ------------------------------------------------------------------------
@@ -293,11 +311,17 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("-pk")
             .first()
         )
+    waiting = list(selectors.waiting_for(panel))
+    notice = guidance.notice_state(city_notice)
     return render(
         request,
         "reviews/panel_detail.html",
         {
             "panel": panel,
+            "is_award": panel.call.programme.flow == "award",
+            "waiting": waiting,
+            "notice": notice,
+            "next_steps": guidance.panel_steps(panel, request.user, waiting=waiting, notice=notice),
             "matrix": selectors.assignment_matrix(panel),
             "results": results,
             "criteria": list(panel.rubric.criteria.all()),
@@ -323,6 +347,17 @@ def panel_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
                 request,
                 lambda: services.panel_draw(panel=panel, actor=actor, seed=seed),
                 _("Experts drawn."),
+            )
+        else:
+            _errors(request, draw_form)
+    elif name == "add_items":
+        draw_form = DrawForm(request.POST)
+        if draw_form.is_valid():
+            seed = draw_form.cleaned_data["seed"]
+            _run(
+                request,
+                lambda: panel_items.panel_add_items(panel=panel, actor=actor, seed=seed),
+                _("The applications are added to the panel."),
             )
         else:
             _errors(request, draw_form)
@@ -355,7 +390,12 @@ def panel_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         notice = get_object_or_404(
             Notice, pk=posted_pk(request, "notice"), call=panel.call, level=Notice.Level.CITY
         )
-        _run(request, lambda: services.decision_approve(notice=notice, actor=actor), _("Approved."))
+        award = panel.call.programme.flow == "award"
+        _run(
+            request,
+            lambda: services.decision_approve(notice=notice, actor=actor),
+            _("The awards on the list are granted.") if award else _("The list is approved."),
+        )
     else:
         raise Http404
     return redirect("reviews:panel", pk=panel.pk)
@@ -396,6 +436,23 @@ def ranking_download(request: HttpRequest, pk: int) -> HttpResponse:
     panel = _panel(request, pk)
     response = HttpResponse(ranking_xlsx(panel), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="ranking-{panel.pk}.xlsx"'
+    return response
+
+
+def scores_template(request: HttpRequest, pk: int) -> HttpResponse:
+    """The panel's paper-score template: its criteria as columns, a row per expert and
+    item still to score (experts named by their number, whatever their district)."""
+    from .score_import import ScoresImporter
+
+    panel = _panel(request, pk)
+    if not request.user.has_perm("reviews.manage_panel", panel):
+        raise Http404
+    if panel.status == Panel.Status.CLOSED:
+        raise Http404
+    response = HttpResponse(
+        ScoresImporter().template({"panel": panel}), content_type=XLSX_CONTENT_TYPE
+    )
+    response["Content-Disposition"] = content_disposition_header(True, f"评分表-{panel.name}.xlsx")
     return response
 
 
@@ -604,6 +661,10 @@ def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and request.user.has_perm("projects.conclude_acceptance", application),
             "finance_form": FinanceForm(),
             "conclusion_form": ConclusionForm(),
+            # the next steps of the project, on its latest acceptance round
+            "next_steps": application_steps(application, request.user)
+            if not application.acceptances.filter(round__gt=acceptance.round).exists()
+            else [],
         },
     )
 

@@ -35,7 +35,7 @@ def today():
         yield TODAY
 
 
-HEADER = ["项目编号", "专家身份证号", "innov", "feas", "benefit", "意见"]
+HEADER = ["项目编号", "专家编号", "innov", "feas", "benefit", "意见"]
 
 
 def sheets(panel, *, bad: bool) -> list[list[object]]:
@@ -49,7 +49,7 @@ def sheets(panel, *, bad: bool) -> list[list[object]]:
         rows.append(
             [
                 a.item.application.number,
-                a.expert.person.id_number,
+                a.expert.code,
                 innov,
                 20,
                 "18.5",
@@ -95,7 +95,7 @@ def test_one_bad_row_imports_nothing_and_the_corrected_file_imports_every_row(pa
 
 def test_a_sheet_of_an_expert_not_on_the_item_is_refused(panel):
     rows = sheets(panel, bad=False)
-    rows[0][1] = "11010519491231002X"
+    rows[0][1] = "ZJ9999"
     outcome = importing.import_file(
         importing.get_importer("scores"),
         xlsx(rows, HEADER),
@@ -103,7 +103,7 @@ def test_a_sheet_of_an_expert_not_on_the_item_is_refused(panel):
         options={"panel": panel},
     )
     assert not outcome.committed
-    assert [(e.row, e.column) for e in outcome.result.errors] == [(2, "专家身份证号")]
+    assert [(e.row, e.column) for e in outcome.result.errors] == [(2, "专家编号")]
 
 
 def test_a_missing_opinion_is_refused_like_online(panel):
