@@ -256,7 +256,10 @@ def parse_date(value: Any) -> dt.date:
                     _("“%(value)s” is not a real date.") % {"value": _short(raw)}
                 ) from None
             if not 1900 <= parsed.year <= 2100:
-                raise CellError(_("“%(value)s” is not a real date.") % {"value": _short(raw)})
+                raise CellError(
+                    _("“%(value)s”: the year must be between 1900 and 2100.")
+                    % {"value": _short(raw)}
+                )
             return parsed
     raise CellError(_("“%(value)s” is not a date (write 2026-03-05).") % {"value": _short(raw)})
 

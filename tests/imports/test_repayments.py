@@ -189,3 +189,25 @@ def test_the_command_line_names_the_bank_by_its_account_number(finance, tmp_path
     with pytest.raises(CommandError) as refused:
         call_command("import_xlsx", *args[:-1], "bank_account=0000")
     assert refused.value.returncode == 2
+
+
+def test_a_repayment_dated_far_ahead_or_far_back_is_refused_naming_the_bound(finance):
+    # given files with a typo'd year (9999-12-31 once accrued 747,924,069.24 yuan of
+    # overdue fee on a 500,000.00 loan), a date ahead, and one before the money went out
+    before = Repayment.objects.count()
+    paid_out = RepayableAccount.objects.get(project_ref="KJ2026-YC-002")
+    out = paid_out.disbursements.order_by("paid_on").first().paid_on
+    cases = [
+        ("9999-12-31", ["9999-12-31", "2100"]),
+        ("2099-01-01", ["2099-01-01", "今天"]),
+        ("1900-01-01", ["1900-01-01", out.isoformat(), "资金拨出日"]),
+    ]
+    for typed, named in cases:
+        # when it is checked and imported
+        outcome = run([["KJ2026-YC-002", typed, "1000", f"HKBOUND-{typed}"]], finance)
+        # then nothing is recorded and the row names its column and the bound it crosses
+        assert not outcome.committed
+        (error,) = outcome.errors
+        assert (error.row, error.column) == (2, "还款日期")
+        assert all(text in error.reason for text in named), error.reason
+    assert Repayment.objects.count() == before
