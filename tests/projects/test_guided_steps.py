@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from core import clock
-from projects import contracts, services
+from projects import awards, closing, contracts, services
 
 from .conftest import award_call, checked, make_application, refresh, submitted, user
 from .flow import client, granted_award, next_steps, nomination, text
@@ -150,7 +150,7 @@ def test_a_granted_award_says_the_indicator_then_the_district_pays(world):
     assert "市财政下达" in steps and "区县财政局" in steps
     assert "预算指标" in _steps("finance", url) and "待您办理" in _steps("finance", url)
     with clock.frozen(dt.datetime(2027, 1, 15, 9, 0)):
-        contracts.award_indicator_issue(
+        awards.award_indicator_issue(
             call=award_call(),
             district=award.district,
             actor=user("finance"),
@@ -159,7 +159,7 @@ def test_a_granted_award_says_the_indicator_then_the_district_pays(world):
         )
         steps = _steps("district_finance", url)
         assert "区县财政局" in steps and "生成拨付单" in steps and "待您办理" in steps
-        order = contracts.award_pay_order(
+        order = awards.award_pay_order(
             application=award, actor=user("district_finance"), payee_account="6228480000000000001"
         )
         steps = _steps("district_finance", url)
@@ -187,7 +187,7 @@ def test_the_acceptance_page_says_who_records_and_who_concludes(world):
         )
     assert "申请验收" in _steps("applicant", _app_url(application))
     with clock.frozen(dt.datetime(2028, 12, 1, 10, 0)):
-        acceptance = contracts.acceptance_request(
+        acceptance = closing.acceptance_request(
             application=refresh(application),
             actor=user("applicant"),
             text="全部完成任务书指标。",

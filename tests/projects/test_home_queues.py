@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from core import clock
 from ledger import services as ledger
-from projects import contracts, services
+from projects import awards, contracts, services
 from tests.reviews.conftest import city_panel, recommended
 
 from .conftest import award_call, checked, submitted, user
@@ -69,7 +69,7 @@ def test_district_finance_sees_the_awards_waiting_for_payment(world):
     assert "待拨付的奖补项目" in page
     assert award.number in page and "待市级下达预算指标" in page
     with clock.frozen(dt.datetime(2027, 1, 15, 9, 0)):
-        contracts.award_indicator_issue(
+        awards.award_indicator_issue(
             call=award_call(),
             district=award.district,
             actor=user("finance"),
@@ -77,7 +77,7 @@ def test_district_finance_sees_the_awards_waiting_for_payment(world):
             document_no="杭财教〔2027〕3号",
         )
         assert "待承诺并拨付" in home("district_finance")
-        order = contracts.award_pay_order(
+        order = awards.award_pay_order(
             application=award, actor=user("district_finance"), payee_account="6228480000000000001"
         )
         page = home("district_finance")
