@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.conf import settings
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 MB = 1024 * 1024
@@ -137,6 +138,7 @@ class Refused(Exception):
     """The file is refused; ``message`` says why, for the user."""
 
     def __init__(self, message: str) -> None:
+        message = capfirst(message)
         super().__init__(message)
         self.message = message
 
@@ -346,8 +348,10 @@ class _Scanner:
         if not head:
             return chunk
         self.started = True
-        if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:4]:
-            # UTF-16 or UTF-32: Excel never writes it, and the scan reads UTF-8 bytes.
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff", b"<\x00") or (
+            head[:1] == b"\x00" and head.lstrip(b"\x00")[:1] == b"<"
+        ):
+            # XML in UTF-16 or UTF-32: Excel never writes it, and the scan reads bytes.
             raise damaged()
         self.part.xml = head.startswith(b"<")
         if self.part.xml:
