@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -316,7 +317,8 @@ def panel_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     actor = actor_of(request)
     if name == "draw":
         seed_text = request.POST.get("seed", "").strip()
-        seed = int(seed_text) if seed_text.isdigit() else None
+        # 0–9 only ("²".isdigit() is true, and int() refuses it); another seed is none
+        seed = int(seed_text) if re.fullmatch(r"[0-9]{1,18}", seed_text) else None
         _run(
             request,
             lambda: services.panel_draw(panel=panel, actor=actor, seed=seed),

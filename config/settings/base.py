@@ -155,7 +155,7 @@ IMPORT_XLSX_LIMITS = {
     "part_bytes": 128 * 1024 * 1024,
     "other_part_bytes": 16 * 1024 * 1024,
     "total_bytes": 256 * 1024 * 1024,
-    "rows": 100_000,
+    "rows": 50_000,
     "columns": 256,
     "cells": 1_000_000,
     "shared_strings": 500_000,

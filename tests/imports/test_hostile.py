@@ -36,8 +36,8 @@ EXPECTED = {
     "huge_shared_string": "工作簿中的“xl/sharedStrings.xml”中有一个单元格的值或一段标记长度超过 1 MB",
     "many_shared_strings": "工作簿中不同的文本（共享字符串）超过 500,000 个，最多允许 500,000 个。",
     "declared_rows": "工作表“Sheet1”声明其范围为 5,000,000 行、16,384 列（A1:XFD5000000），"
-    "最多允许 100,000 行、256 列。",
-    "many_rows": "工作表“Sheet1”超过 100,000 行，最多允许 100,000 行。",
+    "最多允许 50,000 行、256 列。",
+    "many_rows": "工作表“Sheet1”超过 50,000 行，最多允许 50,000 行。",
     "many_parts": "工作簿由 20,005 个部件（.xlsx 内部的文件）组成，最多允许 1,000 个。",
     "zip_bomb": "工作簿中的“xl/media/image1.png”解压后超过 128 MB；工作簿的每个部件最多 128 MB。",
     "zip_bomb_lying": "工作簿中的“xl/media/image1.png”解压后超过 16 MB；除工作表及其文本外，"
