@@ -84,15 +84,19 @@ WORKSHEET_ROOT = "{" + MAIN_NS + "}worksheet"
 SST_ROOT = "{" + MAIN_NS + "}sst"
 
 _PREFIX = rb"(?:[^\s<>/!?:=\"']+:)?"
-_SI_TAG = re.compile(rb"<(/?)" + _PREFIX + rb"si(?=[\s/>])[^>]*>")
-_ROW_TAG = re.compile(rb"(<(/?)" + _PREFIX + rb"row(?=[\s/>])[^>]*>)")
+# The rest of a tag: a ">" may stand inside a quoted attribute value.
+_ATTRIBUTES = rb"""(?:[^>"']|"[^"]*"|'[^']*')*>"""
+_SI_TAG = re.compile(rb"<(/?)" + _PREFIX + rb"si(?=[\s/>])" + _ATTRIBUTES)
+_ROW_TAG = re.compile(rb"(<(/?)" + _PREFIX + rb"row(?=[\s/>])" + _ATTRIBUTES + rb")")
 # The openings of a cell, <c …> or <x:c …> (counted in C; ":c " in a text counts too).
 _CELL_OPENINGS = tuple(
     a + b"c" + b for a in (b"<", b":") for b in (b" ", b">", b"/", b"\t", b"\n", b"\r")
 )
 _CELL_REF = re.compile(rb"""\sr\s*=\s*["']\$?([A-Za-z]{1,3})\$?[0-9]""")
 _ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["']([^"']*)["']""")
-_DIMENSION = re.compile(rb"<" + _PREFIX + rb"""dimension\s[^>]*?\bref\s*=\s*["']([^"']*)["']""")
+_DIMENSION = re.compile(
+    rb"<" + _PREFIX + rb"""dimension\s(?:[^>"']|"[^"]*"|'[^']*')*?\bref\s*=\s*["']([^"']*)["']"""
+)
 _BLANKS = b" \t\r\n"
 # What zipfile and zlib raise for a broken archive or member.
 _BROKEN = (
@@ -121,7 +125,7 @@ class Limits:
     total_bytes: int  # all members together, unpacked
     rows: int  # rows of a sheet, and the highest row number
     columns: int  # cells of a row, and the highest column
-    cells: int  # filled cells in the workbook
+    cells: int  # cells (with a value or a format) in the workbook
     shared_strings: int  # distinct texts (the shared-strings table)
     markup_bytes: int  # one tag or one piece of text (a cell's value)
     elements: int  # XML elements in the workbook
@@ -316,9 +320,11 @@ class _Scanner:
         if part.xml and chunk:
             self._markup(chunk)
             self._expat(chunk)
+            # The last tag waits for the next chunk, so that every tag is scanned
+            # whole (the text after it is bounded by markup_bytes).
             buffer = self.tail + chunk if self.tail else chunk
             cut = buffer.rfind(b"<")
-            if cut < 0 or buffer.find(b">", cut) >= 0:
+            if cut < 0:
                 self.tail = b""
                 self._scan(buffer)
             else:
@@ -459,8 +465,9 @@ class _Scanner:
         if self.totals.cells > self.limits.cells:
             raise Refused(
                 _(
-                    "The workbook has more than %(limit)s filled cells; at most %(limit)s "
-                    "are allowed. Split the data into smaller files."
+                    "The workbook has more than %(limit)s cells (with a value or a "
+                    "format); at most %(limit)s are allowed. Split the data into smaller "
+                    "files."
                 )
                 % {"limit": _n(self.limits.cells)}
             )

@@ -178,6 +178,27 @@ def test_a_value_beyond_the_last_column_allowed_is_refused_naming_its_column():
     )
 
 
+def test_a_row_number_behind_a_quoted_angle_bracket_is_still_read():
+    # given: a row whose number hides after a ">" inside another attribute's value
+    def build(target: IO[bytes]) -> None:
+        row = '<row note="a>b" r="5000000"><c r="A5000000"><v>1</v></c></row>'
+        hostile.write_package(target, hostile.sheet_xml([hostile.header_row(), row]))
+
+    assert inspect(build).startswith("工作表“Sheet1”超过 50,000 行")
+
+
+def test_the_cells_of_the_whole_workbook_are_capped(settings):
+    settings.IMPORT_XLSX_LIMITS = {**settings.IMPORT_XLSX_LIMITS, "cells": 10}
+
+    def build(target: IO[bytes]) -> None:
+        rows = [[org_code(f"c{i}"), "甲", "企业", "西湖区", "", ""] for i in range(2)]
+        hostile.normal(target, rows)
+
+    assert inspect(build).startswith(
+        "工作簿中的单元格（有内容或设置了格式的）超过 10 个，最多允许 10 个。"
+    )
+
+
 def test_a_bloated_part_read_whole_is_refused_even_dressed_as_a_sheet():
     # given: styles.xml (read into a tree at once) with the root of a worksheet
     def build(target: IO[bytes]) -> None:
