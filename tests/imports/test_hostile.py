@@ -275,3 +275,20 @@ def rewrite(
             if info.filename == name:
                 data = change(data.decode()).encode(encoding)
             new.writestr(info, data)
+
+
+def test_a_file_with_more_than_a_thousand_problems_stops_being_read(demo_world):
+    # given: 1 500 rows, each with a bad code
+    from .conftest import ORG_HEADER, xlsx
+
+    file = xlsx([["坏代码", f"单位{i}", "企业", "西湖区", "", ""] for i in range(1500)], ORG_HEADER)
+
+    # when
+    outcome = importing.dry_run(importing.get_importer("organisations"), file, actor=None)
+
+    # then: the first thousand are listed, and a note says the rest was not checked
+    assert len(outcome.errors) == 1001
+    assert {e.row for e in outcome.errors[1:]} == set(range(2, 1002))
+    assert outcome.errors[0].reason == (
+        "问题超过 1000 处：只列出前 1000 处，文件其余部分未检查。请改正后重试。"
+    )
