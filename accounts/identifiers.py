@@ -1,6 +1,8 @@
 """Chinese identifiers: the 统一社会信用代码 (GB 32100-2015) of an organisation and the
-公民身份号码 (GB 11643-1999) of a person. Normalise first (spaces out, upper case),
-then validate the check digit. Masking is for every page and download but admin's."""
+公民身份号码 (GB 11643-1999) of a person. Normalise first (full-width forms made ASCII,
+spaces out, upper case), then validate: digits are 0–9 only (``str.isdigit`` also says
+yes to ², ٣ and ①, which ``int`` then refuses), then the check digit. Masking is for
+every page and download but admin's."""
 
 from __future__ import annotations
 
@@ -19,11 +21,23 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 
 _SPACES = re.compile(r"[\s\u3000\-]+")
+# A Chinese input method in full-width mode types １２３ and ＡＢＣ: those are read as
+# ASCII. No other compatibility form is (NFKC would make a superscript ² a 2, a digit
+# nobody typed); such characters are refused by name.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_DIGITS = re.compile(r"[0-9]+")
+_ID_FORMAT = re.compile(r"[0-9]{17}[0-9X]")
 
 
 def normalise(value: str) -> str:
-    """Remove spaces (also full-width) and hyphens; upper-case."""
-    return _SPACES.sub("", value or "").upper()
+    """Full-width letters and digits made ASCII; spaces (also full-width) and hyphens
+    removed; upper-case."""
+    return _SPACES.sub("", (value or "").translate(_FULL_WIDTH)).upper()
+
+
+def _other_digit(code: str) -> str | None:
+    """The first character that is a digit or a number but not 0–9 (², ٣, ३, ①, 三)."""
+    return next((c for c in code if not c.isascii() and (c.isdigit() or c.isnumeric())), None)
 
 
 def credit_code_check_char(first17: str) -> str:
@@ -35,6 +49,16 @@ def credit_code_check_char(first17: str) -> str:
 
 def validate_credit_code(value: str) -> None:
     code = normalise(value)
+    other = _other_digit(code)
+    if other is not None:
+        raise ValidationError(
+            _(
+                "The unified social credit code contains “%(char)s”, which is not one of the "
+                "digits 0–9; type it again with ordinary digits."
+            ),
+            code="digits",
+            params={"char": other},
+        )
     if len(code) != 18:
         raise ValidationError(
             _("The unified social credit code must have 18 characters (it has %(n)d)."),
@@ -48,7 +72,7 @@ def validate_credit_code(value: str) -> None:
             code="charset",
             params={"c": bad[0]},
         )
-    if not code[2:8].isdigit():
+    if not _DIGITS.fullmatch(code[2:8]):
         raise ValidationError(
             _(
                 "Characters 3–8 of the unified social credit code must be the "
@@ -68,6 +92,8 @@ def id_number_check_char(first17: str) -> str:
 
 
 def id_number_birth_date(code: str) -> dt.date | None:
+    if not _DIGITS.fullmatch(code[6:14]):
+        return None
     try:
         return dt.date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
     except ValueError:
@@ -76,7 +102,17 @@ def id_number_birth_date(code: str) -> dt.date | None:
 
 def validate_id_number(value: str) -> None:
     code = normalise(value)
-    if len(code) != 18 or not code[:17].isdigit() or not (code[17].isdigit() or code[17] == "X"):
+    other = _other_digit(code)
+    if other is not None:
+        raise ValidationError(
+            _(
+                "The ID card number contains “%(char)s”, which is not one of the digits 0–9; "
+                "type it again with ordinary digits."
+            ),
+            code="digits",
+            params={"char": other},
+        )
+    if not _ID_FORMAT.fullmatch(code):
         raise ValidationError(
             _("The ID card number must be 17 digits followed by a digit or X."), code="format"
         )

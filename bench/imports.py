@@ -13,7 +13,27 @@ data is never touched:
    through the accounts services' rules, then one bulk write in one transaction;
    also its dry run and a second import of the same file (everything unchanged).
 
+Then the hostile files (issue 12, item 7; ``--section hostile`` for these alone): the
+workbooks of ``tests/imports/hostile.py`` at full size — a row of 5 million cells, a
+cell and a shared string of 400 MB, 5 million shared strings, 5 million declared rows,
+3 million real rows, 200 000 zip members, a member of 1 GB (its size stated truly, and
+stated as 100 MB) — then an ordinary file of 10 000 organisations and the largest one
+the caps let through (49 999 rows). Each goes through the organisations dry run (the
+largest through ``Importer.read`` only: its dry run is the import, rolled back) in a
+fresh subprocess, so that one file's peak cannot hide another's. Peak memory is the
+subprocess's resident-set high-water mark: everything the process held — Python
+objects, zlib's and expat's buffers, the interpreter and Django themselves — which is
+what the machine has to find (``tracemalloc`` sees Python's own allocations only, and
+slows the code it measures several times). The subprocess reads it from
+``/proc/self/status`` (``VmHWM``): its ``ru_maxrss`` would not do, as Linux carries
+the peak of the process that forked it across ``exec`` (the bench itself holds the
+datasets it writes). Time is the dry run's wall-clock time and, as the machine is
+shared, also its CPU time. The baseline is the same subprocess reading nothing. Each
+subprocess runs under a 3 GB address-space limit and 120 s of CPU, so a regression
+cannot take the shared machine down.
+
     .venv/bin/python bench/imports.py
+    .venv/bin/python bench/imports.py --section hostile
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/kjfund_bench .venv/bin/python bench/imports.py
 """
 
@@ -347,13 +367,146 @@ def _server_version(connection: Any) -> str:
     return ""
 
 
+# --- hostile files -----------------------------------------------------------------
+
+MEMORY_CAP_MB = 400
+TIME_CAP_S = 20
+CHILD_ADDRESS_SPACE = 3 * 1024**3
+CHILD_CPU_SECONDS = 120
+
+
+def _hostile_cases(folder: Path, districts: list[Any]) -> list[tuple[str, str, Path, str]]:
+    """(name, description, file, mode): mode "dry_run" or "read"."""
+    from tests.imports import hostile
+
+    cases = []
+    for name, label, full, _small in hostile.HOSTILE:
+        cases.append((name, label, hostile.build(folder / f"{name}.xlsx", full), "dry_run"))
+    ordinary = folder / "ordinary.xlsx"
+    ordinary.write_bytes(_our_file(_dataset(10_000, districts)))
+    cases.append(("ordinary", "普通文件：1 万个单位", ordinary, "dry_run"))
+    largest = folder / "largest.xlsx"
+    largest.write_bytes(_our_file(_dataset(49_999, districts)))
+    cases.append(("largest", "上限内最大的文件：49 999 行（只读取）", largest, "read"))
+    return cases
+
+
+def _child(path: str, mode: str) -> None:
+    """In the subprocess: one dry run (or read) of ``path``; prints a JSON line."""
+    import json
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.utils import translation
+
+    if os.environ.get("KJFUND_BENCH_DB"):
+        connection.settings_dict["NAME"] = os.environ["KJFUND_BENCH_DB"]
+    translation.activate("zh-hans")
+    import openpyxl  # noqa: F401  (in the baseline too)
+
+    from core import importing
+
+    importer = importing.get_importer("organisations")
+    start, cpu = time.perf_counter(), time.process_time()
+    errors: list[str] = []
+    rows = 0
+    if mode == "read":
+        with open(path, "rb") as handle:
+            result = importer.read(handle)
+        errors, rows = [e.reason for e in result.errors], len(result.rows)
+    elif mode == "dry_run":
+        with open(path, "rb") as handle:
+            outcome = importing.dry_run(importer, handle, actor=None)
+        errors, rows = [e.reason for e in outcome.errors], len(outcome.result.rows)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    status = Path("/proc/self/status").read_text()
+    peak = int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1])
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu": cpu,
+                "peak_mb": peak // 1024,
+                "errors": errors[:2],
+                "rows": rows,
+            }
+        )
+    )
+
+
+def _run_child(path: Path | None, mode: str, database: str) -> dict[str, Any]:
+    """A fresh interpreter per file; its peak RSS from ``os.wait4``."""
+    import json
+    import resource
+    import subprocess
+
+    def limits() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (CHILD_ADDRESS_SPACE, CHILD_ADDRESS_SPACE))
+        resource.setrlimit(resource.RLIMIT_CPU, (CHILD_CPU_SECONDS, CHILD_CPU_SECONDS))
+
+    command = [sys.executable, __file__, "--child", str(path or ""), "--mode", mode]
+    env = {**os.environ, "KJFUND_BENCH_DB": database}
+    started = time.perf_counter()
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, preexec_fn=limits
+    )
+    out = process.stdout.read() if process.stdout else b""
+    err = process.stderr.read() if process.stderr else b""
+    process.wait()
+    wall = time.perf_counter() - started
+    try:
+        figures = json.loads(out.decode().strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        figures = {"seconds": wall, "cpu": 0, "peak_mb": 0, "rows": 0, "failed": True}
+        figures["errors"] = [err.decode(errors="replace")[-300:]]
+    figures["exit"] = process.returncode
+    return figures
+
+
+def run_hostile(districts: list[Any], database: str) -> list[str]:
+    lines = []
+    with tempfile.TemporaryDirectory(prefix="kjfund-hostile-") as folder:
+        cases = _hostile_cases(Path(folder), districts)
+        baseline = _run_child(None, "baseline", database)
+        lines.append(
+            f"baseline (the same subprocess reading nothing): {baseline['peak_mb']} MB; "
+            f"caps: {MEMORY_CAP_MB} MB, {TIME_CAP_S} s"
+        )
+        lines.append(
+            f"  {'file':<20} {'size':>9} {'time':>8} {'CPU':>8} {'peak':>7}  {'':<4} what it says"
+        )
+        for name, label, path, mode in cases:
+            figures = _run_child(path, mode, database)
+            ok = (
+                not figures.get("failed")
+                and figures["exit"] == 0
+                and figures["seconds"] < TIME_CAP_S
+                and figures["peak_mb"] < MEMORY_CAP_MB
+            )
+            said = "; ".join(figures["errors"]) or f"{figures['rows']} rows read, no problem"
+            lines.append(
+                f"  {name:<20} {path.stat().st_size / 1024:>7,.0f} K {figures['seconds']:>6.2f} s "
+                f"{figures['cpu']:>6.2f} s {figures['peak_mb']:>4} MB  {'ok' if ok else 'OVER':<4} "
+                f"{label}: {said[:110]}"
+            )
+    return lines
+
+
 def main() -> None:
     global REPEAT
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=REPEAT, help="rounds (best figure kept)")
+    parser.add_argument("--section", choices=("all", "speed", "hostile"), default="all")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--mode", default="dry_run", help=argparse.SUPPRESS)
     args = parser.parse_args()
     REPEAT = max(args.repeat, 1)
+    if args.child is not None:
+        _child(args.child, args.mode)
+        return
 
     import django
 
@@ -369,19 +522,33 @@ def main() -> None:
             Path(tmp.name) / "bench.sqlite3"
         )
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    figures: list[tuple[str, float, str]] = []
+    hostile: list[str] = []
     try:
-        figures = run(args.rows)
+        if args.section in ("all", "speed"):
+            figures = run(args.rows)
+        if args.section in ("all", "hostile"):
+            from accounts.models import OrgUnit
+
+            districts = list(OrgUnit.objects.filter(level="district")) or _regions()
+            connection.close()  # the subprocesses use the database; SQLite wants it free
+            hostile = run_hostile(districts, str(connection.settings_dict["NAME"]))
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
         teardown_test_environment()
         if tmp is not None:
             tmp.cleanup()
-    print(f"{args.rows} organisations, best of {REPEAT} interleaved rounds")
-    for label, seconds, note in figures:
-        if seconds:
-            print(f"  {label:<62} {seconds:8.2f} s  {note}")
-        else:
-            print(f"  {label}")
+    if figures:
+        print(f"{args.rows} organisations, best of {REPEAT} interleaved rounds")
+        for label, seconds, note in figures:
+            if seconds:
+                print(f"  {label:<62} {seconds:8.2f} s  {note}")
+            else:
+                print(f"  {label}")
+    if hostile:
+        print("hostile files: the organisations dry run, one fresh subprocess per file")
+        for line in hostile:
+            print(f"  {line}")
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import xlsx_guard
 from .money import MoneyError, parse_yuan, yuan_to_fen
 
 T = TypeVar("T")
@@ -517,6 +518,8 @@ class Importer:
     # Duplicates of this column within one file are row errors (the natural key).
     key: str | None = None
     max_rows: int = 100_000
+    # A file with more problems stops being read (a list nobody reads, and memory).
+    max_errors: int = 1_000
     # Model field → column code, to place a service's ValidationError on its column.
     field_columns: Mapping[str, str] = {}
     # True: the dry run runs check() *and* commit() inside a transaction that is then
@@ -673,7 +676,12 @@ class Importer:
         options = options or {}
         result = ParseResult(columns=list(self.columns_for(options)))
         try:
-            book = load_workbook(file, read_only=True, data_only=True)
+            inspection = xlsx_guard.inspect(file)
+        except xlsx_guard.Refused as refusal:
+            result.errors.append(RowError(0, FILE_COLUMN, refusal.message))
+            return result
+        try:
+            book = load_workbook(file, read_only=True, data_only=True, keep_links=False)
         except Exception:  # any unreadable upload gets the same answer
             result.errors.append(
                 RowError(0, FILE_COLUMN, _("The file is not an Excel workbook (.xlsx)."))
@@ -682,7 +690,14 @@ class Importer:
         try:
             names = book.sheetnames
             sheet = book[self.sheet_name] if self.sheet_name in names else book.worksheets[0]
-            self._read_sheet(sheet, result, actor=actor, options=options, progress=progress)
+            self._read_sheet(
+                sheet,
+                result,
+                actor=actor,
+                options=options,
+                progress=progress,
+                max_columns=inspection.limits.columns,
+            )
         except _Unreadable:
             result.rows.clear()
             result.errors = [
@@ -705,11 +720,17 @@ class Importer:
         actor: Any,
         options: Mapping[str, Any],
         progress: Progress | None,
+        max_columns: int,
     ) -> None:
+        """Streams the rows (openpyxl's read-only mode); the guard has bounded them. The
+        declared dimension is ignored (a missing row is no row) and no row is read wider
+        than the widest allowed plus one column, so that a value beyond it is shown."""
+        declared_rows = sheet.max_row or 0
+        sheet.reset_dimensions()
+        rows = _guarded(sheet.iter_rows(values_only=True, max_col=max_columns + 1))
         columns = result.columns
         table = self._header_table(columns)
         by_code = {c.code: c for c in columns}
-        rows = _guarded(sheet.iter_rows(values_only=True))
 
         # The header is the first row (of the first ten non-empty ones) naming a column.
         header_row = 0
@@ -717,7 +738,7 @@ class Importer:
         first_nonempty: tuple[int, tuple[Any, ...]] | None = None
         seen_nonempty = 0
         for number_, values in enumerate(rows, start=1):
-            if not any(not is_blank(v) for v in values):
+            if _blank_row(values):
                 continue
             first_nonempty = first_nonempty or (number_, values)
             if any(_header_key(v) in table for v in values if not is_blank(v)):
@@ -773,11 +794,25 @@ class Importer:
         parsers = {c.code: c.parse for c in columns}
         parsers.update(self.parsers(actor=actor, options=options))
         width = max(index_of.values()) + 1
-        total = max((getattr(sheet, "max_row", 0) or 0) - header_row, 0)
+        total = max(declared_rows - header_row, 0)
         key_seen: dict[Any, int] = {}
         for number_, values in enumerate(rows, start=header_row + 1):
-            if not any(not is_blank(v) for v in values):
+            if _blank_row(values):
                 continue
+            if len(result.errors) >= self.max_errors:
+                result.rows.clear()
+                result.errors.append(
+                    RowError(
+                        0,
+                        FILE_COLUMN,
+                        _(
+                            "More than %(n)d problems: the first %(n)d are listed and the "
+                            "rest of the file was not checked. Correct them and try again."
+                        )
+                        % {"n": self.max_errors},
+                    )
+                )
+                return
             result.row_count += 1
             if result.row_count > self.max_rows:
                 result.rows.clear()
@@ -791,16 +826,16 @@ class Importer:
                 )
                 return
             errors_before = len(result.errors)
-            for index in range(width, len(values)):
-                if not is_blank(values[index]):
-                    result.errors.append(
-                        RowError(
-                            number_,
-                            _column_letter(index),
-                            _("A value in a column without a header."),
-                        )
+            beyond = values[width:]
+            if not _blank_row(beyond):
+                offset = next(i for i, v in enumerate(beyond) if not is_blank(v))
+                result.errors.append(
+                    RowError(
+                        number_,
+                        _column_letter(width + offset),
+                        _("A value in a column without a header."),
                     )
-                    break
+                )
             parsed: dict[str, Any] = {}
             for code, index in index_of.items():
                 raw = values[index] if index < len(values) else None
@@ -852,6 +887,11 @@ class Importer:
             self.check(result, actor=actor, options=options)
             result.sort()
         return result
+
+
+def _blank_row(values: Sequence[Any]) -> bool:
+    # count(None) runs in C: rows are read as wide as the widest allowed.
+    return values.count(None) == len(values) or not any(not is_blank(v) for v in values)
 
 
 class _Unreadable(Exception):

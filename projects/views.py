@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -340,7 +341,8 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _selected(request: HttpRequest) -> list[Application]:
-    ids = [int(i) for i in request.POST.getlist("selected") if i.isascii() and i.isdigit()]
+    # 0–9 only ("²".isdigit() is true, and int() refuses it), and within a bigint
+    ids = [int(i) for i in request.POST.getlist("selected") if re.fullmatch(r"[0-9]{1,18}", i)]
     apps = list(selectors.application_list(user=request.user).filter(pk__in=ids))
     if not apps:
         messages.error(request, _("Select at least one application."))

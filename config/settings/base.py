@@ -177,6 +177,22 @@ LEDGER_CHECKPOINT_DIR = Path(
 )
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Caps on an uploaded .xlsx, checked before any cell is read, on the web and by
+# `import_xlsx` alike (core/xlsx_guard.py; the numbers and why: docs/decisions.md,
+# "Hostile files"). The file itself is capped by UPLOAD_MAX_BYTES.
+IMPORT_XLSX_LIMITS = {
+    "parts": 1_000,
+    "part_bytes": 128 * 1024 * 1024,
+    "other_part_bytes": 16 * 1024 * 1024,
+    "total_bytes": 256 * 1024 * 1024,
+    "rows": 50_000,
+    "columns": 256,
+    "cells": 1_000_000,
+    "shared_strings": 500_000,
+    "markup_bytes": 1024 * 1024,
+    "elements": 4_000_000,
+    "other_elements": 200_000,
+}
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 globals().update(EMAIL_CONFIG)

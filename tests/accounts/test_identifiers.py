@@ -3,6 +3,8 @@ normalised, and refused with a message naming the field."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -14,10 +16,11 @@ from accounts.identifiers import (
     credit_code_check_char,
     id_number_check_char,
     mask_id_number,
+    normalise,
     validate_credit_code,
     validate_id_number,
 )
-from accounts.models import Organisation, OrgUnit, Person
+from accounts.models import Organisation, OrgUnit, Person, User
 from core import clock
 
 # Published examples with known check characters.
@@ -225,3 +228,205 @@ def test_service_refuses_a_bad_code_even_without_the_form(demo_world):
             region=OrgUnit.objects.get(code="330106"),
         )
     assert "credit_code" in info.value.error_dict
+
+
+# --- digits other than 0–9 (issue 12, item 4) ---------------------------------------
+
+# 330106 19800101 123 X, its 16th digit typed as a superscript two (the issue's example)
+SUPERSCRIPT_ID = "330106198001011²3X"
+NOT_ASCII_DIGITS = [
+    ("²", "superscript two"),
+    ("٣", "Arabic-Indic three"),
+    ("३", "Devanagari three"),
+    ("①", "circled one"),
+    ("𝟑", "mathematical bold three"),
+]
+
+
+def good_id(seq: int = 123) -> str:
+    first17 = f"33010619800101{seq:03d}"
+    return first17 + id_number_check_char(first17)
+
+
+def full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+@pytest.mark.parametrize(("digit", "_name"), NOT_ASCII_DIGITS)
+def test_an_id_number_with_a_digit_other_than_0_to_9_is_refused_naming_it(digit, _name):
+    number = good_id()
+    with pytest.raises(ValidationError) as info:
+        validate_id_number(number[:15] + digit + number[16:])
+    assert info.value.code == "digits"
+    assert info.value.messages == [f"身份证号中的“{digit}”不是 0–9 的数字，请用普通数字重新输入。"]
+
+
+@pytest.mark.parametrize(("digit", "_name"), NOT_ASCII_DIGITS)
+def test_a_credit_code_with_a_digit_other_than_0_to_9_is_refused_naming_it(digit, _name):
+    code = VALID_CREDIT_CODE
+    with pytest.raises(ValidationError) as info:
+        validate_credit_code(code[:4] + digit + code[5:])
+    assert info.value.code == "digits"
+    assert info.value.messages == [
+        f"统一社会信用代码中的“{digit}”不是 0–9 的数字，请用普通数字重新输入。"
+    ]
+
+
+def test_full_width_digits_and_letters_are_read_as_ascii():
+    # a Chinese input method in full-width mode types these
+    assert normalise(full_width(VALID_ID_NUMBER)) == VALID_ID_NUMBER
+    validate_id_number(full_width(VALID_ID_NUMBER))
+    validate_credit_code(full_width(VALID_CREDIT_CODE.lower()))
+
+
+@given(st.text(max_size=30))
+def test_any_text_is_either_an_identifier_or_refused_with_a_message(text):
+    for validate in (validate_id_number, validate_credit_code):
+        try:
+            validate(text)
+        except ValidationError as error:
+            assert error.messages
+
+
+@pytest.mark.django_db
+def test_the_person_form_refuses_a_superscript_digit_instead_of_a_500(as_user):
+    # given
+    client = as_user("district_officer")
+    district = OrgUnit.objects.get(code="330106")
+
+    # when
+    response = client.post(
+        reverse("person_create"),
+        {"name": "上标", "id_number": SUPERSCRIPT_ID, "region": district.pk},
+    )
+
+    # then
+    assert response.status_code == 200
+    assert response.context["form"].errors["id_number"] == [
+        "身份证号中的“²”不是 0–9 的数字，请用普通数字重新输入。"
+    ]
+    assert not Person.objects.filter(name="上标").exists()
+
+
+@pytest.mark.django_db
+def test_the_person_form_reads_full_width_digits(as_user):
+    client = as_user("district_officer")
+    district = OrgUnit.objects.get(code="330106")
+    response = client.post(
+        reverse("person_create"),
+        {"name": "全角", "id_number": full_width(good_id(124)), "region": district.pk},
+    )
+    assert response.status_code == 302
+    assert Person.objects.get(name="全角").id_number == good_id(124)
+
+
+@pytest.mark.django_db
+def test_the_organisation_form_refuses_an_arabic_indic_digit(as_user):
+    client = as_user("district_officer")
+    district = OrgUnit.objects.get(code="330106")
+    response = client.post(
+        reverse("organisation_create"),
+        {
+            "credit_code": VALID_CREDIT_CODE[:4] + "٣" + VALID_CREDIT_CODE[5:],
+            "name": "外文数字",
+            "org_type": "enterprise",
+            "region": district.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["credit_code"] == [
+        "统一社会信用代码中的“٣”不是 0–9 的数字，请用普通数字重新输入。"
+    ]
+    assert not Organisation.objects.filter(name="外文数字").exists()
+
+
+def _expert_file(id_number: str) -> Any:
+    from tests.imports.conftest import EXPERT_HEADER, xlsx
+
+    file = xlsx([["上标专家", id_number, "", "西湖区", "正高级", "农业", "", ""]], EXPERT_HEADER)
+    file.name = "专家.xlsx"
+    return file
+
+
+@pytest.mark.django_db
+def test_the_experts_import_dry_run_refuses_a_superscript_digit_on_its_row(as_user):
+    # when
+    response = as_user("city_officer").post(
+        "/imports/experts/", {"file": _expert_file(SUPERSCRIPT_ID)}
+    )
+
+    # then
+    assert response.status_code == 200
+    errors = response.context["outcome"].errors
+    assert [(e.row, e.column, e.reason) for e in errors] == [
+        (2, "身份证号", "身份证号中的“²”不是 0–9 的数字，请用普通数字重新输入。")
+    ]
+
+
+@pytest.mark.django_db
+def test_import_xlsx_refuses_a_superscript_digit_without_a_traceback(demo_world, tmp_path, capsys):
+    from django.core.management import CommandError, call_command
+
+    # given
+    path = tmp_path / "专家.xlsx"
+    path.write_bytes(_expert_file(SUPERSCRIPT_ID).getvalue())
+
+    # when
+    with pytest.raises(CommandError) as refused:
+        call_command("import_xlsx", "--kind", "experts", str(path), "--commit")
+
+    # then
+    assert refused.value.returncode == 1
+    out = capsys.readouterr().out
+    assert "2\t身份证号\t身份证号中的“²”不是 0–9 的数字，请用普通数字重新输入。" in out
+    assert not Person.objects.filter(name="上标专家").exists()
+
+
+@pytest.mark.django_db
+def test_the_experts_import_reads_full_width_digits(demo_world):
+    from core import importing
+
+    outcome = importing.dry_run(
+        importing.get_importer("experts"), _expert_file(full_width(good_id(125))), actor=None
+    )
+    assert not outcome.errors
+    assert outcome.result.rows[0]["id_number"] == good_id(125)
+
+
+@pytest.mark.django_db
+def test_the_organisations_import_refuses_a_circled_digit(demo_world):
+    from core import importing
+    from tests.imports.conftest import ORG_HEADER, xlsx
+
+    code = VALID_CREDIT_CODE[:4] + "①" + VALID_CREDIT_CODE[5:]
+    file = xlsx([[code, "圈数字", "企业", "西湖区", "", ""]], ORG_HEADER)
+    outcome = importing.dry_run(importing.get_importer("organisations"), file, actor=None)
+    assert [e.reason for e in outcome.errors] == [
+        "统一社会信用代码中的“①”不是 0–9 的数字，请用普通数字重新输入。"
+    ]
+
+
+# Other numbers typed by a user and read with isdigit(): a selection, a draw's seed.
+
+
+@pytest.mark.django_db
+def test_a_selection_of_applications_with_odd_digits_is_no_500(as_user):
+    response = as_user("district_officer").post(
+        reverse("notice_create"), {"selected": ["²", "٣", "9" * 40], "starts_on": "2026-12-01"}
+    )
+    assert response.status_code == 302  # back to the queue: "select at least one"
+
+
+@pytest.mark.django_db
+def test_a_draw_seed_with_odd_digits_is_no_500(demo_world):
+    from django.test import Client
+
+    from reviews.models import Assignment
+    from tests.reviews.conftest import city_panel, recommended
+
+    panel = city_panel(recommended(1), size=2)
+    client = Client()
+    client.force_login(User.objects.get(username="city_officer"))
+    response = client.post(reverse("reviews:panel_action", args=[panel.pk, "draw"]), {"seed": "1²"})
+    assert response.status_code == 302
+    assert Assignment.objects.filter(item__panel=panel).exists()  # drawn, unseeded
