@@ -670,7 +670,7 @@ class Disbursement(ConcurrentTransitionMixin, models.Model):
     @property
     def approved_on(self) -> dt.date | None:
         """The local date of the approval: no payment, and no bank line, before it."""
-        return timezone.localtime(self.approved_at).date() if self.approved_at else None
+        return clock.local_date(self.approved_at) if self.approved_at else None
 
     @transition(field=status, source=Status.DRAFT, target=Status.SUBMITTED)
     def submit(self) -> None:

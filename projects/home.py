@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.navigation import Queue, QueueRow, register_nav, register_queue
 from accounts.roles import REGION_READERS, Role
+from core import clock
 
 from .models import Application, Objection, RecommendationList
 
@@ -58,7 +59,9 @@ def _district_queue(user: Any) -> Queue:
         rows=_rows(
             qs,
             lambda a: (
-                _("submitted %(date)s") % {"date": a.submitted_at.date()} if a.submitted_at else ""
+                _("submitted %(date)s") % {"date": clock.iso_date(a.submitted_at)}
+                if a.submitted_at
+                else ""
             ),
         ),
         total=qs.count(),

@@ -24,8 +24,9 @@ from typing import IO, Any
 
 import pandas as pd
 import xlsxwriter
-from django.utils import timezone, translation
+from django.utils import translation
 
+from core import clock
 from core.money import fen_to_yuan
 
 from . import selectors
@@ -391,13 +392,13 @@ def write_workbook(data: YearEndData, target: str | IO[bytes]) -> None:
     """Writes the workbook to a path or a binary file object. Rows are streamed
     (XlsxWriter's constant-memory mode), so memory does not grow with the rows."""
     book = xlsxwriter.Workbook(target, {**OPTIONS, "constant_memory": True})
-    written = timezone.localtime()
+    written = clock.now()
     book.set_properties(
         {
             "title": f"{data.year}年度报表",
             "subject": data.scope.label,
-            "comments": f"数据截至 {written:%Y-%m-%d %H:%M}（北京时间）；范围：{data.scope.label}",
-            "created": written.replace(tzinfo=None),
+            "comments": f"数据截至 {clock.iso_datetime(written)}（北京时间）；范围：{data.scope.label}",
+            "created": clock.naive_local(written),
         }
     )
     writer = _Writer(book)

@@ -13,7 +13,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
@@ -1083,7 +1082,7 @@ def acceptance_conclude(
     if earlier is not None and earlier.rectify_due is not None:
         due = earlier.rectify_due  # after a rectification, it is due when that period ends
     # the date in Beijing: a request at 07:00 on 1 July is still 30 June in UTC
-    requested_on = timezone.localtime(acceptance.requested_at).date()
+    requested_on = clock.local_date(acceptance.requested_at)
     late = months_overdue(due, requested_on)
     completion = acceptance_completion(acceptance, item)
     conclusion, reasons = acceptance_outcome(
