@@ -39,7 +39,7 @@ def disbursement_pdf(disbursement: Disbursement) -> bytes:
             ("开户银行", d.payee_bank or "—"),
             ("金额（小写）", f"￥{format_fen(d.amount_fen)}"),
             ("金额（大写）", f"人民币{fen_in_capitals(d.amount_fen)}"),
-            ("预算科目", f"{line.code} {line.name}"),
+            ("预算科目", line.name),
             ("项目编号", d.project_ref or "—"),
             ("用途", d.purpose or "—"),
             ("拨付批次", f"第{d.tranche_no}批"),

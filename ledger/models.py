@@ -151,7 +151,7 @@ class Account(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
+        return self.name  # the code is the ledger's key, never shown
 
     @property
     def normal_balance(self) -> int:
@@ -253,7 +253,7 @@ class Leg(models.Model):
         indexes = [models.Index(fields=["account", "entry"], name="ledger_leg_account_entry")]
 
     def __str__(self) -> str:
-        return f"{self.account.code} {format_fen(self.amount, sign=True)}"
+        return f"{self.account.name} {format_fen(self.amount, sign=True)}"
 
 
 class ChainHead(models.Model):
@@ -359,7 +359,7 @@ class BudgetLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return self.name  # e.g. 2026年科技计划项目经费; the code is the ledger's key
 
 
 class BudgetAdjustment(ConcurrentTransitionMixin, models.Model):
@@ -413,7 +413,7 @@ class BudgetAdjustment(ConcurrentTransitionMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.budget_line.code} {format_fen(self.amount_fen, sign=True)}"
+        return f"{self.budget_line.name} {format_fen(self.amount_fen, sign=True)}"
 
     @transition(field=status, source=Status.REQUESTED, target=Status.APPROVED)
     def approve(self) -> None:
@@ -494,7 +494,7 @@ class Commitment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.project_ref} @ {self.budget_line.code}"
+        return f"{self.project_ref} · {self.budget_line.name}"
 
     @property
     def remaining_fen(self) -> int:

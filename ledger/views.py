@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from core.http import form_errors_to_messages, run_service
+from core.http import download, form_errors_to_messages, run_service
 from core.pdf import PDF_CONTENT_TYPE
 
 from . import documents, selectors, services
@@ -446,11 +446,12 @@ class DisbursementPdfView(LedgerView):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         disbursement = _readable_disbursement(request, pk)
-        response = HttpResponse(
-            documents.disbursement_pdf(disbursement), content_type=PDF_CONTENT_TYPE
+        return download(
+            documents.disbursement_pdf(disbursement),
+            f"拨付单-{disbursement.number}-{disbursement.payee_name}.pdf",
+            fallback=f"{disbursement.number}.pdf",
+            content_type=PDF_CONTENT_TYPE,
         )
-        response["Content-Disposition"] = f'attachment; filename="{disbursement.number}.pdf"'
-        return response
 
 
 # --- repayable funding ---------------------------------------------------------------

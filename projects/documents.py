@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core import clock
 from core.money import format_fen
+from core.numbers import format_quantity, format_rate
 from core.pdf import Document, render
 
 from .models import Acceptance, Contract
@@ -40,7 +41,7 @@ def contract_pdf(contract: Contract) -> bytes:
     doc.table(
         ["序号", "指标", "单位", "目标值"],
         [
-            [n, i.name, i.unit, f"{i.target:,}"]
+            [n, i.name, i.unit, format_quantity(i.target)]
             for n, i in enumerate(contract.indicators.all(), start=1)
         ],
         widths=[14, 90, 26, 40],
@@ -73,8 +74,8 @@ def contract_pdf(contract: Contract) -> bytes:
             f"有偿使用资金 {format_fen(contract.repay_principal_fen)} 元，自 {clock.cn_date(contract.end_date)} 起"
             f"{contract.repay_term_months} 个月内归还（宽限期 {contract.repay_grace_months or 0} 个月，"
             f"每 {contract.repay_period_months or 6} 个月一期，{contract.get_repay_method_display()}），"
-            f"年占用费率 {(contract.fee_rate or 0) * 100:.2f}%，"
-            f"逾期按日 {(contract.overdue_rate or 0) * 10000:.1f}‱ 计收逾期占用费。"
+            f"年占用费率 {format_rate(contract.fee_rate or 0)}，"
+            f"逾期按日 {format_quantity((contract.overdue_rate or 0) * 10000)}‱ 计收逾期占用费。"
         )
     doc.paragraph(
         "承担单位应按本任务书组织实施，按期报送进展报告，项目结束后申请验收；"

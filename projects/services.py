@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, has_transition_perm
 
 from accounts.models import Organisation, OrgUnit, Person, User
@@ -28,6 +27,7 @@ from funding.services import active_debarment
 
 from . import locks
 from .models import (
+    ACTION_LABELS,
     Application,
     ApplicationBudgetItem,
     ApplicationFunding,
@@ -110,30 +110,6 @@ def _take(
         at=clock.now(),
     )
     return application
-
-
-ACTION_LABELS = {
-    "submit": gettext_lazy("Submit"),
-    "return_for_revision": gettext_lazy("Return for revision"),
-    "start_district_publicity": gettext_lazy("Start the district notice"),
-    "recommend": gettext_lazy("Recommend"),
-    "open_review": gettext_lazy("Open expert review"),
-    "close_review": gettext_lazy("Close expert review"),
-    "start_publicity": gettext_lazy("Start the public notice"),
-    "approve": gettext_lazy("Approve"),
-    "sign_contract": gettext_lazy("Sign the contract"),
-    "start": gettext_lazy("Start"),
-    "request_acceptance": gettext_lazy("Request acceptance"),
-    "open_acceptance": gettext_lazy("Open acceptance review"),
-    "require_rectification": gettext_lazy("Require rectification"),
-    "accept": gettext_lazy("Accept"),
-    "fail_acceptance": gettext_lazy("Fail acceptance"),
-    "close": gettext_lazy("Close"),
-    "reject": gettext_lazy("Reject"),
-    "withdraw": gettext_lazy("Withdraw"),
-    "disqualify": gettext_lazy("Disqualify"),
-    "terminate": gettext_lazy("Terminate"),
-}
 
 
 def _action_label(name: str) -> str:

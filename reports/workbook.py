@@ -266,7 +266,9 @@ class _Writer:
             "date": book.add_format({"num_format": "yyyy-mm-dd"}),
             "percent": book.add_format({"num_format": "0.00%"}),
             "score": book.add_format({"num_format": "0.00"}),
-            "quantity": book.add_format({"num_format": "#,##0.00"}),
+            # a quantity as entered: 300 亩, 2.5 件 (no ".00" and no trailing ".")
+            "quantity": book.add_format({"num_format": "#,##0.##"}),
+            "whole": book.add_format({"num_format": "#,##0"}),
             "total_label": book.add_format({"bold": True, "top": 1}),
             "total_money": book.add_format({"bold": True, "top": 1, "num_format": "#,##0.00"}),
             "total_int": book.add_format({"bold": True, "top": 1, "num_format": "0"}),
@@ -292,6 +294,11 @@ class _Writer:
 
             return write
 
+        def quantity(row: int, col: int, value: Any) -> None:
+            number = Decimal(value)
+            whole = number == number.to_integral_value()
+            sheet.write_number(row, col, float(number), f["whole" if whole else "quantity"])
+
         def percent_of_100(row: int, col: int, value: Any) -> None:
             sheet.write_number(row, col, float(Decimal(value) / 100), f["percent"])
 
@@ -304,7 +311,7 @@ class _Writer:
             "money": money,
             "int": integer,
             "score": decimal(f["score"]),
-            "quantity": decimal(f["quantity"]),
+            "quantity": quantity,
             "percent": decimal(f["percent"]),
             "percent_of_100": percent_of_100,
             "date": date,

@@ -19,6 +19,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from accounts.models import Organisation, OrgUnit, Person, User
 from core import clock
 from core.money import format_fen
+from core.numbers import format_quantity, format_score
 from funding import services as funding
 from funding.models import Call
 from projects import services as projects
@@ -488,7 +489,7 @@ def parse_scores(
         if not Decimal(0) <= value <= criterion.max_score:
             problems.append(
                 _("%(c)s: the score must be between 0 and %(max)s.")
-                % {"c": criterion.name, "max": criterion.max_score}
+                % {"c": criterion.name, "max": format_quantity(criterion.max_score)}
             )
         elif value != value.quantize(Decimal("0.01")):
             problems.append(_("%(c)s: at most two decimals.") % {"c": criterion.name})
@@ -598,7 +599,8 @@ def panel_close(*, panel: Panel, actor: User) -> list[aggregation.ItemResult]:
                 application=item.application,
                 name="close_review",
                 actor=actor,
-                reason=_("Score %(s)s, rank %(r)s") % {"s": item.score, "r": item.rank},
+                reason=_("Score %(s)s, rank %(r)s")
+                % {"s": format_score(item.score), "r": item.rank},
             )
     return results
 
@@ -661,9 +663,12 @@ def decision_publish(
     for item in rest:
         if item.application.status == Application.Status.REVIEWED:
             reason = (
-                (_("Not selected: rank %(r)s, score %(s)s") % {"r": item.rank, "s": item.score})
+                (
+                    _("Not selected: rank %(r)s, score %(s)s")
+                    % {"r": item.rank, "s": format_score(item.score)}
+                )
                 if item.passes
-                else (_("Below the passing line: score %(s)s") % {"s": item.score})
+                else (_("Below the passing line: score %(s)s") % {"s": format_score(item.score)})
             )
             projects.application_take(
                 application=item.application, name="reject", actor=actor, reason=reason
@@ -980,7 +985,7 @@ def acceptance_outcome(
     if completion < programme.acceptance_fail_below_pct:
         reasons.append(
             _("Indicator completion %(c)s %% is below %(t)s %%.")
-            % {"c": completion, "t": programme.acceptance_fail_below_pct}
+            % {"c": completion, "t": format_quantity(programme.acceptance_fail_below_pct)}
         )
     if months_late > programme.acceptance_overdue_fail_months:
         if due is not None and requested_on is not None:
@@ -1004,7 +1009,7 @@ def acceptance_outcome(
     if completion < programme.acceptance_rectify_below_pct:
         reasons.append(
             _("Indicator completion %(c)s %% is below %(t)s %%.")
-            % {"c": completion, "t": programme.acceptance_rectify_below_pct}
+            % {"c": completion, "t": format_quantity(programme.acceptance_rectify_below_pct)}
         )
     reasons += disputed
     if reasons:
@@ -1062,10 +1067,13 @@ def acceptance_conclude(
         raise ReviewError(_("Finance has not recorded the financial acceptance yet."))
     disputed = []
     if not item.passes:
-        disputed.append(_("The acceptance panel's score %(s)s does not pass.") % {"s": item.score})
+        disputed.append(
+            _("The acceptance panel's score %(s)s does not pass.") % {"s": format_score(item.score)}
+        )
     if item.flagged:
         disputed.append(
-            _("The experts' scores differ widely (max − min %(r)s).") % {"r": item.spread_range}
+            _("The experts' scores differ widely (max − min %(r)s).")
+            % {"r": format_score(item.spread_range)}
         )
     if acceptance.finance_result == Acceptance.FinanceResult.PROBLEMS:
         disputed.append(
