@@ -311,7 +311,7 @@ class Draw(models.Model):
         ordering = ["made_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.panel} #{self.pk} seed={self.seed}"
+        return f"{self.panel} #{self.pk} {self.get_purpose_display()} {self.seed}"
 
     PURPOSES: ClassVar[dict[str, Any]] = {
         "draw": _("Random draw"),
@@ -439,7 +439,7 @@ class AssignmentLog(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.assignment_id} {self.action}"
+        return f"{self.assignment_id} {self.get_action_display()}"
 
     ACTIONS: ClassVar[dict[str, Any]] = {
         "drawn": _("Drawn"),

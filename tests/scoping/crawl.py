@@ -128,7 +128,12 @@ class Rendered:
     url_name: str
     kind: str  # "html", "pdf", "xlsx"
     text: str
-    filename: str = ""  # of a download, from Content-Disposition
+    disposition: str = ""  # of a download: its Content-Disposition header
+
+    @property
+    def filename(self) -> str:
+        """The name a browser saves the download under (``filename*`` first)."""
+        return _download_name(self.disposition)
 
     def __str__(self) -> str:
         return f"{self.username} {self.url}"
@@ -201,8 +206,6 @@ def crawl(
                 if target and target not in seen:
                     queue.append(target)
         elif content_type.startswith("application/pdf"):
-            yield Rendered(username, url, name, "pdf", pdf_text(body), _download_name(disposition))
+            yield Rendered(username, url, name, "pdf", pdf_text(body), disposition)
         elif "spreadsheetml" in content_type:
-            yield Rendered(
-                username, url, name, "xlsx", xlsx_text(body), _download_name(disposition)
-            )
+            yield Rendered(username, url, name, "xlsx", xlsx_text(body), disposition)

@@ -124,8 +124,11 @@ def _act_at_seven(approved: Application) -> list[tuple[str, str, str]]:
         starts_on=TODAY,
         actor=officer_yh,
     )
-    projects.objection_file(
+    objection = projects.objection_file(
         notice=notice, application=coop, name="王先生", contact="13900000000", content="请核实。"
+    )
+    projects.objection_handle(
+        objection=objection, actor=officer_yh, upheld=False, resolution="经核实，材料属实。"
     )
     expected += [
         ("district_officer_yh", reverse("notice_detail", args=[notice.pk]), "district notice"),
@@ -178,6 +181,16 @@ def _act_at_seven(approved: Application) -> list[tuple[str, str, str]]:
     for who in ("applicant", "city_officer"):
         for name in ("contract_detail", "contract_pdf"):
             expected.append((who, reverse(name, args=[contract.pk]), "任务书 signed"))
+    report = contract.reports.order_by("due_on").first()
+    contracts.report_submit(
+        report=report,
+        actor=_user("applicant"),
+        text="按计划推进。",
+        actuals={i.pk: Decimal("100") for i in contract.indicators.all()},
+        spending={},
+    )
+    for who in ("applicant", "city_officer"):
+        expected.append((who, reverse("report_detail", args=[report.pk]), "report filed"))
     tranche = contract.tranches.get(seq=1)
     order = contracts.tranche_order(tranche=tranche, actor=finance)
     order = ledger.disbursement_submit(disbursement=order, actor=finance)
@@ -243,7 +256,7 @@ def test_every_page_and_document_shows_beijings_date_at_seven_in_the_morning(dem
         client = Client()
         client.force_login(_user(username))
         start = [reverse(n) for n in LIST_PAGES] + [u for who, u, _ in expected if who == username]
-        for page in crawl(client, username, start, per_name=6):
+        for page in crawl(client, username, start, per_name=3, per_path=2):
             pages += 1
             if _shows(page.text, YESTERDAY):
                 shown_yesterday.append(f"{page}: {_context(page, YESTERDAY)}")
