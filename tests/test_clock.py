@@ -1,4 +1,4 @@
-"""The Beijing date of a moment (core.clock), where the day changes at 08:00 UTC's 00:00."""
+"""The Beijing date of a moment (core.clock): Beijing's day starts at 16:00 UTC the day before."""
 
 from __future__ import annotations
 
