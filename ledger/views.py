@@ -19,11 +19,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
+from core import clock
 from core.http import download, form_errors_to_messages, run_service
 from core.pdf import PDF_CONTENT_TYPE
 
@@ -139,7 +139,7 @@ class BudgetLineDetailView(LedgerView):
             "can_issue": can_issue,
             "indicator_form": IndicatorForm(
                 districts=districts_under(line.scope_path) if can_issue else [],
-                initial={"value_date": timezone.localdate()},
+                initial={"value_date": clock.today()},
             ),
         }
         return render(request, self.template_name, context)
@@ -356,9 +356,9 @@ class DisbursementDetailView(LedgerView):
             "reason_form": ReasonForm(),
             "pay_form": PayForm(
                 banks=selectors.bank_account_list(user=user),
-                initial={"paid_on": timezone.localdate()},
+                initial={"paid_on": clock.today()},
             ),
-            "return_form": ReturnForm(initial={"value_date": timezone.localdate()}),
+            "return_form": ReturnForm(initial={"value_date": clock.today()}),
         }
         return render(request, self.template_name, context)
 
@@ -504,7 +504,7 @@ class RepayableDetailView(LedgerView):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         account = self.get_object(request, pk)
         user = request.user
-        today = timezone.localdate()
+        today = clock.today()
         banks = selectors.bank_account_list(user=user)
         context = {
             "account": account,
@@ -766,6 +766,6 @@ class MyFundingView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        ctx["today"] = timezone.localdate()
+        ctx["today"] = clock.today()
         ctx.update(selectors.my_funding(user=self.request.user, today=ctx["today"]))
         return ctx
