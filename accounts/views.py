@@ -13,6 +13,8 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
+from core import clock
+from core.http import attach, download
 from core.xlsx import XLSX_CONTENT_TYPE, table_to_xlsx
 
 from . import selectors, services
@@ -174,11 +176,10 @@ def organisation_licence_download(request: HttpRequest, pk: int) -> FileResponse
         raise Http404
     if not organisation.licence:
         raise Http404
-    return FileResponse(
-        organisation.licence.open("rb"),
-        as_attachment=True,
-        filename=organisation.licence_name or str(organisation.licence.name).rsplit("/", 1)[-1],
-    )
+    stored = str(organisation.licence.name).rsplit("/", 1)[-1]
+    response = FileResponse(organisation.licence.open("rb"))
+    attach(response, organisation.licence_name or stored, fallback=f"licence-{organisation.pk}")
+    return response
 
 
 def organisation_export(request: HttpRequest) -> HttpResponse:
@@ -199,7 +200,12 @@ def organisation_export(request: HttpRequest) -> HttpResponse:
         for o in filterset.qs.iterator(chunk_size=2000)
     )
     headers = ["统一社会信用代码", "单位名称", "单位类型", "所属区县", "联系人", "联系电话"]
-    return _xlsx_response(table_to_xlsx("单位", headers, rows), "organisations.xlsx")
+    return download(
+        table_to_xlsx("单位", headers, rows),
+        f"单位名单-{clock.iso_date(clock.today())}.xlsx",
+        fallback="organisations.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
+    )
 
 
 class PersonListView(ScopedListView):
@@ -320,10 +326,9 @@ def person_export(request: HttpRequest) -> HttpResponse:
         for p in filterset.qs.iterator(chunk_size=2000)
     )
     headers = ["姓名", "身份证号", "工作单位", "所属区县", "手机", "邮箱"]
-    return _xlsx_response(table_to_xlsx("人员", headers, rows), "persons.xlsx")
-
-
-def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return download(
+        table_to_xlsx("人员", headers, rows),
+        f"人员名单-{clock.iso_date(clock.today())}.xlsx",
+        fallback="persons.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
+    )

@@ -1,15 +1,17 @@
 """What every app's views do the same way: run one service in the request's outermost
 transaction and turn a refusal into messages for the user (never a 500); follow a
-``next`` address only when it stays on this site."""
+``next`` address only when it stays on this site; name a download."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
@@ -66,3 +68,47 @@ def pk_or_404(value: object) -> int:
 def posted_pk(request: HttpRequest, field: str) -> int:
     """The primary key a form posted in ``field`` (see ``pk_or_404``)."""
     return pk_or_404(request.POST.get(field, ""))
+
+
+# --- downloads ----------------------------------------------------------------------------
+
+# Reserved in file names on Windows (and "/" everywhere), and control characters.
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+# RFC 5987 attr-char: what may stand unescaped in ``filename*``.
+_ATTR_CHARS = "!#$&+-.^_`|~"
+
+
+def download_name(name: str) -> str:
+    """A file name every system accepts: reserved characters become "_", spaces are
+    collapsed, and the stem is cut to 120 characters (the extension is kept)."""
+    name = " ".join(_UNSAFE.sub("_", name).split()).strip(" .")
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not 1 <= len(extension) <= 5:
+        stem, extension = name, ""
+    stem = stem[:120].rstrip(" .") or "download"
+    return f"{stem}.{extension}" if extension else stem
+
+
+def content_disposition(filename: str, *, fallback: str) -> str:
+    """``attachment`` with the Chinese name as RFC 5987 ``filename*=UTF-8''…`` (RFC 6266)
+    and ``fallback``, an ASCII name, for the clients that read only ``filename``."""
+    name = download_name(filename)
+    ascii_name = download_name(fallback).encode("ascii", "ignore").decode() or "download"
+    ascii_name = ascii_name.replace("\\", "_").replace('"', "_")
+    return (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe=_ATTR_CHARS)}"
+    )
+
+
+def attach(response: HttpResponseBase, filename: str, *, fallback: str) -> HttpResponseBase:
+    """Mark ``response`` as a download named ``filename`` (see ``content_disposition``).
+    Every download of the application is named through here."""
+    response["Content-Disposition"] = content_disposition(filename, fallback=fallback)
+    return response
+
+
+def download(content: bytes, filename: str, *, fallback: str, content_type: str) -> HttpResponse:
+    """A file made in memory (a PDF, a workbook), as a download named ``filename``."""
+    response = HttpResponse(content, content_type=content_type)
+    attach(response, filename, fallback=fallback)
+    return response

@@ -24,12 +24,13 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from . import importing
+from .http import download
 from .models import ImportCommit
 from .uploads import validate_upload
 from .xlsx import XLSX_CONTENT_TYPE
@@ -125,9 +126,11 @@ def template(request: HttpRequest, kind: str) -> HttpResponse:
     found = _importer(request, kind)
     if isinstance(found, HttpResponse):
         return found
-    response = HttpResponse(found.template(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{kind}-template.xlsx"'
-    return response
+    with translation.override("zh-hans"):  # file names are Chinese, as the documents
+        name = f"{found.label}导入模板.xlsx"
+    return download(
+        found.template(), name, fallback=f"{kind}-template.xlsx", content_type=XLSX_CONTENT_TYPE
+    )
 
 
 @login_required

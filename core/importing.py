@@ -51,7 +51,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import xlsx_guard
+from . import clock, xlsx_guard
 from .money import MoneyError, parse_yuan, yuan_to_fen
 
 T = TypeVar("T")
@@ -149,7 +149,8 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float):
         text = str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     elif isinstance(value, dt.datetime):
-        text = value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+        # (an Excel cell has no zone: its wall-clock time is Beijing's)
+        text = clock.iso_date(value) if value.time() == dt.time() else value.isoformat(" ")
     elif isinstance(value, dt.date):
         text = value.isoformat()
     else:
@@ -235,7 +236,7 @@ def parse_date(value: Any) -> dt.date:
     """A date cell, an Excel serial number, or 2026-03-05, 2026/3/5, 2026.3.5,
     2026年3月5日, 20260305 (a time of day after it is ignored)."""
     if isinstance(value, dt.datetime):
-        return value.date()
+        return clock.local_date(value)
     if isinstance(value, dt.date):
         return value
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):

@@ -11,6 +11,8 @@ from typing import Any
 
 import xlsxwriter
 
+from . import clock
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -29,7 +31,8 @@ def write_cell(sheet: Any, row: int, col: int, value: Any, formats: dict[str, An
     elif isinstance(value, int | float):
         sheet.write_number(row, col, value)
     elif isinstance(value, dt.datetime):
-        sheet.write_datetime(row, col, value.replace(tzinfo=None), formats["datetime"])
+        # A cell has no zone: Beijing's wall-clock time, as on every page.
+        sheet.write_datetime(row, col, clock.naive_local(value), formats["datetime"])
     elif isinstance(value, dt.date):
         sheet.write_datetime(
             row, col, dt.datetime(value.year, value.month, value.day), formats["date"]

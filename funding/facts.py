@@ -13,6 +13,8 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from core.numbers import format_count, format_quantity
+
 
 @dataclass(frozen=True)
 class Fact:
@@ -22,6 +24,7 @@ class Fact:
     unit: str | Promise = ""
     choices: tuple[tuple[str, str | Promise], ...] = ()
     derived: bool = False  # computed from other facts, never typed in
+    places: int | None = None  # decimals always shown (money, percentages); else as entered
 
     def parse(self, raw: Any) -> Any:
         """The typed value of ``raw`` (from a form or a stored JSON), or None."""
@@ -39,10 +42,20 @@ class Fact:
         return str(raw)
 
     def display(self, raw: Any) -> Any:
-        """What a person reads: the label of a choice, the value otherwise."""
+        """What a person reads: the label of a choice (never its code), a count as an
+        integer, an amount with its two decimals, a quantity without trailing zeros."""
         if self.kind == "choice":
             return dict(self.choices).get(str(raw), raw)
-        return raw
+        if self.kind == "bool":
+            return _("yes") if self.parse(raw) else _("no")
+        value = self.parse(raw)
+        if value is None:
+            return raw
+        if self.kind == "int":
+            return format_count(value)
+        if self.places is not None:
+            return f"{value:,.{self.places}f}"
+        return format_quantity(value)
 
 
 TITLE_CHOICES = (
@@ -66,13 +79,20 @@ FACTS: dict[str, Fact] = {
             "bool",
         ),
         Fact("member_households", _("Member households"), "int", _("households")),
-        Fact("member_avg_income", _("Average annual net income of members"), "decimal", _("yuan")),
+        Fact(
+            "member_avg_income",
+            _("Average annual net income of members"),
+            "decimal",
+            _("yuan"),
+            places=2,
+        ),
         Fact(
             "member_income_above_district_pct",
             _("Member income above the district farmer average"),
             "decimal",
             "%",
             derived=True,
+            places=2,
         ),
         Fact("named_base", _("Named demonstration base"), "choice", choices=NAMED_BASE_CHOICES),
         Fact("beneficiary_person_times", _("Beneficiaries per year"), "int", _("person-times")),

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone, translation
+from django.utils import translation
 
+from core import clock
 from core.pdf import Document, render
 
 from .models import Disbursement
@@ -17,7 +18,7 @@ from .money import fen_in_capitals, format_fen
 
 
 def _when(moment: dt.datetime | None) -> str:
-    return f"{timezone.localtime(moment):%Y年%m月%d日 %H:%M}" if moment else "—"
+    return clock.cn_datetime(moment, empty="—")
 
 
 def disbursement_pdf(disbursement: Disbursement) -> bytes:
@@ -32,19 +33,19 @@ def disbursement_pdf(disbursement: Disbursement) -> bytes:
     )
     doc.facts(
         [
-            ("填制日期", f"{timezone.localtime(d.created_at):%Y年%m月%d日}"),
+            ("填制日期", clock.cn_date(d.created_at)),
             ("收款单位", d.payee_name),
             ("收款账号", d.payee_account),
             ("开户银行", d.payee_bank or "—"),
             ("金额（小写）", f"￥{format_fen(d.amount_fen)}"),
             ("金额（大写）", f"人民币{fen_in_capitals(d.amount_fen)}"),
-            ("预算科目", f"{line.code} {line.name}"),
+            ("预算科目", line.name),
             ("项目编号", d.project_ref or "—"),
             ("用途", d.purpose or "—"),
             ("拨付批次", f"第{d.tranche_no}批"),
             ("状态", status),
             ("付款账户", str(d.bank_account) if d.bank_account else "—"),
-            ("支付日期", f"{d.paid_on:%Y年%m月%d日}" if d.paid_on else "—"),
+            ("支付日期", clock.cn_date(d.paid_on, empty="—")),
             ("银行流水号", d.bank_reference or "—"),
             ("审核意见", d.decision_note or "—"),
         ]

@@ -19,12 +19,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from core.http import form_errors_to_messages, pk_or_404, posted_pk, run_service
+from core import clock
+from core.http import download, form_errors_to_messages, pk_or_404, posted_pk, run_service
 from core.pdf import PDF_CONTENT_TYPE
 
 from . import documents, selectors, services
@@ -327,9 +327,9 @@ class DisbursementDetailView(LedgerView):
             "reason_form": ReasonForm(),
             "pay_form": PayForm(
                 banks=selectors.bank_account_list(user=user),
-                initial={"paid_on": timezone.localdate()},
+                initial={"paid_on": clock.today()},
             ),
-            "return_form": ReturnForm(initial={"value_date": timezone.localdate()}),
+            "return_form": ReturnForm(initial={"value_date": clock.today()}),
         }
         return render(request, self.template_name, context)
 
@@ -423,11 +423,12 @@ class DisbursementPdfView(LedgerView):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         disbursement = _readable_disbursement(request, pk)
-        response = HttpResponse(
-            documents.disbursement_pdf(disbursement), content_type=PDF_CONTENT_TYPE
+        return download(
+            documents.disbursement_pdf(disbursement),
+            f"拨付单-{disbursement.number}-{disbursement.payee_name}.pdf",
+            fallback=f"{disbursement.number}.pdf",
+            content_type=PDF_CONTENT_TYPE,
         )
-        response["Content-Disposition"] = f'attachment; filename="{disbursement.number}.pdf"'
-        return response
 
 
 # --- repayable funding ---------------------------------------------------------------
@@ -480,7 +481,7 @@ class RepayableDetailView(LedgerView):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         account = self.get_object(request, pk)
         user = request.user
-        today = timezone.localdate()
+        today = clock.today()
         banks = selectors.bank_account_list(user=user)
         context = {
             "account": account,
@@ -744,6 +745,6 @@ class MyFundingView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        ctx["today"] = timezone.localdate()
+        ctx["today"] = clock.today()
         ctx.update(selectors.my_funding(user=self.request.user, today=ctx["today"]))
         return ctx

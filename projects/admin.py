@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyModelAdmin
 
@@ -31,8 +32,12 @@ class TransitionInline(admin.TabularInline):
     model = TransitionLog
     extra = 0
     can_delete = False
-    fields = ("at", "transition", "from_state", "to_state", "actor", "reason")
+    fields = ("at", "step", "from_state", "to_state", "actor", "reason")
     readonly_fields = fields
+
+    @admin.display(description=_("action"))
+    def step(self, obj: TransitionLog) -> str:
+        return obj.get_transition_display()  # the word, not the code kept in the row
 
     def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.http import actor_of
 from accounts.models import OrgUnit
 from core import clock
-from core.http import form_errors_to_messages, posted_pk, run_service
+from core.http import download, form_errors_to_messages, posted_pk, run_service
 from core.pdf import PDF_CONTENT_TYPE
 from funding.models import Call
 from ledger.models import IndicatorSupplement
@@ -217,9 +217,12 @@ def _to_draft_order(request: HttpRequest, order: Any) -> HttpResponse:
 
 def contract_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     contract = _contract(request, pk)
-    response = HttpResponse(documents.contract_pdf(contract), content_type=PDF_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{contract.number}.pdf"'
-    return response
+    return download(
+        documents.contract_pdf(contract),
+        f"任务书-{contract.number}-{contract.application.title}.pdf",
+        fallback=f"{contract.number}.pdf",
+        content_type=PDF_CONTENT_TYPE,
+    )
 
 
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -314,9 +317,12 @@ def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     acceptance = _acceptance(request, pk)
     if acceptance.conclusion != Acceptance.Conclusion.ACCEPT:
         raise Http404
-    response = HttpResponse(documents.certificate_pdf(acceptance), content_type=PDF_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{acceptance.certificate_number}.pdf"'
-    return response
+    return download(
+        documents.certificate_pdf(acceptance),
+        f"验收证书-{acceptance.certificate_number}-{acceptance.application.title}.pdf",
+        fallback=f"{acceptance.certificate_number}.pdf",
+        content_type=PDF_CONTENT_TYPE,
+    )
 
 
 @require_POST

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from core import clock
 from core.money import format_fen
+from core.numbers import format_quantity, format_rate
 from core.pdf import Document, render
 
 from .models import Acceptance, Contract
@@ -24,7 +26,10 @@ def contract_pdf(contract: Contract) -> bytes:
                 else application.applicant_name,
             ),
             ("所属区县", application.district.name),
-            ("实施期限", f"{contract.start_date:%Y年%m月%d日} 至 {contract.end_date:%Y年%m月%d日}"),
+            (
+                "实施期限",
+                f"{clock.cn_date(contract.start_date)} 至 {clock.cn_date(contract.end_date)}",
+            ),
             ("资助金额（元）", format_fen(contract.amount_fen)),
             (
                 "其中有偿使用（元）",
@@ -36,7 +41,7 @@ def contract_pdf(contract: Contract) -> bytes:
     doc.table(
         ["序号", "指标", "单位", "目标值"],
         [
-            [n, i.name, i.unit, f"{i.target:,}"]
+            [n, i.name, i.unit, format_quantity(i.target)]
             for n, i in enumerate(contract.indicators.all(), start=1)
         ],
         widths=[14, 90, 26, 40],
@@ -66,11 +71,11 @@ def contract_pdf(contract: Contract) -> bytes:
     if contract.repay_principal_fen:
         doc.heading("四、有偿使用资金还款条款")
         doc.paragraph(
-            f"有偿使用资金 {format_fen(contract.repay_principal_fen)} 元，自 {contract.end_date:%Y年%m月%d日} 起"
+            f"有偿使用资金 {format_fen(contract.repay_principal_fen)} 元，自 {clock.cn_date(contract.end_date)} 起"
             f"{contract.repay_term_months} 个月内归还（宽限期 {contract.repay_grace_months or 0} 个月，"
             f"每 {contract.repay_period_months or 6} 个月一期，{contract.get_repay_method_display()}），"
-            f"年占用费率 {(contract.fee_rate or 0) * 100:.2f}%，"
-            f"逾期按日 {(contract.overdue_rate or 0) * 10000:.1f}‱ 计收逾期占用费。"
+            f"年占用费率 {format_rate(contract.fee_rate or 0)}，"
+            f"逾期按日 {format_quantity((contract.overdue_rate or 0) * 10000)}‱ 计收逾期占用费。"
         )
     doc.paragraph(
         "承担单位应按本任务书组织实施，按期报送进展报告，项目结束后申请验收；"
@@ -78,10 +83,10 @@ def contract_pdf(contract: Contract) -> bytes:
     )
     doc.signature(
         [
-            f"承担单位确认：{contract.confirmed_by or '（待确认）'} {contract.confirmed_at:%Y年%m月%d日}"
+            f"承担单位确认：{contract.confirmed_by or '（待确认）'} {clock.cn_date(contract.confirmed_at)}"
             if contract.confirmed_at
             else "承担单位确认：（待确认）",
-            f"项目管理单位签章：{contract.signed_by or '（待签署）'} {contract.signed_at:%Y年%m月%d日}"
+            f"项目管理单位签章：{contract.signed_by or '（待签署）'} {clock.cn_date(contract.signed_at)}"
             if contract.signed_at
             else "项目管理单位签章：（待签署）",
         ]
@@ -108,7 +113,7 @@ def certificate_pdf(acceptance: Acceptance) -> bytes:
             ),
             ("验收结论", acceptance.get_conclusion_display()),
             ("指标完成率", f"{acceptance.completion_pct}%"),
-            ("验收日期", f"{acceptance.concluded_at:%Y年%m月%d日}"),
+            ("验收日期", clock.cn_date(acceptance.concluded_at)),
         ]
     )
     doc.paragraph(
@@ -118,7 +123,7 @@ def certificate_pdf(acceptance: Acceptance) -> bytes:
     doc.signature(
         [
             f"{application.call.programme.owner_unit.name}科学技术协会（验收专用章）",
-            f"{acceptance.concluded_at:%Y年%m月%d日}",
+            clock.cn_date(acceptance.concluded_at),
         ]
     )
     return render(doc)

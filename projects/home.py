@@ -83,7 +83,9 @@ def _district_queue(user: Any) -> Queue:
         rows=_rows(
             qs,
             lambda a: (
-                _("submitted %(date)s") % {"date": a.submitted_at.date()} if a.submitted_at else ""
+                _("submitted %(date)s") % {"date": clock.iso_date(a.submitted_at)}
+                if a.submitted_at
+                else ""
             ),
         ),
         total=qs.count(),

@@ -28,6 +28,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.models import Organisation, OrgUnit, Person
 from core.money import amount_checks
+from core.numbers import format_quantity
 from core.uploads import private_upload_path
 from funding.models import Call, Category, DayKind, Flow, Instrument
 
@@ -258,6 +259,12 @@ class Application(ConcurrentTransitionMixin, models.Model):
             if self.organisation
             else (self.person.name if self.person else "")
         )
+
+    def get_rejected_stage_display(self) -> str:
+        """The stage it failed at in words (评审完成 …); the field keeps the state's code."""
+        if not self.rejected_stage:
+            return ""
+        return str(dict(self.Status.choices).get(self.rejected_stage, self.rejected_stage))
 
     @property
     def is_editable(self) -> bool:
@@ -537,6 +544,51 @@ class ApplicationBudgetItem(models.Model):
         return f"{self.get_item_display()} {self.amount_fen}"
 
 
+# What a person reads for each transition of the state machine: on its button, in a
+# message and in the 状态记录 (the trail also records two steps that are not transitions).
+ACTION_LABELS: dict[str, Any] = {
+    "submit": _("Submit"),
+    "return_for_revision": _("Return for revision"),
+    "start_district_publicity": _("Start the district notice"),
+    "recommend": _("Recommend"),
+    "open_review": _("Open expert review"),
+    "close_review": _("Close expert review"),
+    "start_publicity": _("Start the public notice"),
+    "approve": _("Approve"),
+    "sign_contract": _("Sign the contract"),
+    "start": _("Start"),
+    "request_acceptance": _("Request acceptance"),
+    "open_acceptance": _("Open acceptance review"),
+    "require_rectification": _("Require rectification"),
+    "accept": _("Accept"),
+    "fail_acceptance": _("Fail acceptance"),
+    "close": _("Close"),
+    "reject": _("Reject"),
+    "withdraw": _("Withdraw"),
+    "disqualify": _("Disqualify"),
+    "terminate": _("Terminate"),
+}
+# An award is granted (授予), not approved as a project (立项).
+AWARD_ACTION_LABELS: dict[str, Any] = {
+    "start_publicity": _("Start the final public notice"),
+    "approve": _("Grant the award"),
+}
+
+
+def action_label(name: str, application: Any = None) -> str:
+    """A transition's name in the words of the application's flow."""
+    if application is not None and name in AWARD_ACTION_LABELS and application.is_award:
+        return str(AWARD_ACTION_LABELS[name])
+    return str(ACTION_LABELS.get(name, name))
+
+
+TRAIL_LABELS: dict[str, Any] = {
+    **ACTION_LABELS,
+    "create": _("Draft created"),
+    "formal_check": _("Formal check passed"),
+}
+
+
 class TransitionLog(models.Model):
     """Who moved an application from which state to which, why and when (append-only)."""
 
@@ -566,7 +618,14 @@ class TransitionLog(models.Model):
         indexes = [models.Index(fields=["application", "at"], name="transitionlog_application_at")]
 
     def __str__(self) -> str:
-        return f"{self.application_id}: {self.from_state} → {self.to_state}"
+        return f"{self.application_id}: {self.get_from_state_display()} → {self.get_to_state_display()}"
+
+    def get_transition_display(self) -> str:
+        """The step in words of the application's flow (提交, 退回修改, 形式审查通过, an
+        award's 授予 …), never its code."""
+        if self.transition in AWARD_ACTION_LABELS and self.application.is_award:
+            return str(AWARD_ACTION_LABELS[self.transition])
+        return str(TRAIL_LABELS.get(self.transition, self.transition))
 
     def get_from_state_display(self) -> str:  # type: ignore[no-redef]
         return self.application.get_status_display_for(self.from_state)
@@ -1042,7 +1101,7 @@ class ContractIndicator(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} {self.target}{self.unit}"
+        return f"{self.name} {format_quantity(self.target)}{self.unit}"
 
 
 class ContractBudgetItem(models.Model):
@@ -1194,7 +1253,7 @@ class IndicatorActual(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.indicator}: {self.value}"
+        return f"{self.indicator}: {format_quantity(self.value)}"
 
 
 class Spending(models.Model):

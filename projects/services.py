@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, has_transition_perm
 
 from accounts.models import Organisation, OrgUnit, Person, User
@@ -37,6 +36,7 @@ from .models import (
     RecommendationEntry,
     RecommendationList,
     TransitionLog,
+    action_label,
 )
 from .throttle import objection_refusal
 
@@ -161,44 +161,6 @@ def _condition_problem(application: Application, name: str) -> str:
     if name == "sign_contract" and application.is_award:
         return _("%(number)s is an award: awards have no contract (任务书).") % {"number": number}
     return ""
-
-
-ACTION_LABELS = {
-    "submit": gettext_lazy("Submit"),
-    "return_for_revision": gettext_lazy("Return for revision"),
-    "start_district_publicity": gettext_lazy("Start the district notice"),
-    "recommend": gettext_lazy("Recommend"),
-    "open_review": gettext_lazy("Open expert review"),
-    "close_review": gettext_lazy("Close expert review"),
-    "start_publicity": gettext_lazy("Start the public notice"),
-    "approve": gettext_lazy("Approve"),
-    "sign_contract": gettext_lazy("Sign the contract"),
-    "start": gettext_lazy("Start"),
-    "request_acceptance": gettext_lazy("Request acceptance"),
-    "open_acceptance": gettext_lazy("Open acceptance review"),
-    "require_rectification": gettext_lazy("Require rectification"),
-    "accept": gettext_lazy("Accept"),
-    "fail_acceptance": gettext_lazy("Fail acceptance"),
-    "close": gettext_lazy("Close"),
-    "reject": gettext_lazy("Reject"),
-    "withdraw": gettext_lazy("Withdraw"),
-    "disqualify": gettext_lazy("Disqualify"),
-    "terminate": gettext_lazy("Terminate"),
-}
-
-
-# An award is granted (授予), not approved as a project (立项).
-AWARD_ACTION_LABELS = {
-    "start_publicity": gettext_lazy("Start the final public notice"),
-    "approve": gettext_lazy("Grant the award"),
-}
-
-
-def action_label(name: str, application: Application | None = None) -> str:
-    """A transition's name in the words of the application's flow."""
-    if application is not None and name in AWARD_ACTION_LABELS and application.is_award:
-        return str(AWARD_ACTION_LABELS[name])
-    return str(ACTION_LABELS.get(name, name))
 
 
 # --- drafting ---------------------------------------------------------------------

@@ -20,7 +20,7 @@ from accounts.http import actor_of
 from accounts.models import Person
 from accounts.permissions import scope_of
 from core import clock
-from core.http import form_errors_to_messages, posted_pk, run_service, safe_next
+from core.http import attach, download, form_errors_to_messages, posted_pk, run_service, safe_next
 from core.net import client_ip
 from core.xlsx import XLSX_CONTENT_TYPE
 from funding.facts import FACTS
@@ -159,7 +159,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and has_transition_perm(getattr(application, name), user)
     ]
     facts = [
-        {"label": FACTS[k].label, "value": v, "unit": FACTS[k].unit, "fact": FACTS[k]}
+        {"label": FACTS[k].label, "value": FACTS[k].display(v), "unit": FACTS[k].unit}
         for k, v in (application.facts or {}).items()
         if k in FACTS
     ]
@@ -320,9 +320,9 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(Attachment.objects.select_related("application"), pk=pk)
     _get_application(request, attachment.application_id)  # 404 unless the user may see it
-    return FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name
-    )
+    response = FileResponse(attachment.file.open("rb"))
+    attach(response, attachment.original_name, fallback=f"attachment-{attachment.pk}")
+    return response
 
 
 @require_POST
@@ -584,6 +584,9 @@ def recommendation_action(request: HttpRequest, pk: int, name: str) -> HttpRespo
 
 def recommendation_export(request: HttpRequest, pk: int) -> HttpResponse:
     rec = _get_list(request, pk)
-    response = HttpResponse(recommendation_list_xlsx(rec), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="recommendation-{rec.pk}.xlsx"'
-    return response
+    return download(
+        recommendation_list_xlsx(rec),
+        f"推荐汇总表-{rec.call.title}-{rec.district.name}-第{rec.pk}号.xlsx",
+        fallback=f"recommendation-{rec.pk}.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
+    )

@@ -7,6 +7,7 @@ import io
 
 import xlsxwriter
 
+from core import clock
 from core.money import fen_to_yuan
 from core.xlsx import add_formats, write_cell
 
@@ -36,7 +37,7 @@ def recommendation_list_xlsx(rec: RecommendationList) -> bytes:
     title = book.add_format({"bold": True, "font_size": 14})
     sheet.write_string(0, 0, f"{rec.call.title} — {rec.district.name} 推荐汇总表", title)
     cosign = (
-        f"区县财政局会签：{rec.cosigned_by} {rec.cosigned_at:%Y-%m-%d}"
+        f"区县财政局会签：{rec.cosigned_by} {clock.iso_date(rec.cosigned_at)}"
         if rec.cosigned_at
         else "区县财政局会签：未会签"
     )
@@ -50,7 +51,9 @@ def recommendation_list_xlsx(rec: RecommendationList) -> bytes:
         a = entry.application
         notices = [x for x in a.notices.all() if x.level == "district"]
         period = (
-            f"{notices[-1].starts_on:%Y-%m-%d} 至 {notices[-1].ends_on:%Y-%m-%d}" if notices else ""
+            f"{clock.iso_date(notices[-1].starts_on)} 至 {clock.iso_date(notices[-1].ends_on)}"
+            if notices
+            else ""
         )
         row += 1
         values = [

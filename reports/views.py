@@ -15,6 +15,7 @@ from django.views import View
 from accounts.models import OrgUnit
 from accounts.permissions import scope_of
 from core import clock
+from core.http import attach
 from core.xlsx import XLSX_CONTENT_TYPE
 
 from . import dashboard, selectors
@@ -81,7 +82,9 @@ class YearEndView(ReportView):
         target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response closes it
         year_end_workbook(scope=scope, year=year, target=target)
         target.seek(0)
-        name = f"year-end-{year}{f'-{code}' if code else ''}.xlsx"
-        return FileResponse(
-            target, as_attachment=True, filename=name, content_type=XLSX_CONTENT_TYPE
+        response = FileResponse(target, content_type=XLSX_CONTENT_TYPE)
+        return attach(
+            response,
+            f"{year}年度报表-{scope.label}.xlsx",
+            fallback=f"year-end-{year}{f'-{code}' if code else ''}.xlsx",
         )

@@ -24,8 +24,9 @@ from typing import IO, Any
 
 import pandas as pd
 import xlsxwriter
-from django.utils import timezone, translation
+from django.utils import translation
 
+from core import clock
 from core.money import fen_to_yuan
 
 from . import selectors
@@ -265,7 +266,9 @@ class _Writer:
             "date": book.add_format({"num_format": "yyyy-mm-dd"}),
             "percent": book.add_format({"num_format": "0.00%"}),
             "score": book.add_format({"num_format": "0.00"}),
-            "quantity": book.add_format({"num_format": "#,##0.00"}),
+            # a quantity as entered: 300 亩, 2.5 件 (no ".00" and no trailing ".")
+            "quantity": book.add_format({"num_format": "#,##0.##"}),
+            "whole": book.add_format({"num_format": "#,##0"}),
             "total_label": book.add_format({"bold": True, "top": 1}),
             "total_money": book.add_format({"bold": True, "top": 1, "num_format": "#,##0.00"}),
             "total_int": book.add_format({"bold": True, "top": 1, "num_format": "0"}),
@@ -291,6 +294,11 @@ class _Writer:
 
             return write
 
+        def quantity(row: int, col: int, value: Any) -> None:
+            number = Decimal(value)
+            whole = number == number.to_integral_value()
+            sheet.write_number(row, col, float(number), f["whole" if whole else "quantity"])
+
         def percent_of_100(row: int, col: int, value: Any) -> None:
             sheet.write_number(row, col, float(Decimal(value) / 100), f["percent"])
 
@@ -303,7 +311,7 @@ class _Writer:
             "money": money,
             "int": integer,
             "score": decimal(f["score"]),
-            "quantity": decimal(f["quantity"]),
+            "quantity": quantity,
             "percent": decimal(f["percent"]),
             "percent_of_100": percent_of_100,
             "date": date,
@@ -391,13 +399,13 @@ def write_workbook(data: YearEndData, target: str | IO[bytes]) -> None:
     """Writes the workbook to a path or a binary file object. Rows are streamed
     (XlsxWriter's constant-memory mode), so memory does not grow with the rows."""
     book = xlsxwriter.Workbook(target, {**OPTIONS, "constant_memory": True})
-    written = timezone.localtime()
+    written = clock.now()
     book.set_properties(
         {
             "title": f"{data.year}年度报表",
             "subject": data.scope.label,
-            "comments": f"数据截至 {written:%Y-%m-%d %H:%M}（北京时间）；范围：{data.scope.label}",
-            "created": written.replace(tzinfo=None),
+            "comments": f"数据截至 {clock.iso_datetime(written)}（北京时间）；范围：{data.scope.label}",
+            "created": clock.naive_local(written),
         }
     )
     writer = _Writer(book)

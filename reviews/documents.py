@@ -20,7 +20,7 @@ def notice_list_pdf(notice: Notice) -> bytes:
         rows.append([n, a.number, a.category.name, applicant, a.title, a.district.name])
     doc = Document(
         title=notice.title,
-        subtitle=f"公示期：{notice.starts_on:%Y年%m月%d日} 至 {notice.ends_on:%Y年%m月%d日}",
+        subtitle=f"公示期：{clock.cn_date(notice.starts_on)} 至 {clock.cn_date(notice.ends_on)}",
         number=notice.call.doc_number,
     )
     doc.paragraph(
@@ -32,7 +32,7 @@ def notice_list_pdf(notice: Notice) -> bytes:
         rows,
         widths=[12, 30, 26, 40, 44, 18],
     )
-    doc.signature([notice.unit.name + "科学技术协会", f"{notice.published_at:%Y年%m月%d日}"])
+    doc.signature([notice.unit.name + "科学技术协会", clock.cn_date(notice.published_at)])
     return render(doc)
 
 
@@ -72,7 +72,7 @@ def approval_notice_pdf(application: Application) -> bytes:
     doc.signature(
         [
             application.call.programme.owner_unit.name + "科学技术协会",
-            f"{clock.today():%Y年%m月%d日}",
+            clock.cn_date(clock.today()),
         ]
     )
     return render(doc)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 
 import xlsxwriter
 
+from core.numbers import score_value
 from core.xlsx import add_formats, write_cell
 
 from . import aggregation
@@ -33,7 +33,8 @@ def ranking_xlsx(panel: Panel) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
     formats = add_formats(book)
-    score_format = book.add_format({"num_format": "0.0000"})
+    # Scores, spreads and criterion means with two decimals, as on the page.
+    score_format = book.add_format({"num_format": "0.00"})
     sheet = book.add_worksheet("评审排名")
     headers = HEADERS + [f"{c.name}均分" for c in criteria]
     for col, header in enumerate(headers):
@@ -85,14 +86,16 @@ def ranking_xlsx(panel: Panel) -> bytes:
             if figure is None:
                 sheet.write_blank(n, col, None)
             else:
-                sheet.write_number(n, col, float(Decimal(figure)), score_format)
+                sheet.write_number(n, col, float(score_value(figure) or 0), score_format)
         sheet.write_number(n, 9, count or 0)
         sheet.write_string(n, 10, "是" if flagged else "")
         sheet.write_string(n, 11, "是" if passes else "否")
         for offset, criterion in enumerate(criteria):
             criterion_mean = means.get(criterion.code)
             if criterion_mean is not None:
-                sheet.write_number(n, 12 + offset, float(criterion_mean), score_format)
+                sheet.write_number(
+                    n, 12 + offset, float(score_value(criterion_mean) or 0), score_format
+                )
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
     sheet.set_column(0, 0, 6)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -172,7 +172,7 @@ class Criterion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return self.name
 
 
 class PanelQuerySet(models.QuerySet["Panel"]):
@@ -321,7 +321,17 @@ class Draw(models.Model):
         ordering = ["made_at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.panel} #{self.pk} seed={self.seed}"
+        return f"{self.panel} #{self.pk} {self.get_purpose_display()} {self.seed}"
+
+    PURPOSES: ClassVar[dict[str, Any]] = {
+        "draw": _("Random draw"),
+        "fill": _("Draw for the missing places"),
+        "replace": _("Replacement draw"),
+    }
+
+    def get_purpose_display(self) -> str:
+        """随机抽取 / 补抽 / 替换抽取, never the code kept in ``purpose``."""
+        return str(self.PURPOSES.get(self.purpose, self.purpose))
 
 
 class AssignmentQuerySet(models.QuerySet["Assignment"]):
@@ -439,7 +449,22 @@ class AssignmentLog(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.assignment_id} {self.action}"
+        return f"{self.assignment_id} {self.get_action_display()}"
+
+    ACTIONS: ClassVar[dict[str, Any]] = {
+        "drawn": _("Drawn"),
+        "conflict_declared": _("Conflict of interest declared"),
+        "no_conflict_declared": _("No conflict of interest declared"),
+        "paper_declaration": _("Declaration signed on paper"),
+        "replaced": _("Replaced"),
+        "reopened": _("Reopened"),
+        "submitted": _("Scores submitted"),
+        "paper_sheet_entered": _("Paper score sheet entered"),
+    }
+
+    def get_action_display(self) -> str:
+        """What happened, in words (the ``action`` column keeps a code)."""
+        return str(self.ACTIONS.get(self.action, self.action))
 
 
 class Score(models.Model):
@@ -462,7 +487,7 @@ class Score(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.criterion.code}={self.value}"
+        return f"{self.criterion.name} {self.value}"
 
 
 class ExclusionRequest(models.Model):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import send_mass_mail
 
+from core import clock
+
 from .models import Assignment
 
 
@@ -22,7 +24,7 @@ def experts_invited(assignment_ids: list[int]) -> None:
         body = (
             f"{assignments[0].expert.person.name} 专家：\n\n"
             f"您被随机抽取为“{panel.name}”的评审专家，共 {len(assignments)} 项，"
-            f"评审截止日期 {panel.deadline:%Y-%m-%d}。请登录系统，先作回避声明，再进行评分。\n"
+            f"评审截止日期 {clock.iso_date(panel.deadline)}。请登录系统，先作回避声明，再进行评分。\n"
         )
         messages.append((f"评审邀请：{panel.name}", body, settings.DEFAULT_FROM_EMAIL, [email]))
     if messages:

@@ -13,13 +13,13 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from accounts.models import Organisation, OrgUnit, Person, User
 from core import clock
 from core.money import format_fen
+from core.numbers import format_quantity, format_score
 from funding import services as funding
 from funding.models import Call
 from projects import services as projects
@@ -621,7 +621,8 @@ def panel_close(*, panel: Panel, actor: User) -> list[aggregation.ItemResult]:
                 application=item.application,
                 name="close_review",
                 actor=actor,
-                reason=_("Score %(s)s, rank %(r)s") % {"s": item.score, "r": item.rank},
+                reason=_("Score %(s)s, rank %(r)s")
+                % {"s": format_score(item.score), "r": item.rank},
             )
     return results
 
@@ -689,9 +690,12 @@ def decision_publish(
     for item in rest:
         if item.application.status == Application.Status.REVIEWED:
             reason = (
-                (_("Not selected: rank %(r)s, score %(s)s") % {"r": item.rank, "s": item.score})
+                (
+                    _("Not selected: rank %(r)s, score %(s)s")
+                    % {"r": item.rank, "s": format_score(item.score)}
+                )
                 if item.passes
-                else (_("Below the passing line: score %(s)s") % {"s": item.score})
+                else (_("Below the passing line: score %(s)s") % {"s": format_score(item.score)})
             )
             projects.application_take(
                 application=item.application, name="reject", actor=actor, reason=reason
@@ -1029,7 +1033,7 @@ def acceptance_outcome(
     if completion < programme.acceptance_fail_below_pct:
         reasons.append(
             _("Indicator completion %(c)s %% is below %(t)s %%.")
-            % {"c": completion, "t": programme.acceptance_fail_below_pct}
+            % {"c": completion, "t": format_quantity(programme.acceptance_fail_below_pct)}
         )
     if months_late > programme.acceptance_overdue_fail_months:
         if due is not None and requested_on is not None:
@@ -1053,7 +1057,7 @@ def acceptance_outcome(
     if completion < programme.acceptance_rectify_below_pct:
         reasons.append(
             _("Indicator completion %(c)s %% is below %(t)s %%.")
-            % {"c": completion, "t": programme.acceptance_rectify_below_pct}
+            % {"c": completion, "t": format_quantity(programme.acceptance_rectify_below_pct)}
         )
     reasons += disputed
     if reasons:
@@ -1111,10 +1115,13 @@ def acceptance_conclude(
         raise ReviewError(_("Finance has not recorded the financial acceptance yet."))
     disputed = []
     if not item.passes:
-        disputed.append(_("The acceptance panel's score %(s)s does not pass.") % {"s": item.score})
+        disputed.append(
+            _("The acceptance panel's score %(s)s does not pass.") % {"s": format_score(item.score)}
+        )
     if item.flagged:
         disputed.append(
-            _("The experts' scores differ widely (max − min %(r)s).") % {"r": item.spread_range}
+            _("The experts' scores differ widely (max − min %(r)s).")
+            % {"r": format_score(item.spread_range)}
         )
     if acceptance.finance_result == Acceptance.FinanceResult.PROBLEMS:
         disputed.append(
@@ -1131,7 +1138,7 @@ def acceptance_conclude(
     if earlier is not None and earlier.rectify_due is not None:
         due = earlier.rectify_due  # after a rectification, it is due when that period ends
     # the date in Beijing: a request at 07:00 on 1 July is still 30 June in UTC
-    requested_on = timezone.localtime(acceptance.requested_at).date()
+    requested_on = clock.local_date(acceptance.requested_at)
     late = months_overdue(due, requested_on)
     completion = acceptance_completion(acceptance, item)
     conclusion, reasons = acceptance_outcome(

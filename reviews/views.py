@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.http import actor_of
 from core import clock
-from core.http import form_errors_to_messages, posted_pk, run_service
+from core.http import attach, download, form_errors_to_messages, posted_pk, run_service
 from core.pdf import PDF_CONTENT_TYPE
 from core.xlsx import XLSX_CONTENT_TYPE
 from funding.models import Call
@@ -135,9 +135,9 @@ def assignment_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> 
     attachment = get_object_or_404(
         Attachment, pk=attachment_pk, application_id=a.item.application_id
     )
-    return FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name
-    )
+    response = FileResponse(attachment.file.open("rb"))
+    attach(response, attachment.original_name, fallback=f"attachment-{attachment.pk}")
+    return response
 
 
 @require_POST
@@ -434,9 +434,12 @@ def assignment_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 def ranking_download(request: HttpRequest, pk: int) -> HttpResponse:
     panel = _panel(request, pk)
-    response = HttpResponse(ranking_xlsx(panel), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="ranking-{panel.pk}.xlsx"'
-    return response
+    return download(
+        ranking_xlsx(panel),
+        f"评审排名-{panel.name}.xlsx",
+        fallback=f"ranking-{panel.pk}.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
+    )
 
 
 def scores_template(request: HttpRequest, pk: int) -> HttpResponse:
@@ -464,9 +467,12 @@ def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         _login(request)
         if not request.user.has_perm("projects.view_notice", notice):
             raise Http404
-    response = HttpResponse(documents.notice_list_pdf(notice), content_type=PDF_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="gongshi-{notice.pk}.pdf"'
-    return response
+    return download(
+        documents.notice_list_pdf(notice),
+        f"公示名单-{notice.title}.pdf",
+        fallback=f"gongshi-{notice.pk}.pdf",
+        content_type=PDF_CONTENT_TYPE,
+    )
 
 
 def approval_pdf(request: HttpRequest, pk: int) -> HttpResponse:
@@ -480,11 +486,13 @@ def approval_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if application.approved_amount_fen is None:
         raise Http404
-    response = HttpResponse(
-        documents.approval_notice_pdf(application), content_type=PDF_CONTENT_TYPE
+    kind = "授予通知" if application.is_award else "立项通知"
+    return download(
+        documents.approval_notice_pdf(application),
+        f"{kind}-{application.number}-{application.title}.pdf",
+        fallback=f"{'shouyu' if application.is_award else 'lixiang'}-{application.number}.pdf",
+        content_type=PDF_CONTENT_TYPE,
     )
-    response["Content-Disposition"] = f'attachment; filename="lixiang-{application.number}.pdf"'
-    return response
 
 
 # --- spot checks -----------------------------------------------------------------------------

@@ -7,10 +7,11 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from core import clock
 
 USER = settings.AUTH_USER_MODEL
 
@@ -47,7 +48,7 @@ class ApprovedChange(ConcurrentTransitionMixin, models.Model):
     requested_by = models.ForeignKey(
         USER, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
     )
-    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    requested_at = models.DateTimeField(_("requested at"), default=clock.now)
     decided_by = models.ForeignKey(
         USER,
         verbose_name=_("decided by"),

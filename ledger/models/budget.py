@@ -8,11 +8,11 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from core import clock
 from core.money import amount_checks
 
 from ..money import format_fen
@@ -78,7 +78,7 @@ class BudgetLine(models.Model):
     created_by = models.ForeignKey(
         USER, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
 
     objects = BudgetLineQuerySet.as_manager()
 
@@ -94,7 +94,7 @@ class BudgetLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return self.name  # e.g. 2026年科技计划项目经费; the code is the ledger's key
 
 
 class BudgetAdjustment(ConcurrentTransitionMixin, models.Model):
@@ -116,7 +116,7 @@ class BudgetAdjustment(ConcurrentTransitionMixin, models.Model):
     requested_by = models.ForeignKey(
         USER, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
     )
-    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    requested_at = models.DateTimeField(_("requested at"), default=clock.now)
     decided_by = models.ForeignKey(
         USER,
         verbose_name=_("decided by"),
@@ -149,7 +149,7 @@ class BudgetAdjustment(ConcurrentTransitionMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.budget_line.code} {format_fen(self.amount_fen, sign=True)}"
+        return f"{self.budget_line.name} {format_fen(self.amount_fen, sign=True)}"
 
     @transition(field=status, source=Status.REQUESTED, target=Status.APPROVED)
     def approve(self) -> None:
@@ -269,7 +269,7 @@ class Commitment(models.Model):
     created_by = models.ForeignKey(
         USER, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -284,7 +284,7 @@ class Commitment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.project_ref} @ {self.budget_line.code}"
+        return f"{self.project_ref} · {self.budget_line.name}"
 
     @property
     def remaining_fen(self) -> int:

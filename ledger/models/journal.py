@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core import clock
 from core.money import amount_checks
 
 from ..money import fen_to_yuan, format_fen
@@ -83,7 +84,7 @@ class Account(models.Model):
     project_ref = models.CharField(_("project reference"), max_length=64, blank=True)
     scope_path = models.CharField(_("region path"), max_length=200, db_index=True)
     balance = fen_field(_("balance (fen, debit positive)"), default=0)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
 
     objects = AccountQuerySet.as_manager()
 
@@ -108,7 +109,7 @@ class Account(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.code})"
+        return self.name  # the code is the ledger's key, never shown
 
     @property
     def normal_balance(self) -> int:
@@ -211,7 +212,7 @@ class Leg(models.Model):
         indexes = [models.Index(fields=["account", "entry"], name="ledger_leg_account_entry")]
 
     def __str__(self) -> str:
-        return f"{self.account.code} {format_fen(self.amount, sign=True)}"
+        return f"{self.account.name} {format_fen(self.amount, sign=True)}"
 
 
 class ChainHead(models.Model):

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -125,7 +124,7 @@ class Disbursement(ConcurrentTransitionMixin, models.Model):
     maker = models.ForeignKey(
         USER, verbose_name=_("made by"), on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     approver = models.ForeignKey(
         USER,
@@ -190,7 +189,7 @@ class Disbursement(ConcurrentTransitionMixin, models.Model):
     @property
     def approved_on(self) -> dt.date | None:
         """The local date of the approval: no payment, and no bank line, before it."""
-        return timezone.localtime(self.approved_at).date() if self.approved_at else None
+        return clock.local_date(self.approved_at) if self.approved_at else None
 
     @transition(field=status, source=Status.DRAFT, target=Status.SUBMITTED)
     def submit(self) -> None:

@@ -6,11 +6,11 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from core import clock
 from core.money import amount_checks
 
 from ..money import exact_fen_to_units, format_fen, units_to_exact_fen
@@ -99,7 +99,7 @@ class RepayableAccount(ConcurrentTransitionMixin, models.Model):
     created_by = models.ForeignKey(
         USER, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -276,7 +276,7 @@ class Repayment(models.Model):
     recorded_by = models.ForeignKey(
         USER, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
     )
-    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    recorded_at = models.DateTimeField(_("recorded at"), default=clock.now)
 
     objects = ScopedQuerySet.as_manager()
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import clock
 from core.money import amount_checks
 
 from ..money import format_fen
@@ -35,7 +35,7 @@ class BankStatement(models.Model):
     imported_by = models.ForeignKey(
         USER, verbose_name=_("imported by"), on_delete=models.PROTECT, related_name="+"
     )
-    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
+    imported_at = models.DateTimeField(_("imported at"), default=clock.now)
     ledger_balance_fen = fen_field(_("ledger balance at the end (fen)"), null=True, blank=True)
     checked_at = models.DateTimeField(_("balance checked at"), null=True, blank=True)
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import clock
@@ -254,7 +253,7 @@ def _apply_match(
     line.method = method
     line.candidates = []
     line.matched_by_id = _user_id(actor)
-    line.matched_at = timezone.now()
+    line.matched_at = clock.now()
     line.save()
 
 
@@ -469,7 +468,7 @@ def statement_line_ignore(*, line: StatementLine, actor: Any) -> StatementLine:
         raise LedgerError(_("This line is already matched."))
     line.status = StatementLine.MatchStatus.IGNORED
     line.matched_by_id = _user_id(actor)
-    line.matched_at = timezone.now()
+    line.matched_at = clock.now()
     line.save(update_fields=["status", "matched_by", "matched_at"])
     return line
 
@@ -506,7 +505,7 @@ def statement_check_balance(*, statement: BankStatement, actor: Any) -> BalanceC
     lines_closing = statement.opening_balance_fen + (lines["received"] or 0) - (lines["paid"] or 0)
     ledger = ledger_bank_balance(statement.bank_account, statement.period_end)
     statement.ledger_balance_fen = ledger
-    statement.checked_at = timezone.now()
+    statement.checked_at = clock.now()
     statement.save(update_fields=["ledger_balance_fen", "checked_at"])
     closing = statement.closing_balance_fen
     if lines_closing != closing:

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import clock
@@ -185,7 +184,7 @@ def budget_adjustment_approve(*, adjustment: BudgetAdjustment, actor: Any) -> Bu
         memo=adjustment.reason,
     )
     adjustment.decided_by_id = actor.pk
-    adjustment.decided_at = timezone.now()
+    adjustment.decided_at = clock.now()
     _save_transition(adjustment)
     return adjustment
 
@@ -196,7 +195,7 @@ def budget_adjustment_reject(*, adjustment: BudgetAdjustment, actor: Any) -> Bud
     _not_the_maker(adjustment.requested_by_id, actor, _("adjustment"))
     _transition(adjustment, "reject")
     adjustment.decided_by_id = actor.pk
-    adjustment.decided_at = timezone.now()
+    adjustment.decided_at = clock.now()
     _save_transition(adjustment)
     return adjustment
 
@@ -392,7 +391,7 @@ def indicator_supplement_approve(
         entry=entry,
     )
     supplement.decided_by_id = actor.pk
-    supplement.decided_at = timezone.now()
+    supplement.decided_at = clock.now()
     _save_transition(supplement)
     return supplement
 
@@ -405,7 +404,7 @@ def indicator_supplement_reject(
     _not_the_maker(supplement.requested_by_id, actor, _("supplement"))
     _transition(supplement, "reject")
     supplement.decided_by_id = actor.pk
-    supplement.decided_at = timezone.now()
+    supplement.decided_at = clock.now()
     _save_transition(supplement)
     return supplement
 

@@ -12,8 +12,9 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from core import clock
 
 from ..errors import LedgerError
 from ..locks import lock_accounts, lock_one
@@ -395,7 +396,7 @@ def repayment_record(
     }
     if account.status == RepayableAccount.Status.WRITTEN_OFF:
         entry = entry_post(
-            idempotency_key=f"recovery:{account.pk}:{bank_reference or timezone.now().isoformat()}",
+            idempotency_key=f"recovery:{account.pk}:{bank_reference or clock.now().isoformat()}",
             kind=Entry.Kind.RECOVERY,
             value_date=value_date,
             legs=[_debit(bank_account.account, fen), _credit(accounts[Kind.RECOVERY_INCOME], fen)],
@@ -455,7 +456,7 @@ def repayment_record(
     if principal:
         legs.append(_credit(accounts[Kind.RECEIVABLE], principal))
     entry = entry_post(
-        idempotency_key=f"repayment:{account.pk}:{bank_reference or timezone.now().isoformat()}",
+        idempotency_key=f"repayment:{account.pk}:{bank_reference or clock.now().isoformat()}",
         kind=Entry.Kind.REPAYMENT,
         value_date=value_date,
         legs=legs,
@@ -587,7 +588,7 @@ def reschedule_approve(*, reschedule: Reschedule, actor: Any) -> Reschedule:
     _transition(account, "reschedule")
     _save_transition(account)
     reschedule.decided_by_id = actor.pk
-    reschedule.decided_at = timezone.now()
+    reschedule.decided_at = clock.now()
     _save_transition(reschedule)
     _refresh_status(account, effective)
     return reschedule
@@ -639,7 +640,7 @@ def reschedule_reject(*, reschedule: Reschedule, actor: Any) -> Reschedule:
     _not_the_maker(reschedule.requested_by_id, actor, _("reschedule"))
     _transition(reschedule, "reject")
     reschedule.decided_by_id = actor.pk
-    reschedule.decided_at = timezone.now()
+    reschedule.decided_at = clock.now()
     _save_transition(reschedule)
     return reschedule
 
@@ -711,7 +712,7 @@ def write_off_approve(*, write_off: WriteOff, actor: Any) -> WriteOff:
     write_off.fee_fen = parts[Kind.FEE_RECEIVABLE]
     write_off.penalty_fen = parts[Kind.PENALTY_RECEIVABLE]
     write_off.decided_by_id = actor.pk
-    write_off.decided_at = timezone.now()
+    write_off.decided_at = clock.now()
     _save_transition(write_off)
     _transition(account, "write_off")
     account.days_overdue = 0
@@ -726,6 +727,6 @@ def write_off_reject(*, write_off: WriteOff, actor: Any) -> WriteOff:
     _not_the_maker(write_off.requested_by_id, actor, _("write-off"))
     _transition(write_off, "reject")
     write_off.decided_by_id = actor.pk
-    write_off.decided_at = timezone.now()
+    write_off.decided_at = clock.now()
     _save_transition(write_off)
     return write_off

@@ -93,7 +93,7 @@ def test_the_slip_holds_its_chinese_text_and_the_amount_in_capitals(line, maker,
         "中国农业银行杭州西湖支行",
         "180,000.00",
         "人民币壹拾捌万元整",
-        line.code,
+        line.name,
         "KJ2026-001",
         "首期拨款",
         "第1批",
@@ -105,6 +105,7 @@ def test_the_slip_holds_its_chinese_text_and_the_amount_in_capitals(line, maker,
         "复核 汤宁",
     ):
         assert expected in text, expected
+    assert line.code not in text  # the budget line by its name, never its code
 
 
 @pytest.mark.django_db
