@@ -10,7 +10,6 @@ This module knows no domain; the ledger re-raises its refusals as ledger errors.
 from __future__ import annotations
 
 import re
-import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import overload
 
@@ -27,6 +26,7 @@ _CENT = Decimal("0.01")
 MAX_YUAN = Decimal("10000000000.00")
 MAX_FEN = int(MAX_YUAN * FEN_PER_YUAN)
 _SPACES = re.compile(r"[\s\u3000\u00a0]+")
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _GROUPED = re.compile(r"^-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
 _PLAIN = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 
@@ -55,8 +55,13 @@ def parse_yuan(value: object) -> Decimal:
         # typed ("1234.5"), and it must still be exact to the fen.
         amount = Decimal(repr(value))
     elif isinstance(value, str):
-        # NFKC turns full-width digits and punctuation (１２３，４５６．７８) into ASCII.
-        text = _SPACES.sub("", unicodedata.normalize("NFKC", value))
+        # A Chinese input method in full-width mode types １２３，４５６．７８: read as ASCII.
+        # No other compatibility form is (NFKC would read "1²" as 12 and "①" as 1).
+        text = _SPACES.sub("", value.translate(_FULL_WIDTH))
+        if any(not c.isascii() and (c.isdigit() or c.isnumeric()) for c in text):
+            raise MoneyError(
+                _("「%(value)s」 is not an amount: write the digits 0–9.") % {"value": value.strip()}
+            )
         for prefix in ("¥", "￥", "RMB", "CNY"):
             text = text.removeprefix(prefix)
         text = text.removesuffix("元").removesuffix("人民币")

@@ -28,7 +28,9 @@ def test_amounts_people_type_are_read_to_the_fen(text, fen):
     assert yuan_to_fen(text) == fen
 
 
-@pytest.mark.parametrize("text", ["12.345", "1,23.4", "abc", "", "1.2.3", 0.1 + 0.2, "1e3"])
+@pytest.mark.parametrize(
+    "text", ["12.345", "1,23.4", "abc", "", "1.2.3", 0.1 + 0.2, "1e3", "1²", "①", "٣", "三百"]
+)
 def test_anything_not_exact_to_the_fen_is_refused(text):
     with pytest.raises(MoneyError):
         parse_yuan(text)
@@ -50,3 +52,13 @@ def test_fen_are_shown_as_yuan():
     assert format_fen(123456789) == "1,234,567.89"
     assert format_fen(-5) == "-0.05"
     assert format_fen(100, sign=True) == "+1.00"
+
+
+@pytest.mark.parametrize(
+    "typed", ["99999999999999999999", "10000000000.01", "-10000000000.01", 1e30]
+)
+def test_more_than_the_domain_maximum_is_refused_naming_it(typed):
+    with pytest.raises(MoneyError) as error:
+        parse_yuan(typed)
+    assert "100 亿元" in str(error.value)
+    assert yuan_to_fen("10000000000") == 10**12  # the maximum itself is accepted
