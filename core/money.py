@@ -60,7 +60,8 @@ def parse_yuan(value: object) -> Decimal:
         text = _SPACES.sub("", value.translate(_FULL_WIDTH))
         if any(not c.isascii() and (c.isdigit() or c.isnumeric()) for c in text):
             raise MoneyError(
-                _("「%(value)s」 is not an amount: write the digits 0–9.") % {"value": value.strip()}
+                _("「%(value)s」 is not an amount: write the digits 0–9.")
+                % {"value": value.strip()}
             )
         for prefix in ("¥", "￥", "RMB", "CNY"):
             text = text.removeprefix(prefix)

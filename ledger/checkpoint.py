@@ -46,6 +46,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import clock
+
 FORMAT = "kjfund-ledger-checkpoint"
 VERSION = 1
 FILENAME = "ledger-checkpoint.json"
@@ -81,7 +83,7 @@ class Checkpoint:
     @property
     def sealed_at_text(self) -> str:
         """When it was sealed, in Beijing time, for people."""
-        return timezone.localtime(self.sealed_at).strftime("%Y-%m-%d %H:%M:%S")
+        return clock.iso_datetime(self.sealed_at)
 
 
 def is_configured() -> bool:

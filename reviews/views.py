@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -452,11 +451,12 @@ def scores_template(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     if panel.status == Panel.Status.CLOSED:
         raise Http404
-    response = HttpResponse(
-        ScoresImporter().template({"panel": panel}), content_type=XLSX_CONTENT_TYPE
+    return download(
+        ScoresImporter().template({"panel": panel}),
+        f"评分表-{panel.name}.xlsx",
+        fallback=f"score-sheets-{panel.pk}.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
     )
-    response["Content-Disposition"] = content_disposition_header(True, f"评分表-{panel.name}.xlsx")
-    return response
 
 
 def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:

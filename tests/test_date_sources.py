@@ -31,6 +31,11 @@ ALLOWED: list[tuple[str, str, str]] = [
         "UTC on purpose: the hash chain's canonical text of the recorded time, never shown",
     ),
     (
+        "ledger/checkpoint.py",
+        "sealed_text = sealed_at.astimezone(dt.UTC).strftime(_TIME_FORMAT)",
+        "UTC on purpose: the sealed time inside the checkpoint file, under its HMAC, never shown",
+    ),
+    (
         "demo/contracts_world.py",
         'return f"DEMO2025{day:%m%d}{self.n:04d}"',
         "a date (not a moment) in a made-up bank reference of the demo",

@@ -427,6 +427,9 @@ def test_a_draw_seed_with_odd_digits_is_no_500(demo_world):
     panel = city_panel(recommended(1), size=2)
     client = Client()
     client.force_login(User.objects.get(username="city_officer"))
-    response = client.post(reverse("reviews:panel_action", args=[panel.pk, "draw"]), {"seed": "1²"})
-    assert response.status_code == 302
-    assert Assignment.objects.filter(item__panel=panel).exists()  # drawn, unseeded
+    response = client.post(
+        reverse("reviews:panel_action", args=[panel.pk, "draw"]), {"seed": "1²"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "种子" in response.content.decode()  # the seed's own form error, in Chinese
+    assert not Assignment.objects.filter(item__panel=panel).exists()  # nothing drawn

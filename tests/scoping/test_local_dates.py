@@ -29,7 +29,7 @@ from core import clock
 from funding.models import Programme
 from ledger import services as ledger
 from ledger.models import BankAccount
-from projects import contracts
+from projects import closing, contracts
 from projects import services as projects
 from projects.models import Acceptance, Application, RecommendationList
 from reviews import services as reviews
@@ -214,7 +214,7 @@ def _act_at_seven(approved: Application) -> list[tuple[str, str, str]]:
     )
     acceptance = Acceptance.objects.get(application__number="KPHN-2025-0002")
     if not acceptance.finance_result:
-        contracts.acceptance_finance_record(
+        closing.acceptance_finance_record(
             acceptance=acceptance, actor=finance, passed=True, note=""
         )
     acceptance = reviews.acceptance_conclude(acceptance=acceptance, actor=city)

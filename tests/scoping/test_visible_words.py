@@ -55,7 +55,7 @@ def _import_column_codes() -> set[str]:
 # The import pages and templates list each column's code name beside its Chinese
 # header: a file may use either as its header row (DESIGN §7, "the English code names
 # are accepted too"), so the codes are shown there on purpose, and only there.
-IMPORT_PAGES = {"imports:kind", "imports:template"}
+IMPORT_PAGES = {"imports:kind", "imports:template", "reviews:scores_template"}
 
 
 def forbidden_tokens() -> dict[str, str]:
