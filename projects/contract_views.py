@@ -9,12 +9,15 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.http import actor_of
 from accounts.models import OrgUnit
 from core import clock
+from core.confirm import confirmation_needed
 from core.http import form_errors_to_messages, run_service
 from core.pdf import PDF_CONTENT_TYPE
 from funding.models import Call
@@ -33,6 +36,21 @@ from .services import ApplicationError
 
 def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> Any:
     return run_service(request, action, success, refusals=(ApplicationError,))
+
+
+# What cannot be undone, by the name of the action (a payment order can still be
+# cancelled, a budget change request is decided by the officer).
+CONTRACT_ACTIONS_TO_CONFIRM = {
+    "confirm": gettext_lazy("I have read and confirm the contract"),
+    "sign": gettext_lazy("Sign the contract"),
+    "approve_change": gettext_lazy("Approve the budget change"),
+    "reject_change": gettext_lazy("Reject the budget change"),
+}
+PROJECT_ACTIONS_TO_CONFIRM = {
+    "terminate": gettext_lazy("Terminate"),
+    "close": gettext_lazy("Close the project"),
+    "award_pay": gettext_lazy("Commit and make the payment order"),
+}
 
 
 def _application(request: HttpRequest, pk: int) -> Application:
@@ -145,6 +163,21 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def contract_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     contract = _contract(request, pk)
     actor = actor_of(request)
+    if name in CONTRACT_ACTIONS_TO_CONFIRM:
+        subject = f"{contract.number} {contract.application.title}"
+        if name in ("approve_change", "reject_change"):
+            change = get_object_or_404(
+                BudgetChange, pk=request.POST.get("change"), contract=contract
+            )
+            subject = f"{subject} · {change.get_item_display()}"
+        asked = confirmation_needed(
+            request,
+            action=str(CONTRACT_ACTIONS_TO_CONFIRM[name]),
+            subject=subject,
+            back=reverse("contract_detail", args=[contract.pk]),
+        )
+        if asked is not None:
+            return asked
     if name == "confirm":
         _run(
             request,
@@ -220,6 +253,14 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("report_detail", pk=pk)
         if form.is_valid():
+            asked = confirmation_needed(
+                request,
+                action=_("File the report"),
+                subject=f"{application.number} {report.title}",
+                back=reverse("report_detail", args=[pk]),
+            )
+            if asked is not None:
+                return asked
             done = _run(
                 request,
                 lambda: contracts.report_submit(
@@ -260,6 +301,14 @@ def acceptance_new(request: HttpRequest, pk: int) -> HttpResponse:
     items = list(contract.budget.values_list("item", flat=True)) if contract else []
     form = ReportForm(request.POST or None, indicators=indicators, items=items, final=True)
     if request.method == "POST" and form.is_valid():
+        asked = confirmation_needed(
+            request,
+            action=_("Request acceptance"),
+            subject=f"{application.number} {application.title}",
+            back=reverse("acceptance_new", args=[application.pk]),
+        )
+        if asked is not None:
+            return asked
         acceptance = _run(
             request,
             lambda: contracts.acceptance_request(
@@ -302,11 +351,28 @@ def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def project_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     application = _application(request, pk)
     actor = actor_of(request)
+    if name not in PROJECT_ACTIONS_TO_CONFIRM:
+        raise Http404
+    form = AwardPayForm(request.POST) if name == "award_pay" else None
+    if form is not None and not form.is_valid():
+        form_errors_to_messages(request, form)
+        return redirect("application_detail", pk=application.pk)
+    reason = request.POST.get("reason", "")
+    asked = confirmation_needed(
+        request,
+        action=str(PROJECT_ACTIONS_TO_CONFIRM[name]),
+        subject=f"{application.number} {application.title}",
+        back=reverse("application_detail", args=[application.pk]),
+        form=form,
+        details=[(_("reason"), reason)] if reason else [],
+    )
+    if asked is not None:
+        return asked
     if name == "terminate":
         _run(
             request,
             lambda: contracts.project_terminate(
-                application=application, actor=actor, reason=request.POST.get("reason", "")
+                application=application, actor=actor, reason=reason
             ),
             _("Terminated."),
         )
@@ -316,21 +382,18 @@ def project_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             lambda: contracts.project_close(application=application, actor=actor),
             _("Closed."),
         )
-    elif name == "award_pay":
-        form = AwardPayForm(request.POST)
-        if form.is_valid():
-            _run(
-                request,
-                lambda: contracts.award_pay_order(
-                    application=application,
-                    actor=actor,
-                    payee_account=form.cleaned_data["payee_account"],
-                    payee_bank=form.cleaned_data["payee_bank"],
-                ),
-                _("Payment order made."),
-            )
-    else:
-        raise Http404
+    elif form is not None:
+        data = form.cleaned_data
+        _run(
+            request,
+            lambda: contracts.award_pay_order(
+                application=application,
+                actor=actor,
+                payee_account=data["payee_account"],
+                payee_bank=data["payee_bank"],
+            ),
+            _("Payment order made."),
+        )
     return redirect("application_detail", pk=application.pk)
 
 
@@ -357,6 +420,15 @@ def award_indicators(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         call = get_object_or_404(Call, pk=request.POST.get("call"))
         district = get_object_or_404(OrgUnit, pk=request.POST.get("district"))
+        asked = confirmation_needed(
+            request,
+            action=_("Issue the budget indicator"),
+            subject=f"{call.title} · {district.name}",
+            back=reverse("award_indicators"),
+            form=form,
+        )
+        if asked is not None:
+            return asked
         _run(
             request,
             lambda: contracts.award_indicator_issue(
