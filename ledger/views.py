@@ -19,11 +19,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from core import clock
+from core.confirm import confirmation_needed
 from core.http import download, form_errors_to_messages, pk_or_404, posted_pk, run_service
 from core.pdf import PDF_CONTENT_TYPE
 
@@ -53,6 +56,7 @@ from .models import (
     StatementLine,
     WriteOff,
 )
+from .money import format_fen
 
 
 def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
@@ -67,6 +71,49 @@ def _need(request: HttpRequest, perm: str, obj: Any = None) -> None:
 
 
 _form_errors = form_errors_to_messages
+
+# What the buttons that cannot be undone do, by their ``action`` (core/confirm.py asks
+# first). Requests (an adjustment, a reschedule, a write-off) are not among them: a
+# second person decides them, and that decision is.
+ACTIONS_TO_CONFIRM = {
+    "approve_adjustment": gettext_lazy("Approve the adjustment"),
+    "reject_adjustment": gettext_lazy("Reject the adjustment"),
+    "submit": gettext_lazy("Submit for approval"),
+    "approve": pgettext_lazy("ledger", "Approve"),
+    "reject": pgettext_lazy("ledger", "Reject"),
+    "cancel": pgettext_lazy("ledger", "Cancel"),
+    "pay": gettext_lazy("Record payment"),
+    "return": gettext_lazy("Book the return"),
+    "repay": gettext_lazy("Record repayment"),
+    "approve_reschedule": gettext_lazy("Approve the reschedule"),
+    "reject_reschedule": gettext_lazy("Reject the reschedule"),
+    "approve_write_off": gettext_lazy("Approve the write-off"),
+    "reject_write_off": gettext_lazy("Reject the write-off"),
+    "match": gettext_lazy("Match the line"),
+    "record_repayment": gettext_lazy("Record the repayment from the line"),
+    "ignore": gettext_lazy("Set the line aside"),
+}
+
+
+def _ask(
+    request: HttpRequest,
+    action: str,
+    subject: str,
+    back: str,
+    form: Any = None,
+    details: list[tuple[str, str]] | None = None,
+) -> HttpResponse | None:
+    """The confirmation page for an action of ACTIONS_TO_CONFIRM, unless confirmed."""
+    if action not in ACTIONS_TO_CONFIRM:
+        return None
+    return confirmation_needed(
+        request,
+        action=str(ACTIONS_TO_CONFIRM[action]),
+        subject=subject,
+        back=back,
+        form=form,
+        details=details or [],
+    )
 
 
 class LedgerView(LoginRequiredMixin, View):
@@ -141,6 +188,7 @@ class BudgetLineDetailView(LedgerView):
         line = self.get_line(request, pk)
         action = request.POST.get("action", "")
         actor = request.user
+        back = reverse("ledger:budget_line_detail", args=[line.pk])
         if action == "request_adjustment":
             _need(request, "ledger.request_budgetadjustment", line)
             form = AdjustmentForm(request.POST)
@@ -164,6 +212,10 @@ class BudgetLineDetailView(LedgerView):
             adjustment = get_object_or_404(
                 BudgetAdjustment, pk=posted_pk(request, "adjustment"), budget_line=line
             )
+            amount = format_fen(adjustment.amount_fen, sign=True)
+            details = [(_("amount (yuan)"), amount), (_("reason"), adjustment.reason)]
+            if (asked := _ask(request, action, line.name, back, details=details)) is not None:
+                return asked
             if action == "approve_adjustment":
                 _run(
                     request,
@@ -340,6 +392,21 @@ class DisbursementDetailView(LedgerView):
             raise Http404
         _need(request, DISBURSEMENT_ACTIONS[action], disbursement)
         actor = request.user
+        form: Any = {
+            "approve": NoteForm,
+            "cancel": NoteForm,
+            "reject": ReasonForm,
+            "return": ReturnForm,
+        }.get(action, lambda data: None)(request.POST)
+        if action == "pay":
+            form = PayForm(request.POST, banks=selectors.bank_account_list(user=actor))
+        if form is not None and not form.is_valid():
+            _form_errors(request, form)
+            return redirect("ledger:disbursement_detail", pk=disbursement.pk)
+        subject = f"{disbursement.number} · {disbursement.payee_name}"
+        back = reverse("ledger:disbursement_detail", args=[disbursement.pk])
+        if (asked := _ask(request, action, subject, back, form=form)) is not None:
+            return asked
         if action == "submit":
             _run(
                 request,
@@ -347,74 +414,56 @@ class DisbursementDetailView(LedgerView):
                 _("Submitted for approval."),
             )
         elif action == "approve":
-            note_form = NoteForm(request.POST)
-            if note_form.is_valid():
-                _run(
-                    request,
-                    lambda: services.disbursement_approve(
-                        disbursement=disbursement, actor=actor, note=note_form.cleaned_data["note"]
-                    ),
-                    _("Approved; the money is reserved for payment."),
-                )
-            else:
-                _form_errors(request, note_form)
+            note = form.cleaned_data["note"]
+            _run(
+                request,
+                lambda: services.disbursement_approve(
+                    disbursement=disbursement, actor=actor, note=note
+                ),
+                _("Approved; the money is reserved for payment."),
+            )
         elif action == "reject":
-            form = ReasonForm(request.POST)
-            if form.is_valid():
-                _run(
-                    request,
-                    lambda: services.disbursement_reject(
-                        disbursement=disbursement, actor=actor, note=form.cleaned_data["reason"]
-                    ),
-                    _("Rejected."),
-                )
-            else:
-                _form_errors(request, form)
+            _run(
+                request,
+                lambda: services.disbursement_reject(
+                    disbursement=disbursement, actor=actor, note=form.cleaned_data["reason"]
+                ),
+                _("Rejected."),
+            )
         elif action == "cancel":
-            note_form = NoteForm(request.POST)
-            if note_form.is_valid():
-                _run(
-                    request,
-                    lambda: services.disbursement_cancel(
-                        disbursement=disbursement, actor=actor, note=note_form.cleaned_data["note"]
-                    ),
-                    _("Cancelled."),
-                )
-            else:
-                _form_errors(request, note_form)
+            note = form.cleaned_data["note"]
+            _run(
+                request,
+                lambda: services.disbursement_cancel(
+                    disbursement=disbursement, actor=actor, note=note
+                ),
+                _("Cancelled."),
+            )
         elif action == "pay":
-            pay_form = PayForm(request.POST, banks=selectors.bank_account_list(user=actor))
-            if pay_form.is_valid():
-                data = pay_form.cleaned_data
-                _run(
-                    request,
-                    lambda: services.disbursement_pay(
-                        disbursement=disbursement,
-                        bank_account=data["bank_account"],
-                        paid_on=data["paid_on"],
-                        bank_reference=data["bank_reference"],
-                        actor=actor,
-                    ),
-                    _("Payment recorded."),
-                )
-            else:
-                _form_errors(request, pay_form)
+            data = form.cleaned_data
+            _run(
+                request,
+                lambda: services.disbursement_pay(
+                    disbursement=disbursement,
+                    bank_account=data["bank_account"],
+                    paid_on=data["paid_on"],
+                    bank_reference=data["bank_reference"],
+                    actor=actor,
+                ),
+                _("Payment recorded."),
+            )
         elif action == "return":
-            return_form = ReturnForm(request.POST)
-            if return_form.is_valid():
-                data = return_form.cleaned_data
-                _run(
-                    request,
-                    lambda: services.disbursement_return(
-                        disbursement=disbursement,
-                        value_date=data["value_date"],
-                        reason=data["reason"],
-                        actor=actor,
-                    ),
-                    _("Returned money booked; payment and approval reversed."),
-                )
-            else:
-                _form_errors(request, return_form)
+            data = form.cleaned_data
+            _run(
+                request,
+                lambda: services.disbursement_return(
+                    disbursement=disbursement,
+                    value_date=data["value_date"],
+                    reason=data["reason"],
+                    actor=actor,
+                ),
+                _("Returned money booked; payment and approval reversed."),
+            )
         return redirect("ledger:disbursement_detail", pk=disbursement.pk)
 
 
@@ -508,11 +557,15 @@ class RepayableDetailView(LedgerView):
         account = self.get_object(request, pk)
         action = request.POST.get("action", "")
         actor = request.user
+        back = reverse("ledger:repayable_detail", args=[account.pk])
+        subject = f"{account.number} · {account.borrower_name}"
         if action == "repay":
             _need(request, "ledger.record_repayment", account)
             form = RepaymentForm(request.POST, banks=selectors.bank_account_list(user=actor))
             if form.is_valid():
                 data = form.cleaned_data
+                if (asked := _ask(request, action, subject, back, form=form)) is not None:
+                    return asked
                 _run(
                     request,
                     lambda: services.repayment_record(
@@ -552,6 +605,8 @@ class RepayableDetailView(LedgerView):
             reschedule = get_object_or_404(
                 Reschedule, pk=posted_pk(request, "change"), account=account
             )
+            if (asked := _ask(request, action, subject, back)) is not None:
+                return asked
             if action == "approve_reschedule":
                 _run(
                     request,
@@ -587,6 +642,8 @@ class RepayableDetailView(LedgerView):
             write_off = get_object_or_404(
                 WriteOff, pk=posted_pk(request, "change"), account=account
             )
+            if (asked := _ask(request, action, subject, back)) is not None:
+                return asked
             if action == "approve_write_off":
                 _run(
                     request,
@@ -680,6 +737,13 @@ class StatementDetailView(LedgerView):
             )
             return redirect("ledger:statement_detail", pk=statement.pk)
         line = get_object_or_404(StatementLine, pk=posted_pk(request, "line"), statement=statement)
+        back = reverse("ledger:statement_detail", args=[statement.pk])
+        line_text = f"{line.bank_reference} · {line.counterparty_name}"
+        if action == "match" and not request.POST.get("target", "").partition(":")[2]:
+            messages.error(request, _("Choose what the line pays."))
+            return redirect("ledger:statement_detail", pk=statement.pk)
+        if (asked := _ask(request, action, line_text, back)) is not None:
+            return asked
         if action == "match":
             target = request.POST.get("target", "")
             kind, _sep, target_pk = target.partition(":")

@@ -10,12 +10,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.http import actor_of
 from accounts.models import OrgUnit
 from core import clock
+from core.confirm import confirmation_needed
 from core.http import download, form_errors_to_messages, posted_pk, run_service
 from core.pdf import PDF_CONTENT_TYPE
 from funding.models import Call
@@ -37,6 +40,21 @@ from .services import ApplicationError
 
 def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> Any:
     return run_service(request, action, success, refusals=(ApplicationError,))
+
+
+# What cannot be undone, by the name of the action (a payment order can still be
+# cancelled, a budget change request is decided by the officer).
+CONTRACT_ACTIONS_TO_CONFIRM = {
+    "confirm": gettext_lazy("I have read and confirm the contract"),
+    "sign": gettext_lazy("Sign the contract"),
+    "approve_change": gettext_lazy("Approve the budget change"),
+    "reject_change": gettext_lazy("Reject the budget change"),
+}
+PROJECT_ACTIONS_TO_CONFIRM = {
+    "terminate": gettext_lazy("Terminate"),
+    "close": gettext_lazy("Close the project"),
+    "award_pay": gettext_lazy("Commit and make the payment order"),
+}
 
 
 def _application(request: HttpRequest, pk: int) -> Application:
@@ -150,6 +168,21 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def contract_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     contract = _contract(request, pk)
     actor = actor_of(request)
+    if name in CONTRACT_ACTIONS_TO_CONFIRM:
+        subject = f"{contract.number} {contract.application.title}"
+        if name in ("approve_change", "reject_change"):
+            change = get_object_or_404(
+                BudgetChange, pk=request.POST.get("change"), contract=contract
+            )
+            subject = f"{subject} · {change.get_item_display()}"
+        asked = confirmation_needed(
+            request,
+            action=str(CONTRACT_ACTIONS_TO_CONFIRM[name]),
+            subject=subject,
+            back=reverse("contract_detail", args=[contract.pk]),
+        )
+        if asked is not None:
+            return asked
     if name == "confirm":
         _run(
             request,
@@ -244,6 +277,14 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("report_detail", pk=pk)
         if form.is_valid():
+            asked = confirmation_needed(
+                request,
+                action=_("File the report"),
+                subject=f"{application.number} {report.title}",
+                back=reverse("report_detail", args=[pk]),
+            )
+            if asked is not None:
+                return asked
             done = _run(
                 request,
                 lambda: contracts.report_submit(
@@ -284,6 +325,14 @@ def acceptance_new(request: HttpRequest, pk: int) -> HttpResponse:
     items = list(contract.budget.values_list("item", flat=True)) if contract else []
     form = ReportForm(request.POST or None, indicators=indicators, items=items, final=True)
     if request.method == "POST" and form.is_valid():
+        asked = confirmation_needed(
+            request,
+            action=_("Request acceptance"),
+            subject=f"{application.number} {application.title}",
+            back=reverse("acceptance_new", args=[application.pk]),
+        )
+        if asked is not None:
+            return asked
         acceptance = _run(
             request,
             lambda: closing.acceptance_request(
@@ -329,20 +378,32 @@ def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def project_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     application = _application(request, pk)
     actor = actor_of(request)
+    if name not in PROJECT_ACTIONS_TO_CONFIRM:
+        raise Http404
+    form: Any = None
+    if name == "award_pay":
+        form = AwardPayForm(request.POST)
+    elif name == "terminate":
+        form = ReasonForm(request.POST)
+    if form is not None and not form.is_valid():
+        form_errors_to_messages(request, form)
+        return redirect("application_detail", pk=application.pk)
+    asked = confirmation_needed(
+        request,
+        action=str(PROJECT_ACTIONS_TO_CONFIRM[name]),
+        subject=f"{application.number} {application.title}",
+        back=reverse("application_detail", args=[application.pk]),
+        form=form,
+    )
+    if asked is not None:
+        return asked
     if name == "terminate":
-        reason_form = ReasonForm(request.POST)
-        if reason_form.is_valid():
-            _run(
-                request,
-                lambda: closing.project_terminate(
-                    application=application,
-                    actor=actor,
-                    reason=reason_form.cleaned_data["reason"],
-                ),
-                _("Terminated."),
-            )
-        else:
-            form_errors_to_messages(request, reason_form)
+        reason = form.cleaned_data["reason"]
+        _run(
+            request,
+            lambda: closing.project_terminate(application=application, actor=actor, reason=reason),
+            _("Terminated."),
+        )
     elif name == "close":
         _run(
             request,
@@ -350,24 +411,19 @@ def project_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             _("Closed."),
         )
     elif name == "award_pay":
-        form = AwardPayForm(request.POST)
-        if form.is_valid():
-            order = _run(
-                request,
-                lambda: awards.award_pay_order(
-                    application=application,
-                    actor=actor,
-                    payee_account=form.cleaned_data["payee_account"],
-                    payee_bank=form.cleaned_data["payee_bank"],
-                ),
-                _("Payment order made as a draft."),
-            )
-            if order:
-                return _to_draft_order(request, order)
-        else:
-            form_errors_to_messages(request, form)
-    else:
-        raise Http404
+        data = form.cleaned_data
+        order = _run(
+            request,
+            lambda: awards.award_pay_order(
+                application=application,
+                actor=actor,
+                payee_account=data["payee_account"],
+                payee_bank=data["payee_bank"],
+            ),
+            _("Payment order made as a draft."),
+        )
+        if order:
+            return _to_draft_order(request, order)
     return redirect("application_detail", pk=application.pk)
 
 
@@ -384,8 +440,7 @@ def award_indicators(request: HttpRequest) -> HttpResponse:
     ):
         raise PermissionDenied
     if request.method == "POST":
-        _award_indicator_post(request)
-        return redirect("award_indicators")
+        return _award_indicator_post(request) or redirect("award_indicators")
     rows = selectors.award_indicator_rows(user=user)
     for row in rows:
         row["can_issue"] = user.has_perm("projects.issue_award_indicator", row["call"])
@@ -402,12 +457,46 @@ def award_indicators(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _award_indicator_post(request: HttpRequest) -> None:
+INDICATOR_ACTIONS = {
+    "issue": gettext_lazy("Issue the budget indicator"),
+    "request_supplement": gettext_lazy("Ask for a supplement (追加)"),
+    "approve_supplement": gettext_lazy("Approve the supplement"),
+    "reject_supplement": gettext_lazy("Reject the supplement"),
+}
+
+
+def _award_indicator_post(request: HttpRequest) -> HttpResponse | None:
+    """One action of the indicators page, confirmed first (an indicator, once issued, is
+    money moved to the district); a confirmation page, or None when done."""
     action = request.POST.get("action", "")
+    if action not in INDICATOR_ACTIONS:
+        raise Http404
     call = get_object_or_404(Call, pk=posted_pk(request, "call"), programme__flow="award")
     actor = actor_of(request)
+    supplement = None
+    district = None
+    form: Any = None
     if action in ("approve_supplement", "reject_supplement"):
         supplement = get_object_or_404(IndicatorSupplement, pk=posted_pk(request, "supplement"))
+        subject = f"{call.title} · {supplement.document_no}"
+    else:
+        district = get_object_or_404(OrgUnit, pk=posted_pk(request, "district"))
+        subject = f"{call.title} · {district.name}"
+        form_class = IndicatorIssueForm if action == "issue" else IndicatorSupplementForm
+        form = form_class(request.POST)
+        if not form.is_valid():
+            form_errors_to_messages(request, form)
+            return None
+    asked = confirmation_needed(
+        request,
+        action=str(INDICATOR_ACTIONS[action]),
+        subject=subject,
+        back=reverse("award_indicators"),
+        form=form,
+    )
+    if asked is not None:
+        return asked
+    if supplement is not None:
         approve = action == "approve_supplement"
         _run(
             request,
@@ -416,41 +505,32 @@ def _award_indicator_post(request: HttpRequest) -> None:
             ),
             _("Supplement approved and issued.") if approve else _("Supplement rejected."),
         )
-        return
-    district = get_object_or_404(OrgUnit, pk=posted_pk(request, "district"))
+        return None
+    assert district is not None and form is not None
+    data = form.cleaned_data
     if action == "issue":
-        form = IndicatorIssueForm(request.POST)
-        if form.is_valid():
-            _run(
-                request,
-                lambda: awards.award_indicator_issue(
-                    call=call,
-                    district=district,
-                    actor=actor,
-                    value_date=form.cleaned_data["value_date"],
-                    document_no=form.cleaned_data["document_no"],
-                ),
-                _("Budget indicator issued."),
-            )
-        else:
-            form_errors_to_messages(request, form)
-    elif action == "request_supplement":
-        supplement_form = IndicatorSupplementForm(request.POST)
-        if supplement_form.is_valid():
-            data = supplement_form.cleaned_data
-            _run(
-                request,
-                lambda: awards.award_indicator_supplement_request(
-                    call=call,
-                    district=district,
-                    actor=actor,
-                    value_date=data["value_date"],
-                    document_no=data["document_no"],
-                    reason=data["reason"],
-                ),
-                _("Supplement requested; the finance checker approves it."),
-            )
-        else:
-            form_errors_to_messages(request, supplement_form)
+        _run(
+            request,
+            lambda: awards.award_indicator_issue(
+                call=call,
+                district=district,
+                actor=actor,
+                value_date=data["value_date"],
+                document_no=data["document_no"],
+            ),
+            _("Budget indicator issued."),
+        )
     else:
-        raise Http404
+        _run(
+            request,
+            lambda: awards.award_indicator_supplement_request(
+                call=call,
+                district=district,
+                actor=actor,
+                value_date=data["value_date"],
+                document_no=data["document_no"],
+                reason=data["reason"],
+            ),
+            _("Supplement requested; the finance checker approves it."),
+        )
+    return None

@@ -308,6 +308,22 @@ def register() -> None:
     )
     register_nav("notices", _("Public notices"), "notice_list", REGION_READERS, 12)
     register_nav(
+        "projects_under_way",
+        _("Contracts and implementation"),
+        "application_list",
+        {*REGION_READERS, Role.APPLICANT},
+        40,
+        query="stage=under_way",
+    )
+    register_nav(
+        "projects_in_acceptance",
+        _("Acceptance and closing"),
+        "application_list",
+        {*REGION_READERS, Role.APPLICANT},
+        41,
+        query="stage=acceptance",
+    )
+    register_nav(
         "recommendations", _("Recommendation lists"), "recommendation_list", REGION_READERS, 14
     )
     register_nav(

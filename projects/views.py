@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 from django_filters.views import FilterView
@@ -20,13 +21,14 @@ from accounts.http import actor_of
 from accounts.models import Person
 from accounts.permissions import scope_of
 from core import clock
+from core.confirm import confirmation_needed
 from core.http import attach, download, form_errors_to_messages, posted_pk, run_service, safe_next
 from core.net import client_ip
 from core.xlsx import XLSX_CONTENT_TYPE
 from funding.facts import FACTS
 
 from . import guidance, selectors, services
-from .filters import ApplicationFilter
+from .filters import STAGE_CHOICES, ApplicationFilter
 from .forms import (
     ApplicationEditForm,
     ApplicationStartForm,
@@ -76,6 +78,7 @@ class ApplicationListView(LoginRequiredMixin, FilterView):
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
         ctx["is_district_officer"] = user.has_any_role("district_officer")
+        ctx["stage_label"] = dict(STAGE_CHOICES).get(self.request.GET.get("stage", ""), "")
         ctx["can_create"] = user.has_perm("projects.add_application")
         ctx["notice_form"] = NoticeForm(initial={"starts_on": clock.today()})
         return ctx
@@ -280,6 +283,15 @@ def application_action(request: HttpRequest, pk: int, name: str) -> HttpResponse
         if name == "formal_check"
         else services.action_label(name, application)
     )
+    asked = confirmation_needed(
+        request,
+        action=str(label),
+        subject=f"{application.number} {application.title}",
+        back=reverse("application_detail", args=[application.pk]),
+        details=[(_("reason"), reason)] if reason else [],
+    )
+    if asked is not None:
+        return asked
     if _run(request, calls[name], _("%(action)s: done.") % {"action": label}):
         _signpost(request, application.pk)
     return redirect("application_detail", pk=application.pk)
@@ -328,7 +340,15 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 @require_POST
 def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     attachment = get_object_or_404(Attachment, pk=pk)
-    _get_application(request, attachment.application_id)
+    application = _get_application(request, attachment.application_id)
+    asked = confirmation_needed(
+        request,
+        action=_("Remove the file"),
+        subject=f"{application.number} · {attachment.original_name}",
+        back=reverse("application_detail", args=[application.pk]),
+    )
+    if asked is not None:
+        return asked
     _run(
         request,
         lambda: services.attachment_delete(attachment=attachment, actor=actor_of(request)),
@@ -370,6 +390,15 @@ def notice_create(request: HttpRequest) -> HttpResponse:
         common = _common_call_and_district(request, apps)
         if common:
             call, district = common
+            asked = confirmation_needed(
+                request,
+                action=_("Publish the district notice"),
+                subject=f"{call.title} · {district.name}",
+                form=form,
+                details=[(_("applications"), "、".join(a.number for a in apps))],
+            )
+            if asked is not None:
+                return asked
             result: dict[str, Notice] = {}
 
             def publish() -> None:
@@ -447,6 +476,15 @@ def objection_handle(request: HttpRequest, pk: int) -> HttpResponse:
     form = ObjectionHandleForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
+        asked = confirmation_needed(
+            request,
+            action=_("Handle the objection"),
+            subject=objection.notice.title,
+            back=reverse("notice_detail", args=[objection.notice_id]),
+            form=form,
+        )
+        if asked is not None:
+            return asked
         _run(
             request,
             lambda: services.objection_handle(
@@ -481,6 +519,15 @@ def public_notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        asked = confirmation_needed(
+            request,
+            action=_("Submit the objection"),
+            subject=notice.title,
+            back=reverse("public_notice_detail", args=[notice.pk]),
+            form=form,
+        )
+        if asked is not None:
+            return asked
         try:
             with transaction.atomic(durable=True):
                 services.objection_file(
@@ -509,6 +556,12 @@ def public_notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- recommendation lists -------------------------------------------------------------------
+
+# The list's actions that cannot be undone (a co-signature can be withdrawn).
+LIST_ACTIONS_TO_CONFIRM = {
+    "submit": gettext_lazy("Recommend to the city"),
+    "discard": gettext_lazy("Discard the list"),
+}
 
 
 class RecommendationListView(LoginRequiredMixin, ListView):
@@ -564,8 +617,17 @@ def recommendation_action(request: HttpRequest, pk: int, name: str) -> HttpRespo
             _("The list is discarded."),
         ),
     }
+    back = reverse("recommendation_detail", args=[rec.pk])
     if name == "remove":
         application = get_object_or_404(Application, pk=posted_pk(request, "application"))
+        asked = confirmation_needed(
+            request,
+            action=_("Remove from the list"),
+            subject=f"{application.number} {application.title}",
+            back=back,
+        )
+        if asked is not None:
+            return asked
         _run(
             request,
             lambda: services.recommendation_list_remove(
@@ -576,6 +638,15 @@ def recommendation_action(request: HttpRequest, pk: int, name: str) -> HttpRespo
         return redirect("recommendation_detail", pk=rec.pk)
     if name not in actions:
         raise Http404
+    if name in LIST_ACTIONS_TO_CONFIRM:
+        asked = confirmation_needed(
+            request,
+            action=str(LIST_ACTIONS_TO_CONFIRM[name]),
+            subject=f"{rec.call.title} · {rec.district.name}",
+            back=back,
+        )
+        if asked is not None:
+            return asked
     action, message = actions[name]
     if _run(request, action, message) and name == "discard":
         return redirect("recommendation_list")

@@ -9,11 +9,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.http import actor_of
 from core import clock
+from core.confirm import confirmation_needed
 from core.http import attach, download, form_errors_to_messages, posted_pk, run_service
 from core.pdf import PDF_CONTENT_TYPE
 from core.xlsx import XLSX_CONTENT_TYPE
@@ -50,6 +53,19 @@ def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> Any:
 
 
 _errors = form_errors_to_messages
+
+# The panel's actions, none of which can be undone.
+PANEL_ACTIONS_TO_CONFIRM = {
+    "draw": gettext_lazy("Draw experts"),
+    "open": gettext_lazy("Open scoring"),
+    "close": gettext_lazy("Close the panel and freeze the results"),
+    "publish": gettext_lazy("Put the top of the list on public notice"),
+    "approve": gettext_lazy("Approve the list on notice"),
+}
+ASSIGNMENT_ACTIONS_TO_CONFIRM = {
+    "replace": gettext_lazy("Replace the expert"),
+    "reopen": gettext_lazy("Reopen the scores"),
+}
 
 
 # --- experts -------------------------------------------------------------------------------
@@ -148,6 +164,15 @@ def assignment_declare(request: HttpRequest, pk: int) -> HttpResponse:
         _errors(request, form)
         return redirect("reviews:assignment", pk=pk)
     conflict = form.cleaned_data["conflict"] == "yes"
+    asked = confirmation_needed(
+        request,
+        action=_("Declare"),
+        subject=f"{a.item.application.number} · {a.panel.name}",
+        back=reverse("reviews:assignment", args=[pk]),
+        form=form,
+    )
+    if asked is not None:
+        return asked
     _run(
         request,
         lambda: services.assignment_declare(
@@ -175,6 +200,16 @@ def assignment_score(request: HttpRequest, pk: int) -> HttpResponse:
     submit = "submit" in request.POST
     form = ScoreForm(request.POST, rubric=a.panel.rubric, submit=submit)
     if form.is_valid():
+        if submit:
+            asked = confirmation_needed(
+                request,
+                action=_("Submit scores"),
+                subject=f"{a.item.application.number} · {a.panel.name}",
+                back=reverse("reviews:assignment", args=[pk]),
+                form=form,
+            )
+            if asked is not None:
+                return asked
         try:
             with transaction.atomic(durable=True):
                 services.scores_save(
@@ -338,6 +373,21 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def panel_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     panel = _panel(request, pk)
     actor = actor_of(request)
+    if name not in PANEL_ACTIONS_TO_CONFIRM:
+        raise Http404
+    publish_form = DecisionForm(request.POST) if name == "publish" else None
+    if publish_form is None or publish_form.is_valid():
+        typed_seed = request.POST.get("seed", "").strip() if name == "draw" else ""
+        asked = confirmation_needed(
+            request,
+            action=str(PANEL_ACTIONS_TO_CONFIRM[name]),
+            subject=panel.name,
+            back=reverse("reviews:panel", args=[panel.pk]),
+            form=publish_form,
+            details=[(_("seed"), typed_seed)] if typed_seed else [],
+        )
+        if asked is not None:
+            return asked
     if name == "draw":
         draw_form = DrawForm(request.POST)
         if draw_form.is_valid():
@@ -410,6 +460,17 @@ def assignment_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         _errors(request, form)
         return redirect("reviews:panel", pk=a.panel_id)
     reason = form.cleaned_data["reason"]
+    if name not in ASSIGNMENT_ACTIONS_TO_CONFIRM:
+        raise Http404
+    asked = confirmation_needed(
+        request,
+        action=str(ASSIGNMENT_ACTIONS_TO_CONFIRM[name]),
+        subject=f"{a.panel.name} · {a.expert}",
+        back=reverse("reviews:panel", args=[a.panel_id]),
+        form=form,
+    )
+    if asked is not None:
+        return asked
     if name == "replace":
         _run(
             request,
@@ -506,6 +567,14 @@ def spot_check_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
+            asked = confirmation_needed(
+                request,
+                action=_("Draw the sample"),
+                back=reverse("reviews:spot_check_list"),
+                form=form,
+            )
+            if asked is not None:
+                return asked
             check = _run(
                 request,
                 lambda: services.spot_check_draw(
@@ -557,6 +626,15 @@ def spot_check_record(request: HttpRequest, pk: int) -> HttpResponse:
     get_object_or_404(selectors.spot_checks(user=request.user), pk=item.spot_check_id)
     form = FindingForm(request.POST)
     if form.is_valid():
+        asked = confirmation_needed(
+            request,
+            action=_("Record the finding"),
+            subject=f"{item.application.number} {item.application.title}",
+            back=reverse("reviews:spot_check", args=[item.spot_check_id]),
+            form=form,
+        )
+        if asked is not None:
+            return asked
         _run(
             request,
             lambda: services.spot_check_record(
@@ -684,9 +762,20 @@ def acceptance_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
     acceptance = _acceptance(request, pk)
     actor = actor_of(request)
+    subject = f"{acceptance.application.number} {acceptance.application.title}"
+    back = reverse("reviews:acceptance", args=[acceptance.pk])
     if name == "finance":
         form = FinanceForm(request.POST)
         if form.is_valid():
+            asked = confirmation_needed(
+                request,
+                action=_("Record the financial acceptance"),
+                subject=subject,
+                back=back,
+                form=form,
+            )
+            if asked is not None:
+                return asked
             _run(
                 request,
                 lambda: closing.acceptance_finance_record(
@@ -700,6 +789,15 @@ def acceptance_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     elif name == "conclude":
         conclusion = ConclusionForm(request.POST)
         if conclusion.is_valid():
+            asked = confirmation_needed(
+                request,
+                action=_("Record the conclusion"),
+                subject=subject,
+                back=back,
+                form=conclusion,
+            )
+            if asked is not None:
+                return asked
             _run(
                 request,
                 lambda: services.acceptance_conclude(

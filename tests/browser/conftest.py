@@ -20,8 +20,7 @@ def _binaries() -> tuple[str | None, str | None]:
     return chromium, driver
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
+def _chromium(*, script: bool = True) -> Any:
     chromium, driver = _binaries()
     if not chromium or not driver:
         pytest.skip(
@@ -42,6 +41,7 @@ def browser() -> Iterator[Any]:
         "--disable-component-update",
         "--disable-sync",
         "--disable-dev-shm-usage",
+        "--hide-scrollbars",
         "--window-size=1366,1000",
         "--lang=zh-CN",
     ):
@@ -49,16 +49,32 @@ def browser() -> Iterator[Any]:
     DOWNLOADS.mkdir(parents=True, exist_ok=True)
     for old in DOWNLOADS.glob("*"):
         old.unlink()
-    options.add_experimental_option(
-        "prefs",
-        {
-            "download.default_directory": str(DOWNLOADS),
-            "download.prompt_for_download": False,
-            "plugins.always_open_pdf_externally": True,
-        },
-    )
+    prefs: dict[str, Any] = {
+        "download.default_directory": str(DOWNLOADS),
+        "download.prompt_for_download": False,
+        "plugins.always_open_pdf_externally": True,
+    }
+    if not script:
+        prefs["profile.managed_default_content_settings.javascript"] = 2
+    options.add_experimental_option("prefs", prefs)
     drv = webdriver.Chrome(service=Service(driver), options=options)
     drv.implicitly_wait(5)
+    return drv
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    drv = _chromium()
+    try:
+        yield drv
+    finally:
+        drv.quit()
+
+
+@pytest.fixture
+def browser_without_script() -> Iterator[Any]:
+    """Chromium with JavaScript switched off (as some office browsers have it)."""
+    drv = _chromium(script=False)
     try:
         yield drv
     finally:
@@ -103,13 +119,60 @@ class Pages:
         """Click something that does not leave the page (a checkbox, a radio button)."""
         self.find(css).click()
 
-    def go(self, css: str) -> None:
-        """Click a button or link that loads a new page, and wait for it."""
+    def width(self, pixels: int, height: int = 900) -> None:
+        """Make the page ``pixels`` wide (the viewport, as a phone or a desk screen)."""
+        self.driver.set_window_size(pixels, height)
+        inner = self.driver.execute_script("return window.innerWidth")
+        if inner != pixels:  # the window's frame, if any, is outside the viewport
+            self.driver.set_window_size(2 * pixels - inner, height)
+
+    def scrolls_sideways(self) -> bool:
+        """Whether the page itself is wider than the window (a table scrolling in its
+        own box does not count)."""
+        return bool(
+            self.driver.execute_script(
+                "return document.documentElement.scrollWidth > window.innerWidth"
+            )
+        )
+
+    def whole_page(self, label: str) -> None:
+        """A screenshot of the whole page, top to bottom, at the current width."""
+        size = self.driver.get_window_size()
+        frame = size["height"] - self.driver.execute_script("return window.innerHeight")
+        height = self.driver.execute_script("return document.documentElement.scrollHeight")
+        self.driver.set_window_size(size["width"], min(height + frame, 4000))
+        self.shot(label)
+        self.driver.set_window_size(size["width"], size["height"])
+
+    def dialog_text(self) -> str:
+        """The text of the open confirmation dialog ('' when none is open)."""
+        from selenium.common.exceptions import WebDriverException
+
+        try:
+            return str(
+                self.driver.execute_script(
+                    "var d = document.getElementById('confirm-dialog');"
+                    "return d && d.open ? d.innerText : '';"
+                )
+            )
+        except WebDriverException:  # the page is being replaced
+            return ""
+
+    def go(self, css: str, confirm: bool = False) -> None:
+        """Click a button or link that loads a new page, and wait for it. An action
+        that cannot be undone opens the confirmation dialog: ``confirm=True`` says the
+        test expects it and presses 确认 in it."""
         from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
         old = self.find("html")
         self.find(css).click()
+        if confirm:
+            WebDriverWait(self.driver, 5).until(lambda _driver: self.dialog_text())
+            assert "请确认" in self.dialog_text(), self.dialog_text()
+            self.find("#confirm-dialog-yes").click()
+        elif self.dialog_text():
+            raise AssertionError(f"{css} asks for confirmation: go({css!r}, confirm=True)")
 
         def left(_driver: Any) -> bool:
             # While the old page goes away chromium may answer "stale element" or, in the

@@ -59,7 +59,7 @@ def test_acceptance_request_conclusion_and_certificate(project, live_server, bro
         page.fill("spent_materials", "80000")
         page.fill("fund_usage", "经费专款专用，无结余。")
         page.shot("acceptance-form")
-        page.go("#request-acceptance")
+        page.go("#request-acceptance", confirm=True)
         page.shot("requested")
         assert Application.objects.get(pk=project.pk).status == "acceptance_requested"
         acceptance = project.acceptances.get()
@@ -77,7 +77,7 @@ def test_acceptance_request_conclusion_and_certificate(project, live_server, bro
         page.login("city_officer")
         page.visit(f"/reviews/acceptances/{acceptance.pk}/")
         page.shot("officer-acceptance")
-        page.go("#conclude")
+        page.go("#conclude", confirm=True)
         page.shot("concluded")
         assert "通过验收" in page.find("#conclusion").text
 

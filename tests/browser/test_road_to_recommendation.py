@@ -48,7 +48,7 @@ def test_applicant_and_district_officer_walk_to_recommendation(world, live_serve
         page.go("form.card button.primary")
         assert "已保存" in page.text()
         page.shot("draft-detail")
-        page.go("#action-submit")
+        page.go("#action-submit", confirm=True)
         application = Application.objects.get(title="转塘街道农村科普示范基地")
         assert application.status == "submitted"
         page.shot("submitted")
@@ -58,7 +58,7 @@ def test_applicant_and_district_officer_walk_to_recommendation(world, live_serve
         page.visit(f"/applications/{application.pk}/")
         page.shot("officer-detail")
         page.fill("reason", "请补充基地命名文件扫描件。")
-        page.go("#action-return_for_revision")
+        page.go("#action-return_for_revision", confirm=True)
         assert Application.objects.get(pk=application.pk).status == "returned"
         page.shot("returned")
 
@@ -67,17 +67,17 @@ def test_applicant_and_district_officer_walk_to_recommendation(world, live_serve
         page.visit(f"/applications/{application.pk}/")
         assert "请补充基地命名文件扫描件" in page.text()
         page.shot("applicant-sees-reason")
-        page.go("#action-submit")
+        page.go("#action-submit", confirm=True)
         assert Application.objects.get(pk=application.pk).status == "submitted"
 
         # the officer checks it and publishes the district notice from the queue
         page.login("district_officer")
         page.visit(f"/applications/{application.pk}/")
-        page.go('form[action$="/do/formal_check/"] button')
+        page.go('form[action$="/do/formal_check/"] button', confirm=True)
         page.visit("/applications/?status=submitted")
         page.click(f'input[name="selected"][value="{application.pk}"]')
         page.shot("queue")
-        page.go('button[formaction="/notices/new/"]')
+        page.go('button[formaction="/notices/new/"]', confirm=True)
         assert Application.objects.get(pk=application.pk).status == "district_publicity"
         page.shot("notice")
         notice_path = browser.current_url.replace(live_server.url, "")
@@ -107,7 +107,7 @@ def test_applicant_and_district_officer_walk_to_recommendation(world, live_serve
         page.visit(notice_path)
         page.shot("notice-ended")
         page.visit(list_path)
-        page.go("#action-submit-list")
+        page.go("#action-submit-list", confirm=True)
         page.shot("recommended")
         assert "汇总表已报送" in page.text()
     assert Application.objects.get(pk=application.pk).status == "recommended"

@@ -10,6 +10,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from core import clock
+from core.confirm import CONFIRMED
 from ledger import services
 from ledger.models import BankAccount, BudgetLine, Disbursement, StatementLine
 
@@ -65,7 +66,8 @@ def test_the_checker_queue_and_approval(books, as_user):
     submitted = Disbursement.objects.get(status=Disbursement.Status.SUBMITTED)
     assert submitted.number in html
     response = checker.post(
-        reverse("ledger:disbursement_detail", args=[submitted.pk]), {"action": "approve"}
+        reverse("ledger:disbursement_detail", args=[submitted.pk]),
+        {"action": "approve", CONFIRMED: "1"},
     )
     assert response.status_code == 302
     submitted.refresh_from_db()
@@ -90,7 +92,9 @@ def test_a_maker_cannot_approve_their_own_disbursement_on_the_page(books, as_use
     client = as_user("district_finance")
     # when they approve it themselves
     response = client.post(
-        reverse("ledger:disbursement_detail", args=[d.pk]), {"action": "approve"}, follow=True
+        reverse("ledger:disbursement_detail", args=[d.pk]),
+        {"action": "approve", CONFIRMED: "1"},
+        follow=True,
     )
     # then they are told a second person must approve, and nothing changed
     assert "第二人" in response.content.decode() or "second person" in response.content.decode()
@@ -145,7 +149,7 @@ def test_reconciliation_workbench(books, as_user):
     target = line.candidates[0]
     client.post(
         reverse("ledger:statement_detail", args=[line.statement_id]),
-        {"action": "match", "line": line.pk, "target": target},
+        {"action": "match", "line": line.pk, "target": target, CONFIRMED: "1"},
     )
     line.refresh_from_db()
     assert line.status == StatementLine.MatchStatus.MATCHED
@@ -155,7 +159,7 @@ def test_reconciliation_workbench(books, as_user):
     account = RepayableAccount.objects.get(borrower_account=unmatched.counterparty_account)
     client.post(
         reverse("ledger:statement_detail", args=[line.statement_id]),
-        {"action": "record_repayment", "line": unmatched.pk, "account": account.pk},
+        {"action": "record_repayment", "line": unmatched.pk, "account": account.pk, CONFIRMED: "1"},
     )
     response = client.post(
         reverse("ledger:statement_detail", args=[line.statement_id]),

@@ -13,6 +13,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from core import clock
+from core.confirm import CONFIRMED
 from projects import services
 from projects.models import Application
 
@@ -63,7 +64,7 @@ def test_applicant_creates_edits_and_submits_through_the_pages(world, today):
     page = client.get(reverse("application_detail", args=[application.pk])).content.decode()
     assert 'id="action-submit"' in page and 'id="action-withdraw"' in page
     assert 'id="action-return_for_revision"' not in page
-    client.post(reverse("application_action", args=[application.pk, "submit"]))
+    client.post(reverse("application_action", args=[application.pk, "submit"]), {CONFIRMED: "1"})
     assert refresh(application).status == S.SUBMITTED
 
 
@@ -99,7 +100,7 @@ def test_officer_returns_with_a_reason_and_the_applicant_sees_it(world, today):
     application = submitted()
     _client("district_officer").post(
         reverse("application_action", args=[application.pk, "return_for_revision"]),
-        {"reason": "请补充营业执照复印件"},
+        {"reason": "请补充营业执照复印件", CONFIRMED: "1"},
     )
     assert refresh(application).status == S.RETURNED
     page = (
@@ -114,11 +115,12 @@ def test_a_stale_button_gives_a_message_not_an_error(world, today):
     application = submitted()
     officer = _client("district_officer")
     officer.post(
-        reverse("application_action", args=[application.pk, "reject"]), {"reason": "不符合"}
+        reverse("application_action", args=[application.pk, "reject"]),
+        {"reason": "不符合", CONFIRMED: "1"},
     )
     response = officer.post(
         reverse("application_action", args=[application.pk, "return_for_revision"]),
-        {"reason": "再退回"},
+        {"reason": "再退回", CONFIRMED: "1"},
         follow=True,
     )
     assert response.status_code == 200
@@ -212,6 +214,7 @@ def test_public_notice_page_needs_no_login_masks_persons_and_takes_objections(wo
             "name": "王五",
             "contact": "13812345678",
             "content": "情况不实",
+            CONFIRMED: "1",
         },
     )
     assert response.status_code == 302
@@ -231,7 +234,8 @@ def test_officer_publishes_a_notice_and_recommends_from_the_queue(world, today):
     )
     officer = _client("district_officer")
     response = officer.post(
-        reverse("notice_create"), {"selected": [application.pk], "starts_on": today.isoformat()}
+        reverse("notice_create"),
+        {"selected": [application.pk], "starts_on": today.isoformat(), CONFIRMED: "1"},
     )
     assert response.status_code == 302
     assert refresh(application).status == S.DISTRICT_PUBLICITY
@@ -240,7 +244,7 @@ def test_officer_publishes_a_notice_and_recommends_from_the_queue(world, today):
     rec_pk = int(rec_url.rstrip("/").split("/")[-1])
     _client("district_finance").post(reverse("recommendation_action", args=[rec_pk, "cosign"]))
     with clock.frozen(today + dt.timedelta(days=10)):
-        officer.post(reverse("recommendation_action", args=[rec_pk, "submit"]))
+        officer.post(reverse("recommendation_action", args=[rec_pk, "submit"]), {CONFIRMED: "1"})
     assert refresh(application).status == S.RECOMMENDED
     # and the 推荐汇总表 downloads with the application in it
     response = officer.get(reverse("recommendation_export", args=[rec_pk]))

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from accounts.models import Organisation, Person
 from core import clock
+from core.confirm import CONFIRMED
 from projects.models import Application
 from reviews import services
 from reviews.models import Assignment, ExpertProfile, Panel, Score
@@ -184,10 +185,12 @@ def test_the_application_opens_only_after_the_declaration(world, today):
     # scoring through the page before declaring is refused
     expert.post(
         reverse("reviews:assignment_score", args=[mine.pk]),
-        {"c_innov": "30", "comment": "x", "submit": "1"},
+        {"c_innov": "30", "comment": "x", "submit": "1", CONFIRMED: "1"},
     )
     assert not mine.scores.exists()
-    expert.post(reverse("reviews:assignment_declare", args=[mine.pk]), {"conflict": "no"})
+    expert.post(
+        reverse("reviews:assignment_declare", args=[mine.pk]), {"conflict": "no", CONFIRMED: "1"}
+    )
     page = expert.get(reverse("reviews:assignment", args=[mine.pk])).content.decode()
     assert "核心技术路线" in page and 'id="submit-scores"' in page
 
@@ -206,7 +209,14 @@ def test_scores_cannot_change_through_the_page_after_closing(world, today):
     expert = _client("expert")
     expert.post(
         reverse("reviews:assignment_score", args=[mine.pk]),
-        {"c_innov": "30", "c_feas": "20", "c_benefit": "20", "comment": "好", "submit": "1"},
+        {
+            "c_innov": "30",
+            "c_feas": "20",
+            "c_benefit": "20",
+            "comment": "好",
+            "submit": "1",
+            CONFIRMED: "1",
+        },
     )
     for a in Assignment.objects.live().filter(panel=panel).exclude(pk=mine.pk):
         services.scores_save(
@@ -217,13 +227,22 @@ def test_scores_cannot_change_through_the_page_after_closing(world, today):
             comment="纸质",
             values={"innov": "20", "feas": "20", "benefit": "20"},
         )
-    _client("city_officer").post(reverse("reviews:panel_action", args=[panel.pk, "close"]))
+    _client("city_officer").post(
+        reverse("reviews:panel_action", args=[panel.pk, "close"]), {CONFIRMED: "1"}
+    )
     assert Panel.objects.get(pk=panel.pk).status == "closed"
     page = expert.get(reverse("reviews:assignment", args=[mine.pk])).content.decode()
     assert 'id="submit-scores"' not in page and 'id="save-draft"' not in page
     response = expert.post(
         reverse("reviews:assignment_score", args=[mine.pk]),
-        {"c_innov": "1", "c_feas": "1", "c_benefit": "1", "comment": "改", "submit": "1"},
+        {
+            "c_innov": "1",
+            "c_feas": "1",
+            "c_benefit": "1",
+            "comment": "改",
+            "submit": "1",
+            CONFIRMED: "1",
+        },
         follow=True,
     )
     assert response.status_code == 200
@@ -248,7 +267,14 @@ def test_scores_cannot_change_through_the_page_once_the_panel_is_closed_mid_scor
     # then scoring through the page is refused, with the reason, and nothing changes
     response = expert.post(
         reverse("reviews:assignment_score", args=[mine.pk]),
-        {"c_innov": "1", "c_feas": "1", "c_benefit": "1", "comment": "改", "submit": "1"},
+        {
+            "c_innov": "1",
+            "c_feas": "1",
+            "c_benefit": "1",
+            "comment": "改",
+            "submit": "1",
+            CONFIRMED: "1",
+        },
         follow=True,
     )
     assert response.status_code == 200
@@ -276,7 +302,14 @@ def test_a_score_that_is_not_a_finite_number_is_refused_with_the_criterion_named
     services.assignment_declare(assignment=mine, actor=user("expert"), conflict=False)
     response = _client("expert").post(
         reverse("reviews:assignment_score", args=[mine.pk]),
-        {"c_innov": typed, "c_feas": "20", "c_benefit": "20", "comment": "好", "submit": "1"},
+        {
+            "c_innov": typed,
+            "c_feas": "20",
+            "c_benefit": "20",
+            "comment": "好",
+            "submit": "1",
+            CONFIRMED: "1",
+        },
         follow=True,
     )
     assert response.status_code == 200
@@ -301,7 +334,7 @@ def test_the_officer_sees_the_ranking_downloads_it_and_gets_the_pdfs(world, toda
             values={"innov": "30", "feas": "20", "benefit": "20"},
         )
     officer = _client("city_officer")
-    officer.post(reverse("reviews:panel_action", args=[panel.pk, "close"]))
+    officer.post(reverse("reviews:panel_action", args=[panel.pk, "close"]), {CONFIRMED: "1"})
     page = officer.get(reverse("reviews:panel", args=[panel.pk])).content.decode()
     assert 'id="ranking"' in page and 'id="matrix"' in page and 'id="publish"' in page
     rows = list(
@@ -313,7 +346,7 @@ def test_the_officer_sees_the_ranking_downloads_it_and_gets_the_pdfs(world, toda
     assert [r[0] for r in rows[1:]] == [1, 2]
     response = officer.post(
         reverse("reviews:panel_action", args=[panel.pk, "publish"]),
-        {"starts_on": today.isoformat()},
+        {"starts_on": today.isoformat(), CONFIRMED: "1"},
     )
     notice_pk = int(response["Location"].rstrip("/").split("/")[-1])
     text = (
