@@ -57,6 +57,7 @@ _errors = form_errors_to_messages
 # The panel's actions, none of which can be undone.
 PANEL_ACTIONS_TO_CONFIRM = {
     "draw": gettext_lazy("Draw experts"),
+    "add_items": gettext_lazy("Add the applications and draw experts for them"),
     "open": gettext_lazy("Open scoring"),
     "close": gettext_lazy("Close the panel and freeze the results"),
     "publish": gettext_lazy("Put the top of the list on public notice"),
@@ -375,41 +376,38 @@ def panel_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     actor = actor_of(request)
     if name not in PANEL_ACTIONS_TO_CONFIRM:
         raise Http404
-    publish_form = DecisionForm(request.POST) if name == "publish" else None
-    if publish_form is None or publish_form.is_valid():
-        typed_seed = request.POST.get("seed", "").strip() if name == "draw" else ""
-        asked = confirmation_needed(
-            request,
-            action=str(PANEL_ACTIONS_TO_CONFIRM[name]),
-            subject=panel.name,
-            back=reverse("reviews:panel", args=[panel.pk]),
-            form=publish_form,
-            details=[(_("seed"), typed_seed)] if typed_seed else [],
-        )
-        if asked is not None:
-            return asked
+    # the form of the action, checked before the question (a typing error shows first)
+    form: Any = None
+    if name == "publish":
+        form = DecisionForm(request.POST)
+    elif name in ("draw", "add_items"):
+        form = DrawForm(request.POST)
+    if form is not None and not form.is_valid():
+        _errors(request, form)
+        return redirect("reviews:panel", pk=panel.pk)
+    asked = confirmation_needed(
+        request,
+        action=str(PANEL_ACTIONS_TO_CONFIRM[name]),
+        subject=panel.name,
+        back=reverse("reviews:panel", args=[panel.pk]),
+        form=form,
+    )
+    if asked is not None:
+        return asked
     if name == "draw":
-        draw_form = DrawForm(request.POST)
-        if draw_form.is_valid():
-            seed = draw_form.cleaned_data["seed"]
-            _run(
-                request,
-                lambda: services.panel_draw(panel=panel, actor=actor, seed=seed),
-                _("Experts drawn."),
-            )
-        else:
-            _errors(request, draw_form)
+        seed = form.cleaned_data["seed"]
+        _run(
+            request,
+            lambda: services.panel_draw(panel=panel, actor=actor, seed=seed),
+            _("Experts drawn."),
+        )
     elif name == "add_items":
-        draw_form = DrawForm(request.POST)
-        if draw_form.is_valid():
-            seed = draw_form.cleaned_data["seed"]
-            _run(
-                request,
-                lambda: panel_items.panel_add_items(panel=panel, actor=actor, seed=seed),
-                _("The applications are added to the panel."),
-            )
-        else:
-            _errors(request, draw_form)
+        seed = form.cleaned_data["seed"]
+        _run(
+            request,
+            lambda: panel_items.panel_add_items(panel=panel, actor=actor, seed=seed),
+            _("The applications are added to the panel."),
+        )
     elif name == "open":
         _run(request, lambda: services.panel_open(panel=panel, actor=actor), _("Scoring is open."))
     elif name == "close":
@@ -419,22 +417,16 @@ def panel_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             _("The panel is closed; results are frozen."),
         )
     elif name == "publish":
-        form = DecisionForm(request.POST)
-        if form.is_valid():
-            notice = _run(
-                request,
-                lambda: services.decision_publish(
-                    panel=panel,
-                    actor=actor,
-                    starts_on=form.cleaned_data["starts_on"],
-                    top_n=form.cleaned_data["top_n"],
-                ),
-                _("The provisional list is on public notice."),
-            )
-            if notice:
-                return redirect("notice_detail", pk=notice.pk)
-        else:
-            _errors(request, form)
+        data = form.cleaned_data
+        notice = _run(
+            request,
+            lambda: services.decision_publish(
+                panel=panel, actor=actor, starts_on=data["starts_on"], top_n=data["top_n"]
+            ),
+            _("The provisional list is on public notice."),
+        )
+        if notice:
+            return redirect("notice_detail", pk=notice.pk)
     elif name == "approve":
         notice = get_object_or_404(
             Notice, pk=posted_pk(request, "notice"), call=panel.call, level=Notice.Level.CITY

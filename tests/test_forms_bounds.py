@@ -34,6 +34,8 @@ from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.urls import reverse
 
+from core.confirm import CONFIRMED
+
 PACKAGES = ["core", "accounts", "funding", "projects", "reviews", "ledger", "reports"]
 SKIP_MODULE = re.compile(r"\.(migrations|management|tests?)(\.|$)")
 
@@ -393,7 +395,7 @@ def test_an_overlong_reason_is_refused_with_its_limit_and_changes_nothing(as_use
         refused = client.post(url, {"reason": "退" * (REASON_MAX_LENGTH + 1)}, follow=True)
         assert str(REASON_MAX_LENGTH) in refused.content.decode()
         assert Application.objects.get(pk=application.pk).status == "submitted"
-        client.post(url, {"reason": "材料不全"})
+        client.post(url, {"reason": "材料不全", CONFIRMED: "1"})
         assert Application.objects.get(pk=application.pk).status == "returned"
 
 

@@ -63,7 +63,7 @@ def test_the_sixth_objection_within_the_hour_is_turned_away(world, live_server, 
             page.fill("content", f"第{n + 1}条：情况不实，请核实。")
             if n == 0:
                 page.shot("objection-form")
-            page.go('button[type="submit"].primary')
+            page.go('button[type="submit"].primary', confirm=True)
     page.shot("sixth-objection-refused")
     text = page.find("main").text
     assert "一小时" in text and "书面" in text

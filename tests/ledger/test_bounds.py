@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from pypdf import PdfReader
 
+from core.confirm import CONFIRMED
 from core.money import MAX_FEN, MAX_YUAN, fen_in_capitals
 from ledger import services
 from ledger.errors import LedgerError
@@ -61,7 +62,7 @@ def test_an_amount_over_the_maximum_is_refused_by_every_money_form_never_a_500(b
         )
         adjusted = client.post(
             reverse("ledger:budget_line_detail", args=[line.pk]),
-            {"action": "request_adjustment", "amount": typed, "reason": "调增"},
+            {"action": "request_adjustment", "amount": typed, "reason": "调增", CONFIRMED: "1"},
             follow=True,
         )
         repaid = client.post(
@@ -177,7 +178,13 @@ def test_a_repayment_date_out_of_bounds_is_refused_on_the_form_naming_the_bound(
     # when a repayment is entered with the date mistyped
     response = as_user("finance").post(
         reverse("ledger:repayable_detail", args=[account.pk]),
-        {"action": "repay", "amount": "1000", "value_date": typed, "bank_account": bank.pk},
+        {
+            "action": "repay",
+            "amount": "1000",
+            "value_date": typed,
+            "bank_account": bank.pk,
+            CONFIRMED: "1",
+        },
         follow=True,
     )
     # then it is refused, the message naming the date and the bound, and nothing posted
@@ -194,7 +201,13 @@ def test_a_payment_dated_after_today_is_refused_naming_today(books, as_user):
     # when the bank's confirmation is typed with the year 9999
     response = as_user("finance").post(
         reverse("ledger:disbursement_detail", args=[order.pk]),
-        {"action": "pay", "bank_account": bank.pk, "paid_on": "9999-12-31", "bank_reference": "X1"},
+        {
+            "action": "pay",
+            "bank_account": bank.pk,
+            "paid_on": "9999-12-31",
+            "bank_reference": "X1",
+            CONFIRMED: "1",
+        },
         follow=True,
     )
     # then it is refused naming today, and the order is still unpaid

@@ -19,7 +19,7 @@ from core import clock
 from core.confirm import CONFIRMED
 from ledger import services as ledger
 from ledger.models import Disbursement
-from projects import contracts
+from projects import closing, contracts
 from projects.models import Application, Contract, TransitionLog
 from reviews import services as reviews
 from reviews.models import Assignment, ExpertProfile
@@ -189,7 +189,7 @@ def test_closing_asks_first(confirmed_contract):
     contract, _books = confirmed_contract
     with clock.frozen(dt.datetime(2027, 1, 5, 10, 0)):
         contract = contracts.contract_sign(contract=contract, actor=user("city_officer"))
-        application = contracts.project_terminate(
+        application = closing.project_terminate(
             application=contract.application, actor=user("city_officer"), reason="单位放弃实施"
         )
         assert application.status == S.TERMINATED

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from core import clock
+from core.confirm import CONFIRMED
 from projects import awards, closing, contracts, services
 
 from .conftest import award_call, checked, make_application, refresh, submitted, user
@@ -76,7 +77,9 @@ def test_the_applicant_sees_why_it_was_returned_on_top(world, today):
 def test_after_the_formal_check_the_officer_is_told_the_next_step(world, today):
     project = submitted()
     response = client("district_officer").post(
-        reverse("application_action", args=[project.pk, "formal_check"]), follow=True
+        reverse("application_action", args=[project.pk, "formal_check"]),
+        {CONFIRMED: "1"},
+        follow=True,
     )
     page = text(response.content.decode())
     assert "形式审查通过：已完成。" in page
@@ -91,7 +94,9 @@ def test_after_the_formal_check_the_officer_is_told_the_next_step(world, today):
     services.application_return(application=award, actor=user("district_officer"), reason="补材料")
     services.application_submit(application=refresh(award), actor=user("applicant_nt"))
     response = client("district_officer").post(
-        reverse("application_action", args=[award.pk, "formal_check"]), follow=True
+        reverse("application_action", args=[award.pk, "formal_check"]),
+        {CONFIRMED: "1"},
+        follow=True,
     )
     assert "下一步（区县科协/科技局）：区县公示" in text(response.content.decode())
 

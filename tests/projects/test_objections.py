@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import clock
+from core.confirm import CONFIRMED
 from projects import services
 from projects.models import Objection
 
@@ -48,7 +49,13 @@ def notice(world):
 def _object(notice, *, ip="203.0.113.10", content="情况不实", **extra):
     return Client().post(
         reverse("public_notice_detail", args=[notice.pk]),
-        {"application": "", "name": "王五", "contact": "13812345678", "content": content},
+        {
+            "application": "",
+            "name": "王五",
+            "contact": "13812345678",
+            "content": content,
+            CONFIRMED: "1",
+        },
         REMOTE_ADDR=ip,
         **extra,
     )

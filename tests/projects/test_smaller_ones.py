@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from core import clock
+from core.confirm import CONFIRMED
 from projects import services
 from projects.models import Application
 
@@ -43,7 +44,7 @@ def test_a_district_notice_of_a_project_says_the_flow_has_none_not_no_permission
     # when the district officer puts it on a district notice from the list page
     response = _client("district_officer").post(
         reverse("notice_create"),
-        {"selected": [application.pk], "starts_on": today.isoformat()},
+        {"selected": [application.pk], "starts_on": today.isoformat(), CONFIRMED: "1"},
         follow=True,
     )
     page = response.content.decode()
@@ -201,7 +202,7 @@ def test_after_approval_the_panel_no_longer_says_on_notice_or_offers_approval(wo
         notice = application.notices.get(level="city")
         response = officer.post(
             reverse("reviews:panel_action", args=[panel.pk, "approve"]),
-            {"notice": notice.pk},
+            {"notice": notice.pk, CONFIRMED: "1"},
             follow=True,
         )
         assert "本次公示的申报均已作出决定" in response.content.decode()
@@ -220,7 +221,7 @@ def test_a_new_payment_order_is_a_draft_not_waiting_for_a_second_person(world):
     with clock.frozen(dt.datetime(2026, 12, 2, 10, 0)):
         response = finance.post(
             reverse("contract_action", args=[contract.pk, "order"]),
-            {"tranche": tranche.pk},
+            {"tranche": tranche.pk, CONFIRMED: "1"},
             follow=True,
         )
     order = Disbursement.objects.get(project_ref=contract.application.number, tranche_no=1)

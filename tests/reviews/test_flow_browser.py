@@ -55,7 +55,7 @@ def test_work_keeps_its_state_and_the_next_step_is_shown(scoring, live_server, b
         page.fill("c_feas", "22.5")
         page.fill("c_benefit", "18")
         page.fill("comment", "技术路线清晰，示范目标偏保守，建议补充第三年的推广计划。")
-        page.go("#submit-scores")
+        page.go("#submit-scores", confirm=True)
         page.shot("score-form-kept")
         assert page.find('[name="c_innov"]').get_attribute("value") == "45"
         assert page.find('[name="c_feas"]').get_attribute("value") == "22.5"
@@ -69,7 +69,7 @@ def test_work_keeps_its_state_and_the_next_step_is_shown(scoring, live_server, b
         page.shot("panel-waiting")
         assert late.number in page.find("#waiting").text
         page.fill("seed", "2026")
-        page.go("#add-items")
+        page.go("#add-items", confirm=True)
         page.shot("panel-added")
         assert PanelItem.objects.filter(panel=panel, application=late).exists()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from core.confirm import CONFIRMED
 from projects.models import Application
 from reviews import panel_items, services
 from reviews.models import Assignment, Draw, ExclusionRequest, Panel, PanelItem
@@ -34,11 +35,14 @@ def test_a_late_recommendation_is_offered_and_added_to_the_open_panel_with_its_e
     # then the panel page offers it, saying what adding it does
     assert 'id="waiting"' in page and late.number in page and 'id="add-items"' in page
     # and pressing "draw" no longer just says everyone has experts: it names it
-    response = officer.post(reverse("reviews:panel_action", args=[scoring.pk, "draw"]), follow=True)
+    response = officer.post(
+        reverse("reviews:panel_action", args=[scoring.pk, "draw"]), {CONFIRMED: "1"}, follow=True
+    )
     assert late.number in response.content.decode()
     # when the officer adds it with a seed
     response = officer.post(
-        reverse("reviews:panel_action", args=[scoring.pk, "add_items"]), {"seed": "2026"}
+        reverse("reviews:panel_action", args=[scoring.pk, "add_items"]),
+        {"seed": "2026", CONFIRMED: "1"},
     )
     assert response.status_code == 302
     # then it is on the panel with the panel's size of experts, from a recorded draw

@@ -45,7 +45,7 @@ def panel(world, today):
 def _download(panel) -> bytes:
     response = _client("city_officer").get(reverse("reviews:scores_template", args=[panel.pk]))
     assert response.status_code == 200
-    assert "filename*=utf-8''" in response["Content-Disposition"]
+    assert "filename*=utf-8''" in response["Content-Disposition"].lower()
     return response.content
 
 

@@ -8,6 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from core.confirm import CONFIRMED
 from reviews import services
 from reviews.models import Assignment, Score
 
@@ -38,7 +39,14 @@ def test_a_score_out_of_range_keeps_every_value_and_names_the_criterion(world, t
     # when they submit four fields, one of them over its maximum (创新性 is 0–40)
     response = _client("expert").post(
         reverse("reviews:assignment_score", args=[mine.pk]),
-        {"c_innov": "45", "c_feas": "22.5", "c_benefit": "18", "comment": COMMENT, "submit": "1"},
+        {
+            "c_innov": "45",
+            "c_feas": "22.5",
+            "c_benefit": "18",
+            "comment": COMMENT,
+            "submit": "1",
+            CONFIRMED: "1",
+        },
     )
     # then the form comes back with every value and the comment as typed
     assert response.status_code == 200
@@ -61,7 +69,14 @@ def test_a_refused_submission_keeps_the_values_and_names_what_is_missing(world, 
     mine = _declared()
     response = _client("expert").post(
         reverse("reviews:assignment_score", args=[mine.pk]),
-        {"c_innov": "33", "c_feas": "", "c_benefit": "21", "comment": "", "submit": "1"},
+        {
+            "c_innov": "33",
+            "c_feas": "",
+            "c_benefit": "21",
+            "comment": "",
+            "submit": "1",
+            CONFIRMED: "1",
+        },
     )
     # then nothing is lost and both gaps are named
     assert response.status_code == 200
@@ -90,7 +105,14 @@ def test_a_good_submission_still_saves_and_redirects(world, today):
     mine = _declared()
     response = _client("expert").post(
         reverse("reviews:assignment_score", args=[mine.pk]),
-        {"c_innov": "30", "c_feas": "20", "c_benefit": "20", "comment": COMMENT, "submit": "1"},
+        {
+            "c_innov": "30",
+            "c_feas": "20",
+            "c_benefit": "20",
+            "comment": COMMENT,
+            "submit": "1",
+            CONFIRMED: "1",
+        },
     )
     assert response.status_code == 302
     mine.refresh_from_db()
