@@ -88,6 +88,7 @@ def _check_programme(programme: Programme) -> None:
 @transaction.atomic
 def programme_create(*, actor: User | None = None, **fields: Any) -> Programme:
     programme = Programme(**fields)
+    programme.code = (programme.code or "").strip().upper()
     authorise(actor, "funding.create_programme", None, _("You may not create programmes."))
     if programme.owner_unit_id:
         authorise(
@@ -123,6 +124,7 @@ def programme_update(
         if name not in PROGRAMME_FIELDS:
             raise ValueError(name)
         setattr(programme, name, value)
+    programme.code = (programme.code or "").strip().upper()
     after = trail.snapshot(programme, PROGRAMME_FIELDS)
     changes = trail.diff(before, after)
     if programme.calls.exists():
