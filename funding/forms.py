@@ -147,7 +147,7 @@ class CallForm(forms.Form):
         help_text=_("By this day the districts send their recommendation lists."),
     )
     publicity_days = forms.IntegerField(
-        label=_("public notice length"), min_value=1, max_value=60, initial=10
+        label=_("public notice length (days)"), min_value=1, max_value=60, initial=10
     )
     publicity_day_kind = forms.ChoiceField(
         label=_("counted in"), choices=DayKind.choices, initial=DayKind.CALENDAR
@@ -165,12 +165,15 @@ class CallForm(forms.Form):
         self, *args: Any, programme: Programme, locked: frozenset[str] = frozenset(), **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["categories"].queryset = programme.categories.all()  # type: ignore[attr-defined]
+        if programme.categories.exists():
+            self.fields["categories"].queryset = programme.categories.all()  # type: ignore[attr-defined]
+        else:
+            del self.fields["categories"]
         for name in locked:
             field_name = "budget_envelope" if name == "budget_envelope_fen" else name
             if field_name in self.fields:
                 self.fields[field_name].disabled = True
-        if "categories" in locked:
+        if "categories" in locked and "categories" in self.fields:
             self.fields["categories"].help_text = _("Fixed once the call has opened.")
 
     @staticmethod
@@ -239,7 +242,7 @@ class RuleForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, fact: Fact, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, fact: Fact, locked: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fact = fact
         if fact.kind in ("int", "decimal"):
@@ -259,6 +262,13 @@ class RuleForm(forms.Form):
                 widget=forms.CheckboxSelectMultiple,
             )
         self.order_fields(["operator", "number", "answers", "message"])
+        if locked:  # a call accepts submissions under it: only the wording may change
+            for name in ("operator", "number", "answers"):
+                if name in self.fields:
+                    self.fields[name].disabled = True
+            self.fields["message"].help_text = _(
+                "A call accepts submissions under this rule: only the message may change now."
+            )
 
     def rule_fields(self) -> dict[str, Any]:
         """operator, value and message for the service."""
@@ -329,14 +339,20 @@ class QuotaGridForm(forms.Form):
             min_value=0,
             max_value=10000,
             widget=forms.TextInput(
-                attrs={"inputmode": "numeric", "size": 4, "autocomplete": "off"}
+                attrs={
+                    "inputmode": "numeric",
+                    "size": 4,
+                    "autocomplete": "off",
+                    "placeholder": _("places"),
+                    "aria-label": _("places"),
+                }
             ),
         )
 
     @staticmethod
     def _amount() -> YuanField:
         field = _bounded_yuan("", required=False)
-        field.widget.attrs["size"] = 11
+        field.widget.attrs.update({"size": 11, "placeholder": _("yuan"), "aria-label": _("yuan")})
         return field
 
     def clean(self) -> dict[str, Any]:

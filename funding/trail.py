@@ -129,6 +129,12 @@ def _words(change: ConfigChange, entry: dict[str, Any], value: Any) -> str:
     name = entry["field"]
     if value is None or value == "" or value == []:
         return "—"
+    if name in ("quota", "quota_left") and isinstance(value, list) and len(value) == 2:
+        return f"{value[0]} · {format_fen(value[1])}"
+    if name == "rules" and isinstance(value, list):
+        return " ".join(str(v) for v in value)
+    if name == "extra_facts" and isinstance(value, list):
+        return "、".join(str(FACTS[v].label) if v in FACTS else str(v) for v in value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if name.endswith("_fen") and isinstance(value, int):
@@ -148,13 +154,17 @@ def _words(change: ConfigChange, entry: dict[str, Any], value: Any) -> str:
     return str(value)
 
 
+def _line(change: ConfigChange, entry: dict[str, Any]) -> tuple[str, str, str]:
+    # a label stored with the entry is data (a district and category, a category's name)
+    label = str(entry["label"]) if entry.get("label") else _label(change, entry["field"])
+    old, new = _words(change, entry, entry.get("from")), _words(change, entry, entry.get("to"))
+    after = entry.get("after_cuts")
+    if after is not None and after != entry.get("to"):
+        new = f"{new}（{_('after the cut')} {_words(change, entry, after)}）"
+    return label, old, new
+
+
 def change_lines(change: ConfigChange) -> list[tuple[str, str, str]]:
-    return [
-        (
-            _label(change, e["field"]),
-            _words(change, e, e.get("from")),
-            _words(change, e, e.get("to")),
-        )
-        for e in change.changes or []
-        if isinstance(e, dict) and "field" in e
-    ]
+    """What changed, in words; a record's empty fields are left out when it is made."""
+    lines = [_line(change, e) for e in change.changes or [] if isinstance(e, dict) and "field" in e]
+    return [line for line in lines if not (line[1] == "—" and line[2] == "—")]

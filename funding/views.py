@@ -91,6 +91,11 @@ def _back_call(request: HttpRequest, programme: Programme) -> Call | None:
     return Call.objects.visible_to(request.user).filter(pk=int(raw), programme=programme).first()
 
 
+def _locked_categories() -> set[int]:
+    """Categories under which a call accepts submissions: their rules stay as published."""
+    return set(Category.objects.filter(calls__status=Call.Status.OPEN).values_list("pk", flat=True))
+
+
 def _back(call: Call | None, programme: Programme) -> HttpResponse:
     if call is not None:
         return redirect("funding:call_detail", pk=call.pk)
@@ -164,6 +169,7 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 Instrument(v).label for v in programme.instruments if v in Instrument.values
             ],
             "can_manage": request.user.has_perm("funding.manage_programme", programme),
+            "locked": _locked_categories(),
             "trail": selectors.programme_trail(programme)[:TRAIL_ROWS],
         },
     )
@@ -220,7 +226,7 @@ def call_create(request: HttpRequest, pk: int) -> HttpResponse:
             form,
             lambda: services.call_create(
                 programme=programme,
-                categories=list(data["categories"]),
+                categories=list(data.get("categories") or []),
                 actor=actor_of(request),
                 **_call_fields(data),
             ),
@@ -264,6 +270,7 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else [],
             "action": {"name": action[0], "label": action[1].label} if action else None,
             "sections": call_sections(request.user, call),
+            "locked": _locked_categories(),
             "trail": selectors.call_trail(call)[:TRAIL_ROWS],
         },
     )
@@ -290,7 +297,9 @@ def call_edit(request: HttpRequest, pk: int) -> HttpResponse:
             lambda: services.call_update(
                 call=call,
                 actor=actor_of(request),
-                categories=list(data["categories"]) if "categories" in editable else None,
+                categories=list(data.get("categories") or [])
+                if "categories" in editable and "categories" in form.fields
+                else None,
                 **fields,
             ),
             _("Call saved."),
@@ -458,7 +467,12 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     programme = rule.category.programme
     call = _back_call(request, programme)
     fact = FACTS[rule.fact]
-    form = RuleForm(request.POST or None, fact=fact, initial=RuleForm.initial_for(rule))
+    form = RuleForm(
+        request.POST or None,
+        fact=fact,
+        initial=RuleForm.initial_for(rule),
+        locked=rule.category_id in _locked_categories(),
+    )
     if request.method == "POST" and form.is_valid():
         done = _run(
             request,

@@ -70,7 +70,7 @@ class CriterionForm(forms.Form):
         return data
 
 
-CriterionFormSet = forms.formset_factory(CriterionForm, extra=3, max_num=30, absolute_max=30)
+CriterionFormSet = forms.formset_factory(CriterionForm, extra=5, max_num=30, absolute_max=30)
 
 
 def criterion_rows(rubric: Rubric | None) -> list[dict[str, Any]]:

@@ -204,6 +204,7 @@ def call_apply_template(*, call: Call, key: str, actor: User | None = None) -> l
     names = {c.name for c in have.values()}
     order = max((c.order for c in have.values()), default=0)
     categories: list[Category] = []
+    created: list[dict[str, Any]] = []
     for spec in template.categories:
         category = have.get(spec.code)
         if category is None:
@@ -220,6 +221,15 @@ def call_apply_template(*, call: Call, key: str, actor: User | None = None) -> l
                     rules=[dict(r) for r in spec.rules],
                     order=order,
                     actor=actor,
+                    record=False,  # the template's one row below says it all
+                )
+                created.append(
+                    {
+                        "field": "rules",
+                        "label": category.name,
+                        "from": None,
+                        "to": [str(r["message"]) for r in spec.rules],
+                    }
                 )
         categories.append(category)
     call.categories.add(*categories)
@@ -231,7 +241,8 @@ def call_apply_template(*, call: Call, key: str, actor: User | None = None) -> l
         subject_name=call.title,
         action=A.APPLY_TEMPLATE,
         actor=actor,
-        changes=trail.diff(before, _call_snapshot(call)),
+        changes=trail.diff(before, _call_snapshot(call)) + created,
+        note=str(template.label),
     )
     return categories
 

@@ -210,10 +210,12 @@ def category_create(
     rules: Iterable[dict[str, Any]] = (),
     actor: User | None = None,
     call: Call | None = None,
+    record: bool = True,
     **fields: Any,
 ) -> Category:
     """A category of ``programme`` with its rules; with ``call`` (a draft call of the
-    programme) it is put on that call too."""
+    programme) it is put on that call too. ``record=False``: the caller writes the
+    trail row (a template applied)."""
     authorise(
         actor,
         "funding.manage_programme",
@@ -230,17 +232,18 @@ def category_create(
     category = Category(programme=programme, code=code, name=name.strip(), **fields)
     category.full_clean()
     category.save()
-    trail.record(
-        unit=programme.owner_unit,
-        programme=programme,
-        subject=S.CATEGORY,
-        subject_name=category.name,
-        action=A.CREATE,
-        actor=actor,
-        changes=trail.diff({}, trail.snapshot(category, CATEGORY_FIELDS)),
-    )
+    if record:
+        trail.record(
+            unit=programme.owner_unit,
+            programme=programme,
+            subject=S.CATEGORY,
+            subject_name=category.name,
+            action=A.CREATE,
+            actor=actor,
+            changes=trail.diff({}, trail.snapshot(category, CATEGORY_FIELDS)),
+        )
     for order, rule_fields in enumerate(rules):
-        rule_add(category=category, actor=actor, order=order, **rule_fields)
+        rule_add(category=category, actor=actor, order=order, record=record, **rule_fields)
     if call is not None:
         call = Call.objects.select_for_update().get(pk=call.pk)
         if call.programme_id != programme.pk or call.status != Call.Status.DRAFT:
@@ -323,6 +326,7 @@ def rule_add(
     message: str = "",
     order: int | None = None,
     actor: User | None = None,
+    record: bool = True,
 ) -> EligibilityRule:
     category = Category.objects.select_for_update().select_related("programme").get(pk=category.pk)
     _manage_category(category, actor)
@@ -339,7 +343,8 @@ def rule_add(
     )
     rule.full_clean()
     rule.save()
-    _rule_record(rule, A.CREATE, actor, trail.diff({}, trail.snapshot(rule, RULE_FIELDS)))
+    if record:
+        _rule_record(rule, A.CREATE, actor, trail.diff({}, trail.snapshot(rule, RULE_FIELDS)))
     return rule
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -69,7 +70,57 @@ def quota_refusal(*, call: Call, district: OrgUnit, category: Category) -> str |
     return None
 
 
-QUOTA_FIELDS = ("allotted_count", "allotted_amount_fen", "max_count", "max_amount_fen")
+def _write(
+    call: Call, district: OrgUnit, category: Category, count: int, amount_fen: int
+) -> tuple[Quota, dict[str, Any] | None]:
+    """Store one allotment and what is left of it after the cuts; the trail entry of
+    the change (None when nothing changed)."""
+    refusal = quota_refusal(call=call, district=district, category=category)
+    if refusal:
+        raise FundingError(refusal)
+    if count < 0 or not 0 <= amount_fen <= MAX_AMOUNT_FEN:
+        raise ValidationError(
+            _("A quota is a number of places from 0 and an amount from 0 to 10 billion yuan.")
+        )
+    left, left_fen, note = _after_cuts(
+        count, amount_fen, _cuts(call.programme, district, call.year)
+    )
+    quota = (
+        Quota.objects.select_for_update()
+        .filter(call=call, district=district, category=category)
+        .first()
+    )
+    before = [quota.allotted_count, quota.allotted_amount_fen] if quota else None
+    before_left = [quota.max_count, quota.max_amount_fen] if quota else None
+    if quota is None:
+        quota = Quota(call=call, district=district, category=category)
+    quota.allotted_count, quota.allotted_amount_fen = count, amount_fen
+    quota.max_count, quota.max_amount_fen, quota.cut_note = left, left_fen, note
+    quota.full_clean()
+    quota.save()
+    if before == [count, amount_fen] and before_left == [left, left_fen]:
+        return quota, None
+    return quota, {
+        "field": "quota",
+        "label": f"{district.name} · {category.name}",
+        "from": before,
+        "to": [count, amount_fen],
+        "after_cuts": [left, left_fen],
+    }
+
+
+def _record(call: Call, changes: list[dict[str, Any]], actor: User | None, name: str) -> None:
+    if changes:
+        trail.record(
+            unit=call.programme.owner_unit,
+            programme=call.programme,
+            call=call,
+            subject=S.QUOTA,
+            subject_name=name,
+            action=A.UPDATE,
+            actor=actor,
+            changes=changes,
+        )
 
 
 @transaction.atomic
@@ -88,41 +139,8 @@ def quota_set(
     allotment again changes nothing and a later cut is applied to the allotment."""
     call = lock_call(call)
     authorise_call(call, actor)
-    refusal = quota_refusal(call=call, district=district, category=category)
-    if refusal:
-        raise FundingError(refusal)
-    if max_count < 0 or not 0 <= max_amount_fen <= MAX_AMOUNT_FEN:
-        raise ValidationError(
-            _("A quota is a number of places from 0 and an amount from 0 to 10 billion yuan.")
-        )
-    count, amount, note = _after_cuts(
-        max_count, max_amount_fen, _cuts(call.programme, district, call.year)
-    )
-    quota = (
-        Quota.objects.select_for_update()
-        .filter(call=call, district=district, category=category)
-        .first()
-    )
-    before = trail.snapshot(quota, QUOTA_FIELDS) if quota else {}
-    if quota is None:
-        quota = Quota(call=call, district=district, category=category)
-    quota.allotted_count, quota.allotted_amount_fen = max_count, max_amount_fen
-    quota.max_count, quota.max_amount_fen, quota.cut_note = count, amount, note
-    quota.full_clean()
-    quota.save()
-    changes = trail.diff(before, trail.snapshot(quota, QUOTA_FIELDS))
-    if changes:
-        trail.record(
-            unit=call.programme.owner_unit,
-            programme=call.programme,
-            call=call,
-            subject=S.QUOTA,
-            subject_name=f"{district.name} · {category.name}",
-            action=A.UPDATE if before else A.CREATE,
-            actor=actor,
-            changes=changes,
-            note=note,
-        )
+    quota, change = _write(call, district, category, max_count, max_amount_fen)
+    _record(call, [change] if change else [], actor, f"{district.name} · {category.name}")
     return quota
 
 
@@ -136,18 +154,17 @@ class QuotaRow:
 
 @transaction.atomic
 def quotas_set(*, call: Call, rows: Iterable[QuotaRow], actor: User | None = None) -> list[Quota]:
-    """Several quotas of one call at once (the page's grid): all or none."""
-    return [
-        quota_set(
-            call=call,
-            district=row.district,
-            category=row.category,
-            max_count=row.count,
-            max_amount_fen=row.amount_fen,
-            actor=actor,
-        )
-        for row in rows
-    ]
+    """Several quotas of one call at once (the page's grid): all or none, one trail row."""
+    call = lock_call(call)
+    authorise_call(call, actor)
+    quotas, changes = [], []
+    for row in rows:
+        quota, change = _write(call, row.district, row.category, row.count, row.amount_fen)
+        quotas.append(quota)
+        if change:
+            changes.append(change)
+    _record(call, changes, actor, call.title)
+    return quotas
 
 
 @transaction.atomic
@@ -173,15 +190,26 @@ def quota_cut_register(
         source=source,
     )
     cuts = _cuts(programme, district, year)
-    calls = set()
-    for quota in Quota.objects.select_for_update().filter(
-        call__programme=programme, call__year=year, district=district
+    reduced = []
+    for quota in (
+        Quota.objects.select_for_update()
+        .filter(call__programme=programme, call__year=year, district=district)
+        .select_related("category")
+        .order_by("pk")
     ):
+        before = [quota.max_count, quota.max_amount_fen]
         quota.max_count, quota.max_amount_fen, quota.cut_note = _after_cuts(
             quota.allotted_count, quota.allotted_amount_fen, cuts
         )
         quota.save(update_fields=["max_count", "max_amount_fen", "cut_note"])
-        calls.add(quota.call_id)
+        reduced.append(
+            {
+                "field": "quota_left",
+                "label": f"{district.name} · {quota.category.name}",
+                "from": before,
+                "to": [quota.max_count, quota.max_amount_fen],
+            }
+        )
     call = Call.objects.filter(programme=programme, year=year).first()
     trail.record(
         unit=programme.owner_unit,
@@ -191,7 +219,7 @@ def quota_cut_register(
         subject_name=f"{district.name} {year}",
         action=A.CUT,
         actor=actor,
-        changes=[{"field": "pct", "from": None, "to": cut.pct}],
+        changes=[{"field": "pct", "from": None, "to": cut.pct}, *reduced],
         note=cut.reason,
     )
     return cut

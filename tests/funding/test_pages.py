@@ -212,16 +212,18 @@ def test_a_refused_change_is_shown_on_the_form_and_changes_nothing(as_user):
     assert response.status_code == 200
     assert "区县推荐截止日期不能早于申报截止日期" in response.content.decode()
     assert Call.objects.get(pk=call.pk).district_deadline == dt.date(2027, 1, 20)
-    # a rule of the open call: the page says why it cannot change
+    # a rule of the open call: only its message may change, and the page says why
     rule = category("base").rules.get(fact="beneficiary_person_times")
-    response = officer.post(
+    page = officer.get(reverse("funding:rule_edit", args=[rule.pk])).content.decode()
+    assert "只能修改提示内容" in page
+    officer.post(
         reverse("funding:rule_edit", args=[rule.pk]),
-        {"operator": "gte", "number": "500", "message": rule.message},
+        {"operator": "gte", "number": "500", "message": "每年受益群众须在1000人次以上（含）。"},
     )
-    assert response.status_code == 200
-    assert "正在受理" in response.content.decode()
     rule.refresh_from_db()
-    assert rule.value == "1000"
+    assert (rule.value, rule.message) == ("1000", "每年受益群众须在1000人次以上（含）。")
+    call_page = officer.get(reverse("funding:call_detail", args=[call.pk])).content.decode()
+    assert f'action="/rules/{rule.pk}/delete/"' not in call_page
 
 
 def test_an_opening_refused_says_what_is_missing(as_user):
