@@ -329,3 +329,39 @@ def test_a_rule_is_added_in_two_steps_with_words_not_codes(as_user):
     assert (rule.operator, rule.value) == ("in", "senior,associate")
     page = officer.get(reverse("funding:call_detail", args=[call.pk])).content.decode()
     assert "专业技术职称" in page and "正高级" in page
+
+
+def test_the_call_pages_ask_the_database_the_same_whatever_their_size(as_user):
+    """Queries stay flat: more calls on the list, more categories, rules, quotas and trail
+    rows on a call's page cost no more queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    officer = as_user("city_officer")
+    call = draft_call(2027)
+
+    def count(url: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert officer.get(url).status_code == 200
+        return len(queries)
+
+    list_before = count(reverse("funding:call_list"))
+    detail_before = count(reverse("funding:call_detail", args=[call.pk]))
+    # more calls; a sixth category with a rule, its quotas and more trail rows
+    for year in (2028, 2029, 2030):
+        draft_call(year)
+    extra = funding.category_create(
+        programme=award_programme(),
+        name="农村科普志愿服务队",
+        call=call,
+        rules=[{"fact": "trainings_held", "operator": "gte", "value": "4", "message": "每年4次以上"}],
+    )
+    for code in ("330102", "330106", "330110"):
+        funding.quota_set(
+            call=call, district=unit(code), category=extra, max_count=1, max_amount_fen=10**6
+        )
+    funding.call_update(call=call, title="2027年度（修订）")
+    assert call.categories.count() == 6
+    assert count(reverse("funding:call_list")) == list_before
+    assert count(reverse("funding:call_detail", args=[call.pk])) == detail_before
+    assert detail_before <= 30
