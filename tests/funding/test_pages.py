@@ -354,7 +354,9 @@ def test_the_call_pages_ask_the_database_the_same_whatever_their_size(as_user):
         programme=award_programme(),
         name="农村科普志愿服务队",
         call=call,
-        rules=[{"fact": "trainings_held", "operator": "gte", "value": "4", "message": "每年4次以上"}],
+        rules=[
+            {"fact": "trainings_held", "operator": "gte", "value": "4", "message": "每年4次以上"}
+        ],
     )
     for code in ("330102", "330106", "330110"):
         funding.quota_set(
