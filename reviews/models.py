@@ -92,10 +92,20 @@ class ExpertProfile(models.Model):
 
 class RubricQuerySet(models.QuerySet["Rubric"]):
     def visible_to(self, user: Any) -> RubricQuerySet:
-        """The shared rubrics and those of the regions the user reads."""
-        from accounts.permissions import visible_q
+        """The shared rubrics, those of the regions the user reads, and those of the
+        regions above them (a district 初审 may score on its city's rubric)."""
+        from accounts.permissions import scope_of, visible_q
+        from accounts.roles import REGION_READERS
 
-        return self.filter(Q(owner_unit__isnull=True) | visible_q(user, region="owner_unit"))
+        above: set[str] = set()
+        for path in scope_of(user).paths_for(REGION_READERS):
+            parts = [p for p in path.split("/") if p]
+            above.update("/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1))
+        return self.filter(
+            Q(owner_unit__isnull=True)
+            | visible_q(user, region="owner_unit")
+            | Q(owner_unit__path__in=sorted(above))
+        )
 
 
 class Rubric(models.Model):

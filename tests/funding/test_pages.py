@@ -367,3 +367,39 @@ def test_the_call_pages_ask_the_database_the_same_whatever_their_size(as_user):
     assert count(reverse("funding:call_list")) == list_before
     assert count(reverse("funding:call_detail", args=[call.pk])) == detail_before
     assert detail_before <= 30
+
+
+def test_a_district_officer_may_score_on_the_city_rubric_but_not_change_it(as_user):
+    from reviews import rubrics
+    from reviews.rubrics import CriterionSpec
+
+    rubric = rubrics.rubric_save(
+        name="杭州市初审标准",
+        total_threshold=Decimal(60),
+        criteria=[CriterionSpec("成效", Decimal(1), Decimal(100))],
+        owner_unit=unit("330100"),
+        actor=None,
+    )
+    district = as_user("district_officer")
+    form = district.get(reverse("reviews:panel_create")).content.decode()
+    assert "杭州市初审标准 v1" in form
+    listing = district.get(reverse("reviews:rubric_list")).content.decode()
+    assert "杭州市初审标准" in listing
+    assert f"/reviews/rubrics/{rubric.pk}/edit/" not in listing
+    assert district.get(reverse("reviews:rubric_edit", args=[rubric.pk])).status_code == 403
+
+
+def test_another_citys_officer_does_not_see_the_citys_rubrics(as_user, huzhou_officer):
+    from reviews import rubrics
+    from reviews.rubrics import CriterionSpec
+
+    rubric = rubrics.rubric_save(
+        name="杭州市初审标准",
+        total_threshold=Decimal(60),
+        criteria=[CriterionSpec("成效", Decimal(1), Decimal(100))],
+        owner_unit=unit("330100"),
+        actor=None,
+    )
+    theirs = _client(huzhou_officer)
+    assert "杭州市初审标准" not in theirs.get(reverse("reviews:rubric_list")).content.decode()
+    assert theirs.get(reverse("reviews:rubric_edit", args=[rubric.pk])).status_code == 404
