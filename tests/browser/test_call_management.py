@@ -28,16 +28,25 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def empty_world(transactional_db: Any) -> None:
     """Only the accounts world: regions, organisations, persons, experts, one user per
     role. No programme, category, call, quota or rubric."""
-    from django.core.management import call_command
-
     from accounts.models import OrgUnit
     from demo import accounts_world
     from demo.log import Log
+    from funding.models import (
+        ConfigChange,
+        Debarment,
+        DistrictStatistic,
+        EligibilityRule,
+        Quota,
+        QuotaCut,
+    )
     from reviews.models import Rubric
 
-    # The session's base world may still be in the database (transactional tests flush
-    # after themselves, not before): start from nothing.
-    call_command("flush", interactive=False, verbosity=0)
+    # The session's base world (accounts and funding) may still be in the database:
+    # transactional tests empty it after themselves, not before. Keep its accounts only.
+    for model in (ConfigChange, Quota, QuotaCut, Call, EligibilityRule, Category):
+        model.objects.all().delete()
+    for model in (DistrictStatistic, Debarment, Programme):
+        model.objects.all().delete()
     accounts_world.build(Log())
     assert OrgUnit.objects.exists()
     assert not Programme.objects.exists() and not Call.objects.exists()
