@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("ledger/", include("ledger.urls")),
     path("", include("projects.urls")),
+    path("", include("funding.urls")),
     path("reviews/", include("reviews.urls")),
     path("imports/", include("core.import_urls")),
     path("reports/", include("reports.urls")),

@@ -256,13 +256,14 @@ def _awards_2025(log: Log, refs: _Bank, rubric: Rubric) -> None:
             budget_envelope_fen=50_000_000,
         )
     )
-    funding.call_open(call=call)
     for category in programme.categories.all():
         log.created(
             funding.quota_set(
                 call=call, district=xihu, category=category, max_count=3, max_amount_fen=15_000_000
             )
         )
+    with clock.frozen(call.opens_on):
+        funding.call_open(call=call)
     nominations = []
     with _at("2025-07-20T10:00"):
         org = Organisation.objects.get(name="杭州市西湖区农业技术推广中心")

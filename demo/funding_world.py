@@ -7,108 +7,12 @@ import datetime as dt
 from decimal import Decimal
 
 from accounts.models import Organisation, OrgUnit
+from core import clock
 from funding import services as funding
+from funding.category_templates import AWARD_CATEGORIES, PROJECT_DOMAINS
 from funding.models import Call, Category, DistrictStatistic, Programme, Quota
 
 from .log import Log
-
-AWARD_CATEGORIES = [
-    (
-        "coop",
-        "农民专业合作组织",
-        "organisation",
-        [
-            {
-                "fact": "registered_and_inspected",
-                "operator": "true",
-                "value": "",
-                "message": "须为正式登记并通过年检的农民专业合作组织。",
-            },
-            {
-                "fact": "member_households",
-                "operator": "gte",
-                "value": "100",
-                "message": "会员农户须在100户以上。",
-            },
-            {
-                "fact": "member_income_above_district_pct",
-                "operator": "gte",
-                "value": "20",
-                "message": "会员年均纯收入须高于本区县农民年均纯收入20%以上。",
-            },
-        ],
-    ),
-    (
-        "base",
-        "农村科普示范基地",
-        "organisation",
-        [
-            {
-                "fact": "named_base",
-                "operator": "in",
-                "value": "city,district",
-                "message": "须为经市、区（县）科协正式批准命名的农村科普示范基地。",
-            },
-            {
-                "fact": "beneficiary_person_times",
-                "operator": "gte",
-                "value": "1000",
-                "message": "每年受益群众须在1000人次以上。",
-            },
-        ],
-    ),
-    (
-        "leader",
-        "农村科普致富带头人",
-        "person",
-        [
-            {
-                "fact": "years_rural_popsci",
-                "operator": "gte",
-                "value": "3",
-                "message": "须在农村开展科普工作连续3年以上。",
-            },
-        ],
-    ),
-    (
-        "agri_expert",
-        "农业科技服务专家",
-        "person",
-        [
-            {
-                "fact": "years_serving_agri",
-                "operator": "gte",
-                "value": "2",
-                "message": "须服务“三农”工作连续2年以上。",
-            },
-            {
-                "fact": "title_level",
-                "operator": "in",
-                "value": "senior,associate",
-                "message": "须具有高级专业技术职称（正高或副高）。",
-            },
-        ],
-    ),
-    (
-        "tech_guide",
-        "专业技术指导员",
-        "person",
-        [
-            {
-                "fact": "years_grassroots_service",
-                "operator": "gte",
-                "value": "3",
-                "message": "须在基层开展专业技术服务工作3年以上。",
-            },
-        ],
-    ),
-]
-PROJECT_DOMAINS = [
-    ("industry", "工业"),
-    ("agriculture", "农业"),
-    ("social", "社会发展"),
-    ("soft", "软科学"),
-]
 
 STATISTICS = [
     ("330102", "52600.00"),
@@ -199,7 +103,6 @@ def build(log: Log) -> None:
                 budget_envelope_fen=200_000_000,
             )
         )
-        funding.call_open(call=award_call)
     project_call = Call.objects.filter(programme=project, year=2026).first()
     if project_call is None:
         project_call = log.created(
@@ -217,7 +120,6 @@ def build(log: Log) -> None:
                 budget_envelope_fen=1_000_000_000,
             )
         )
-        funding.call_open(call=project_call)
 
     have = set(Quota.objects.values_list("call_id", "district_id", "category_id"))
     for district in OrgUnit.objects.filter(parent=hangzhou):
@@ -243,3 +145,9 @@ def build(log: Log) -> None:
                         max_amount_fen=300_000_000,
                     )
                 )
+
+    # Published once the categories have their quotas, on the day each call opens.
+    for call in (award_call, project_call):
+        if call.status == Call.Status.DRAFT:
+            with clock.frozen(call.opens_on):
+                funding.call_open(call=call)

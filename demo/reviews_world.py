@@ -140,7 +140,6 @@ def _calls_2025(log: Log) -> Call:
             budget_envelope_fen=100_000_000,
         )
     )
-    funding.call_open(call=call)
     hangzhou = OrgUnit.objects.get(code="330100")
     for district in OrgUnit.objects.filter(parent=hangzhou):
         for category in programme.categories.all():
@@ -153,6 +152,8 @@ def _calls_2025(log: Log) -> Call:
                     max_amount_fen=200_000_000,
                 )
             )
+    with clock.frozen(call.opens_on):
+        funding.call_open(call=call)
     return call
 
 

@@ -1,12 +1,21 @@
+"""The Django admin of the funding app.
+
+Programmes, calls, categories, eligibility rules, quota cuts, district statistics and
+the trail are read-only here: their pages (funding/views.py, for the city officer of the
+programme's region) change them through the services, which keep the rules and write
+the trail. Quotas may still be typed in here, but the save goes through
+``services.quota_set``, so a registered cut (名额核减) applies whichever door is used.
+Debarments and the holiday calendar are kept here as before.
+"""
+
 from typing import Any
 
-from django.contrib import admin, messages
-from django.db import transaction
+from django import forms
+from django.contrib import admin
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy as _
-from django_fsm import TransitionNotAllowed
 
-from core.admin import RulesModelAdmin
+from accounts.http import actor_of
+from core.admin import ReadOnlyModelAdmin, RulesModelAdmin
 
 from . import services
 from .models import (
@@ -14,6 +23,7 @@ from .models import (
     CalendarYear,
     Call,
     Category,
+    ConfigChange,
     Debarment,
     DistrictStatistic,
     EligibilityRule,
@@ -24,7 +34,7 @@ from .models import (
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(RulesModelAdmin):
+class ProgrammeAdmin(ReadOnlyModelAdmin):
     list_display = ("code", "name", "flow", "owner_unit", "active")
     list_filter = ("flow", "active")
 
@@ -38,24 +48,24 @@ class RuleInline(admin.TabularInline):
         return request.user.has_perm("funding.view_eligibilityrule")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm("funding.add_eligibilityrule")
+        return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm("funding.change_eligibilityrule")
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm("funding.delete_eligibilityrule")
+        return False
 
 
 @admin.register(Category)
-class CategoryAdmin(RulesModelAdmin):
-    list_display = ("name", "code", "programme", "applicant_kind", "order")
+class CategoryAdmin(ReadOnlyModelAdmin):
+    list_display = ("name", "programme", "applicant_kind", "order")
     list_filter = ("programme",)
     inlines = [RuleInline]
 
 
 @admin.register(Call)
-class CallAdmin(RulesModelAdmin):
+class CallAdmin(ReadOnlyModelAdmin):
     list_display = (
         "title",
         "programme",
@@ -66,36 +76,67 @@ class CallAdmin(RulesModelAdmin):
         "status",
     )
     list_filter = ("programme", "year", "status")
-    readonly_fields = ("status",)
-    filter_horizontal = ("categories",)
-    actions = ["open_calls", "close_calls"]
 
-    @admin.action(description=_("Open the selected calls"))
-    def open_calls(self, request: HttpRequest, queryset: Any) -> None:
-        self._run(request, queryset, services.call_open)
 
-    @admin.action(description=_("Close the selected calls"))
-    def close_calls(self, request: HttpRequest, queryset: Any) -> None:
-        self._run(request, queryset, services.call_close)
+class QuotaAdminForm(forms.ModelForm):
+    class Meta:
+        model = Quota
+        fields = ("call", "district", "category", "allotted_count", "allotted_amount_fen")
 
-    def _run(self, request: HttpRequest, queryset: Any, service: Any) -> None:
-        for call in queryset:
-            try:
-                with transaction.atomic():
-                    service(call=call, actor=request.user)
-            except TransitionNotAllowed:
-                self.message_user(
-                    request,
-                    _("%(call)s: not possible from “%(s)s”.")
-                    % {"call": call, "s": call.get_status_display()},
-                    messages.ERROR,
-                )
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        call = data.get("call") or getattr(self.instance, "call", None)
+        district = data.get("district") or getattr(self.instance, "district", None)
+        category = data.get("category") or getattr(self.instance, "category", None)
+        if call and district and category:
+            refusal = services.quota_refusal(call=call, district=district, category=category)
+            if refusal:
+                raise forms.ValidationError(refusal)
+        return data
 
 
 @admin.register(Quota)
 class QuotaAdmin(RulesModelAdmin):
-    list_display = ("call", "district", "category", "max_count", "max_amount_fen", "cut_note")
+    """Saves through ``services.quota_set``: the allotment typed here, less the cuts
+    registered for the district and year, is what the district may recommend."""
+
+    form = QuotaAdminForm
+    list_display = (
+        "call",
+        "district",
+        "category",
+        "allotted_count",
+        "max_count",
+        "allotted_amount_fen",
+        "max_amount_fen",
+        "cut_note",
+    )
     list_filter = ("call", "district")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        after_cuts = ("max_count", "max_amount_fen", "cut_note")
+        if obj is None:
+            return after_cuts
+        return ("call", "district", "category", *after_cuts)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Quota, form: Any, change: bool) -> None:
+        quota = services.quota_set(
+            call=obj.call,
+            district=obj.district,
+            category=obj.category,
+            max_count=obj.allotted_count,
+            max_amount_fen=obj.allotted_amount_fen,
+            actor=actor_of(request),
+        )
+        obj.pk = quota.pk
+        obj.max_count, obj.max_amount_fen, obj.cut_note = (
+            quota.max_count,
+            quota.max_amount_fen,
+            quota.cut_note,
+        )
 
 
 @admin.register(Debarment)
@@ -105,7 +146,7 @@ class DebarmentAdmin(RulesModelAdmin):
 
 
 @admin.register(DistrictStatistic)
-class DistrictStatisticAdmin(RulesModelAdmin):
+class DistrictStatisticAdmin(ReadOnlyModelAdmin):
     list_display = ("district", "year", "farmer_avg_income")
 
 
@@ -122,11 +163,17 @@ class CalendarYearAdmin(RulesModelAdmin):
 
 
 @admin.register(EligibilityRule)
-class EligibilityRuleAdmin(RulesModelAdmin):
+class EligibilityRuleAdmin(ReadOnlyModelAdmin):
     list_display = ("category", "fact", "operator", "value", "message")
     list_filter = ("category__programme", "category")
 
 
 @admin.register(QuotaCut)
-class QuotaCutAdmin(RulesModelAdmin):
+class QuotaCutAdmin(ReadOnlyModelAdmin):
     list_display = ("programme", "district", "year", "pct", "reason", "source")
+
+
+@admin.register(ConfigChange)
+class ConfigChangeAdmin(ReadOnlyModelAdmin):
+    list_display = ("at", "subject", "subject_name", "action", "actor")
+    list_filter = ("subject", "action")

@@ -9,6 +9,7 @@ class FundingConfig(AppConfig):
     def ready(self) -> None:
         # The ledger may not import accounts, so its menu entries, queues and
         # permission rules (by role) are registered from here.
-        from . import ledger_access
+        from . import home, ledger_access
 
         ledger_access.register()
+        home.register()

@@ -8,9 +8,13 @@
 * ``Call`` (年度批次): the window, the district deadline, the 公示 length, the budget
   envelope; its own small state machine (draft → open → closed → reviewing → decided →
   archived).
-* ``Quota`` (推荐名额): count and amount per call × district × category.
+* ``Quota`` (推荐名额): count and amount per call × district × category: the allotment
+  the officer typed and, beside it, what is left after the registered ``QuotaCut`` rows
+  (the service ``quota_set`` keeps the two in step; nothing else writes quotas).
 * ``Debarment`` (取消资格): blocks an organisation or a person until its end date.
 * ``DistrictStatistic``: the district farmer average income per year (eligibility).
+* ``ConfigChange`` (配置变更记录): the trail of every change made to the above through the
+  services — who, when, what changed from what to what (append-only).
 * ``CalendarDay``: holidays and make-up workdays that override and extend the
   ``chinesecalendar`` package (see ``funding.calendar``).
 """
@@ -57,6 +61,15 @@ def validate_instruments(value: Any) -> None:
     unknown = [v for v in value if v not in Instrument.values]
     if unknown:
         raise ValidationError(_("Unknown instrument: %(v)s") % {"v": ", ".join(map(str, unknown))})
+
+
+class ProgrammeQuerySet(models.QuerySet["Programme"]):
+    def visible_to(self, user: Any) -> ProgrammeQuerySet:
+        """Programmes owned by a region the user reads (their own city's, for a city
+        officer; district users hold a smaller subtree and see none)."""
+        from accounts.permissions import visible_q
+
+        return self.filter(visible_q(user, region="owner_unit"))
 
 
 class Programme(models.Model):
@@ -113,6 +126,8 @@ class Programme(models.Model):
         _("city panels exclude experts of the applicant's district"), default=True
     )
     active = models.BooleanField(_("active"), default=True)
+
+    objects = ProgrammeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("programme")
@@ -175,6 +190,10 @@ class Category(models.Model):
         return self.name
 
     @property
+    def scope_path(self) -> str:
+        return self.programme.owner_unit.path
+
+    @property
     def is_individual(self) -> bool:
         return self.applicant_kind == self.Applicant.PERSON
 
@@ -230,7 +249,24 @@ class EligibilityRule(models.Model):
         ordering = ["category", "order", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_fact_display()} {self.get_operator_display()} {self.value}"
+        return f"{self.get_fact_display()} {self.get_operator_display()} {self.value_display}"
+
+    @property
+    def scope_path(self) -> str:
+        return self.category.scope_path
+
+    @property
+    def value_display(self) -> str:
+        """The value as a person reads it: the labels of choice codes, the unit of a
+        number, nothing for a yes/no test."""
+        fact = FACTS.get(self.fact)
+        if fact is None or self.operator == self.Operator.TRUE:
+            return ""
+        if fact.kind == "choice":
+            return "、".join(
+                str(fact.display(v.strip())) for v in self.value.split(",") if v.strip()
+            )
+        return f"{self.value} {fact.unit}".strip()
 
     def clean(self) -> None:
         fact = FACTS.get(self.fact)
@@ -247,6 +283,24 @@ class EligibilityRule(models.Model):
                 raise ValidationError({"value": _("Not a number.")})
         if self.operator == self.Operator.TRUE and fact.kind != "bool":
             raise ValidationError({"operator": _("Only yes/no facts can be tested for yes.")})
+        if fact.kind == "bool" and self.operator != self.Operator.TRUE:
+            raise ValidationError({"operator": _("A yes/no fact is tested for yes.")})
+        if fact.kind == "choice":
+            if self.operator not in {self.Operator.IN, self.Operator.EQ}:
+                raise ValidationError({"operator": _("A choice is tested for one of its answers.")})
+            known = {code for code, _label in fact.choices}
+            codes = [v.strip() for v in self.value.split(",") if v.strip()]
+            if not codes or any(code not in known for code in codes):
+                raise ValidationError({"value": _("Choose the answers that pass.")})
+        elif self.operator == self.Operator.IN:
+            raise ValidationError({"operator": _("“One of” is for choices.")})
+        if self.operator == self.Operator.EQ and fact.kind in {"int", "decimal"}:
+            try:
+                number = fact.parse(self.value)
+            except (ValueError, TypeError):
+                number = None
+            if number is None:
+                raise ValidationError({"value": _("Not a number.")})
 
     def passes(self, facts: dict[str, Any]) -> bool:
         fact = FACTS[self.fact]
@@ -295,6 +349,11 @@ class DistrictStatistic(models.Model):
 class CallQuerySet(models.QuerySet["Call"]):
     def open_on(self, day: dt.date) -> CallQuerySet:
         return self.filter(status=Call.Status.OPEN, opens_on__lte=day, closes_on__gte=day)
+
+    def visible_to(self, user: Any) -> CallQuerySet:
+        from accounts.permissions import visible_q
+
+        return self.filter(visible_q(user, region="programme__owner_unit"))
 
 
 class Call(models.Model):
@@ -403,6 +462,9 @@ class Quota(models.Model):
     category = models.ForeignKey(
         Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
     )
+    allotted_count = models.PositiveIntegerField(_("allotted number (before cuts)"))
+    allotted_amount_fen = models.BigIntegerField(_("allotted amount (fen, before cuts)"))
+    # What the district may use: the allotment less the registered cuts (quota_set).
     max_count = models.PositiveIntegerField(_("maximum number"))
     max_amount_fen = models.BigIntegerField(_("maximum amount (fen)"))
     cut_note = models.CharField(_("reduction note"), max_length=200, blank=True)
@@ -414,15 +476,27 @@ class Quota(models.Model):
         verbose_name_plural = _("quotas")
         ordering = ["call", "district", "category"]
         constraints = [
-            *amount_checks("funding_quota", "max_amount_fen"),
+            *amount_checks("funding_quota", "max_amount_fen", "allotted_amount_fen"),
             models.UniqueConstraint(fields=["call", "district", "category"], name="quota_unique"),
             models.CheckConstraint(
                 condition=Q(max_amount_fen__gte=0), name="quota_amount_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_count__lte=models.F("allotted_count"))
+                & Q(max_amount_fen__lte=models.F("allotted_amount_fen")),
+                name="quota_within_allotment",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.district} · {self.category}"
+
+    @property
+    def is_cut(self) -> bool:
+        return (self.max_count, self.max_amount_fen) != (
+            self.allotted_count,
+            self.allotted_amount_fen,
+        )
 
     @property
     def scope_path(self) -> str:
@@ -561,3 +635,102 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+class ConfigChangeQuerySet(models.QuerySet["ConfigChange"]):
+    def visible_to(self, user: Any) -> ConfigChangeQuerySet:
+        from accounts.permissions import visible_q
+
+        return self.filter(visible_q(user, region="unit"))
+
+
+class ConfigChange(models.Model):
+    """配置变更记录: one change made through the funding (or rubric) services — a programme,
+    call, category, eligibility rule, quota, quota cut, district statistic or rubric set up
+    or changed, or a call moved along its state machine. Append-only: written in the
+    service's transaction, never edited; shown on the call and programme pages."""
+
+    class Subject(models.TextChoices):
+        PROGRAMME = "programme", _("programme")
+        CALL = "call", _("call")
+        CATEGORY = "category", _("category")
+        RULE = "rule", _("eligibility rule")
+        QUOTA = "quota", _("quota")
+        QUOTA_CUT = "quota_cut", _("quota cut")
+        STATISTIC = "statistic", _("district statistic")
+        RUBRIC = "rubric", _("rubric")
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Changed")
+        DELETE = "delete", _("Deleted")
+        APPLY_TEMPLATE = "apply_template", _("Template applied")
+        OPEN = "open", _("Opened for submissions")
+        CLOSE = "close", _("Closed for submissions")
+        START_REVIEW = "start_review", _("Review started")
+        DECIDE = "decide", _("Decided")
+        ARCHIVE = "archive", _("Archived")
+        CUT = "cut", _("Quota cut applied")
+
+    unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The region whose officers see this change."),
+    )
+    programme = models.ForeignKey(
+        Programme,
+        verbose_name=_("programme"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    call = models.ForeignKey(
+        Call,
+        verbose_name=_("call"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="changes",
+    )
+    subject = models.CharField(_("record"), max_length=12, choices=Subject.choices)
+    subject_name = models.CharField(_("which"), max_length=200)
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    # [{"field": name, "from": raw, "to": raw}, …]; labels and choice names are looked
+    # up when shown, so the trail reads in the reader's language.
+    changes = models.JSONField(_("changes"), default=list, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"))
+
+    objects = ConfigChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("configuration change")
+        verbose_name_plural = _("configuration changes")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["call", "at"], name="configchange_call_at"),
+            models.Index(fields=["programme", "at"], name="configchange_programme_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_subject_display()} {self.subject_name}: {self.get_action_display()}"
+
+    @property
+    def scope_path(self) -> str:
+        return self.unit.path
+
+    def lines(self) -> list[tuple[str, str, str]]:
+        """(what, from, to) for each change, in words."""
+        from .trail import change_lines
+
+        return change_lines(self)

@@ -8,6 +8,7 @@ from core.admin import ReadOnlyModelAdmin, RulesModelAdmin
 from .models import (
     Assignment,
     AssignmentLog,
+    CallRubric,
     Criterion,
     Draw,
     ExclusionRequest,
@@ -33,34 +34,26 @@ class CriterionInline(admin.TabularInline):
     model = Criterion
     extra = 0
 
-    def _frozen(self, obj: Any) -> bool:
-        return obj is not None and obj.is_frozen
-
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm("reviews.view_criterion")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm("reviews.add_criterion") and not self._frozen(obj)
+        return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm("reviews.change_criterion") and not self._frozen(obj)
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm("reviews.delete_criterion") and not self._frozen(obj)
+        return False
 
 
 @admin.register(Rubric)
-class RubricAdmin(RulesModelAdmin):
-    """A frozen rubric (a score uses it) is read-only; make a new version instead."""
+class RubricAdmin(ReadOnlyModelAdmin):
+    """Read-only: rubrics are made and changed on their pages (reviews/rubric_views.py)
+    through the services, which keep a frozen rubric frozen and write the trail."""
 
-    list_display = ("name", "code", "version", "total_threshold", "frozen_at")
+    list_display = ("name", "code", "version", "owner_unit", "total_threshold", "frozen_at")
     inlines = [CriterionInline]
-    readonly_fields = ("frozen_at",)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return super().has_change_permission(request, obj) and not (
-            obj is not None and obj.is_frozen
-        )
 
 
 @admin.register(Panel)
@@ -79,5 +72,14 @@ class SpotCheckAdmin(ReadOnlyModelAdmin):
     list_display = ("call", "seed", "sample_size", "population", "drawn_at")
 
 
-for _model in (Criterion, PanelItem, Draw, AssignmentLog, Score, ExclusionRequest, SpotCheckItem):
+for _model in (
+    Criterion,
+    PanelItem,
+    Draw,
+    AssignmentLog,
+    Score,
+    ExclusionRequest,
+    SpotCheckItem,
+    CallRubric,
+):
     admin.site.register(_model, ReadOnlyModelAdmin)

@@ -19,7 +19,12 @@ class PanelForm(forms.Form):
     call = forms.ModelChoiceField(label=_("call"), queryset=Call.objects.none())
     stage = forms.ChoiceField(label=_("stage"), choices=Panel.Stage.choices)
     name = forms.CharField(label=_("panel name"), max_length=100)
-    rubric = forms.ModelChoiceField(label=_("rubric"), queryset=Rubric.objects.all())
+    rubric = forms.ModelChoiceField(
+        label=_("rubric"),
+        queryset=Rubric.objects.all(),
+        required=False,
+        empty_label=_("the call's rubric"),
+    )
     size = forms.IntegerField(label=_("experts per item"), min_value=1, max_value=15, initial=5)
     blind = forms.BooleanField(label=_("blind (experts do not see who applied)"), required=False)
     aggregation = forms.ChoiceField(label=_("aggregation"), choices=Panel.Aggregation.choices)

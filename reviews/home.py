@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.navigation import Queue, QueueRow, register_nav, register_queue
 from accounts.roles import REGION_READERS, Role
 from core import clock
+from funding.callpage import CallSection, register_call_section
+from funding.models import Call
 from projects.models import Application
 
 from .models import Assignment, Panel, PanelItem, SpotCheck, SpotCheckItem
@@ -158,6 +160,36 @@ def _city_review_queue(user: Any) -> Queue:
     )
 
 
+def _call_rubric_section(user: Any, call: Call) -> CallSection:
+    """The call page's rubric: what it is, and the link to set it."""
+    from .rubrics import call_rubric, plain
+
+    rubric = call_rubric(call)
+    section = CallSection(title=_("Rubric"))
+    if rubric is None:
+        section.warning = _(
+            "No rubric yet: the call's panels need one (set it here, or choose one per panel)."
+        )
+    else:
+        criteria = list(rubric.criteria.all())
+        section.rows = [
+            (_("rubric"), str(rubric)),
+            (
+                _("criteria"),
+                "；".join(
+                    f"{c.name} {plain(c.max_score)}"
+                    + (f" ×{plain(c.weight)}" if c.weight != 1 else "")
+                    for c in criteria
+                ),
+            ),
+            (_("highest total"), plain(rubric.maximum_total())),
+            (_("passing total"), plain(rubric.total_threshold)),
+        ]
+    if user.has_perm("funding.manage_call", call) and call.status not in ("decided", "archived"):
+        section.links = [(_("Set the rubric"), reverse("reviews:call_rubric", args=[call.pk]))]
+    return section
+
+
 def register() -> None:
     register_nav("my_reviews", _("My reviews"), "reviews:my_assignments", {Role.EXPERT}, 5)
     register_nav("panels", _("Review panels"), "reviews:panel_list", REGION_READERS, 16)
@@ -168,6 +200,10 @@ def register() -> None:
         {Role.CITY_OFFICER, Role.AUDITOR, Role.ADMIN},
         18,
     )
+    register_nav(
+        "rubrics", _("Rubrics"), "reviews:rubric_list", {Role.CITY_OFFICER, Role.ADMIN}, 17
+    )
+    register_call_section("reviews.rubric", _call_rubric_section, 50)
     register_queue("reviews.expert", {Role.EXPERT}, _expert_queue, 5)
     register_queue("reviews.panels", {Role.CITY_OFFICER, Role.DISTRICT_OFFICER}, _panel_queue, 20)
     register_queue("reviews.city", {Role.CITY_OFFICER}, _city_review_queue, 19)

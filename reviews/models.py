@@ -3,7 +3,10 @@
 * ``ExpertProfile``: a person in the expert pool (title, specialties, load cap).
 * ``Rubric`` + ``Criterion``: criteria with code, weight, maximum and an optional
   per-criterion minimum; a total threshold. A rubric is frozen once any score uses it;
-  changing it then means a new version (``rubric_new_version``).
+  changing it then means a new version (``rubric_new_version``). A rubric belongs to
+  the region whose officers made it (or to nobody: shared, kept by the administrator).
+* ``CallRubric``: the rubric a call is reviewed by (its panels take it unless the
+  officer chooses another).
 * ``Panel``: one stage of one call (district 初审, city 终审, acceptance 验收) with its
   rubric, size (experts per item), blind flag, aggregation (mean, trimmed mean, median),
   optional per-expert z-score calibration, spread threshold and deadline.
@@ -97,6 +100,24 @@ class ExpertProfile(models.Model):
         return [s for s in re.split(r"[、,，;；\s]+", self.specialties) if s]
 
 
+class RubricQuerySet(models.QuerySet["Rubric"]):
+    def visible_to(self, user: Any) -> RubricQuerySet:
+        """The shared rubrics, those of the regions the user reads, and those of the
+        regions above them (a district 初审 may score on its city's rubric)."""
+        from accounts.permissions import scope_of, visible_q
+        from accounts.roles import REGION_READERS
+
+        above: set[str] = set()
+        for path in scope_of(user).paths_for(REGION_READERS):
+            parts = [p for p in path.split("/") if p]
+            above.update("/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts) + 1))
+        return self.filter(
+            Q(owner_unit__isnull=True)
+            | visible_q(user, region="owner_unit")
+            | Q(owner_unit__path__in=sorted(above))
+        )
+
+
 class Rubric(models.Model):
     """评分标准: versioned; frozen once a score exists."""
 
@@ -111,6 +132,17 @@ class Rubric(models.Model):
         help_text=_("An item scoring below this does not pass."),
     )
     frozen_at = models.DateTimeField(_("frozen at"), null=True, blank=True)
+    owner_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("owning region"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("Empty: shared by every region, kept by the administrator."),
+    )
+
+    objects = RubricQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("rubric")
@@ -126,6 +158,11 @@ class Rubric(models.Model):
     @property
     def is_frozen(self) -> bool:
         return self.frozen_at is not None
+
+    @property
+    def scope_path(self) -> str:
+        """The owning region's path; a shared rubric lies outside every region."""
+        return self.owner_unit.path if self.owner_unit is not None else "\x00shared"
 
     def maximum_total(self) -> Decimal:
         return sum((c.weight * c.max_score for c in self.criteria.all()), Decimal(0))
@@ -173,6 +210,29 @@ class Criterion(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CallRubric(models.Model):
+    """The rubric a call is reviewed by: its panels take it unless the officer setting a
+    panel up chooses another (a district 初审 may score on a shorter one)."""
+
+    call = models.OneToOneField(
+        Call, verbose_name=_("call"), on_delete=models.CASCADE, related_name="review_rubric"
+    )
+    rubric = models.ForeignKey(
+        Rubric, verbose_name=_("rubric"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("rubric of a call")
+        verbose_name_plural = _("rubrics of calls")
+
+    def __str__(self) -> str:
+        return f"{self.call} · {self.rubric}"
+
+    @property
+    def scope_path(self) -> str:
+        return self.call.scope_path
 
 
 class PanelQuerySet(models.QuerySet["Panel"]):

@@ -44,3 +44,21 @@ for model in (
 for model in ("rubric", "criterion"):
     for action in ("add", "change", "delete"):
         rules.add_perm(f"reviews.{action}_{model}", is_admin)
+
+
+# Rubrics on their pages (reviews/rubric_views.py): a city officer makes rubrics for their
+# region and changes those that no score uses yet; a shared rubric (no region) is the
+# administrator's. Everyone who reads panels reads the rubrics they may use.
+@rules.predicate
+def is_shared_rubric(user: Any, rubric: Any) -> bool:
+    return rubric is not None and rubric.owner_unit_id is None
+
+
+rules.add_perm("reviews.create_rubric", has_role(Role.CITY_OFFICER, Role.ADMIN))
+rules.add_perm(
+    "reviews.manage_rubric",
+    (is_shared_rubric & is_admin)
+    | (~is_shared_rubric & in_region_as(Role.CITY_OFFICER, Role.ADMIN)),
+)
+rules.add_perm("reviews.read_rubrics", readers)
+rules.add_perm("reviews.view_callrubric", is_admin | has_role(Role.AUDITOR))

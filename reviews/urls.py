@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import rubric_views, views
 
 app_name = "reviews"
 
@@ -27,7 +27,15 @@ urlpatterns = [
     path("spot-checks/", views.spot_check_list, name="spot_check_list"),
     path("spot-checks/<int:pk>/", views.spot_check_detail, name="spot_check"),
     path("spot-check-items/<int:pk>/record/", views.spot_check_record, name="spot_check_record"),
-    path("rubrics/", views.rubric_list, name="rubric_list"),
+    path("rubrics/", rubric_views.rubric_list, name="rubric_list"),
+    path("rubrics/new/", rubric_views.rubric_create, name="rubric_create"),
+    path("rubrics/<int:pk>/edit/", rubric_views.rubric_edit, name="rubric_edit"),
+    path(
+        "rubrics/<int:pk>/next-version/",
+        rubric_views.rubric_next_version,
+        name="rubric_next_version",
+    ),
+    path("calls/<int:pk>/rubric/", rubric_views.call_rubric, name="call_rubric"),
     path("acceptances/<int:pk>/", views.acceptance_detail, name="acceptance"),
     path("acceptances/<int:pk>/do/<str:name>/", views.acceptance_action, name="acceptance_action"),
 ]

@@ -40,6 +40,7 @@ from .forms import (
     SpotCheckForm,
 )
 from .models import Assignment, ExclusionRequest, Panel, Rubric, SpotCheckItem
+from .rubrics import call_rubric
 from .services import ReviewError
 
 
@@ -259,8 +260,10 @@ def panel_create(request: HttpRequest) -> HttpResponse:
         calls=calls,
         initial={"deadline": clock.today() + dt.timedelta(days=14)},
     )
+    form.fields["rubric"].queryset = Rubric.objects.visible_to(request.user)  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        rubric = data["rubric"] or call_rubric(data["call"])
         actor = actor_of(request)
         stage = data["stage"]
         roles = ("district_officer",) if stage == Panel.Stage.DISTRICT else ("city_officer",)
@@ -270,6 +273,8 @@ def panel_create(request: HttpRequest) -> HttpResponse:
         unit = OrgUnit.objects.filter(path__in=paths).order_by("path").first()
         if unit is None:
             messages.error(request, _("Your role does not allow panels of this stage."))
+        elif rubric is None:
+            form.add_error("rubric", _("The call has no rubric yet: choose one."))
         else:
             panel = _run(
                 request,
@@ -278,7 +283,7 @@ def panel_create(request: HttpRequest) -> HttpResponse:
                     stage=stage,
                     name=data["name"],
                     unit=unit,
-                    rubric=data["rubric"],
+                    rubric=rubric,
                     deadline=data["deadline"],
                     actor=actor,
                     size=data["size"],
@@ -686,16 +691,6 @@ def exclusions(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "can_edit": request.user.has_perm("projects.change_application", application),
         },
-    )
-
-
-def rubric_list(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect("login")
-    return render(
-        request,
-        "reviews/rubric_list.html",
-        {"rubrics": Rubric.objects.prefetch_related("criteria")},
     )
 
 

@@ -29,6 +29,18 @@ def _private_media(tmp_path: Any, settings: Any) -> Any:
     shutil.rmtree(root, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _default_language(settings: Any) -> Any:
+    """Each test starts and ends in the default language: a request made with the English
+    cookie leaves English active in the test's thread (the middleware activates the
+    language per request), and the next test in the same process would read English."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def _build_base_world() -> None:
     """Regions, organisations, persons, experts and one user per role (accounts), and
     the programmes, categories with their rules, this year's calls and quotas (funding),

@@ -22,6 +22,7 @@ from django.urls import reverse
 
 from accounts.models import OrgUnit, User
 from accounts.permissions import scope_of
+from funding.models import Call, Programme
 from ledger.models import BankStatement, BudgetLine, Disbursement, RepayableAccount
 from projects.models import (
     Acceptance,
@@ -81,6 +82,11 @@ LIST_PAGES = [
     "reviews:panel_create",
     "reviews:spot_check_list",
     "reviews:rubric_list",
+    "reviews:rubric_create",
+    "funding:call_list",
+    "funding:programme_create",
+    "funding:quota_list",
+    "funding:statistic_list",
     "imports:index",
     "reports:dashboard",
 ]
@@ -97,6 +103,8 @@ WRITE_ONLY_PAGES = {
     "application_start",
     "award_indicators",
     "reviews:panel_create",
+    "reviews:rubric_create",
+    "funding:programme_create",
 }
 
 
@@ -140,6 +148,8 @@ DETAIL_PAGES = [
     Page("reviews:panel", Panel, lambda p: None),
     Page("reviews:ranking_download", Panel, lambda p: None),
     Page("reviews:spot_check", SpotCheck, lambda s: None),
+    Page("funding:programme_detail", Programme, lambda p: None, readers=frozenset()),
+    Page("funding:call_detail", Call, lambda c: None, readers=frozenset()),
     Page("ledger:budget_line_detail", BudgetLine, lambda b: None, readers=FINANCE),
     Page("ledger:disbursement_detail", Disbursement, _by_number, readers=FINANCE),
     Page("ledger:disbursement_pdf", Disbursement, _by_number, readers=FINANCE),
