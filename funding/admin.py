@@ -79,6 +79,11 @@ class CallAdmin(ReadOnlyModelAdmin):
 
 
 class QuotaAdminForm(forms.ModelForm):
+    # bounded as the quota grid bounds them (the service bounds the amount again)
+    allotted_count = forms.IntegerField(
+        label=Quota._meta.get_field("allotted_count").verbose_name, min_value=0, max_value=10000
+    )
+
     class Meta:
         model = Quota
         fields = ("call", "district", "category", "allotted_count", "allotted_amount_fen")

@@ -195,7 +195,10 @@ class CategoryForm(forms.Form):
     name = forms.CharField(label=_("category name"), max_length=100)
     applicant_kind = forms.ChoiceField(label=_("applicant is"), choices=Category.Applicant.choices)
     description = forms.CharField(
-        label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("description"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     order = forms.IntegerField(label=_("order"), min_value=0, max_value=999, initial=0)
     extra_facts = forms.MultipleChoiceField(

@@ -26,6 +26,7 @@ from accounts.models import Organisation, OrgUnit
 from accounts.permissions import scope_of
 from accounts.roles import Role
 from core import clock
+from core.confirm import confirmation_needed
 from core.money import yuan_to_fen
 
 from . import selectors, services
@@ -321,6 +322,15 @@ def call_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if name not in services.CALL_TRANSITIONS:
         raise Http404
     label = services.CALL_TRANSITIONS[name].label
+    # a call once opened, closed or decided does not go back
+    asked = confirmation_needed(
+        request,
+        action=str(label),
+        subject=call.title,
+        back=reverse("funding:call_detail", args=[call.pk]),
+    )
+    if asked is not None:
+        return asked
     try:
         with transaction.atomic(durable=True):
             services.call_advance(call=call, name=name, actor=actor_of(request))

@@ -26,7 +26,7 @@ class RubricForm(forms.Form):
 
 
 class CriterionForm(forms.Form):
-    code = forms.CharField(required=False, widget=forms.HiddenInput)
+    code = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
     name = forms.CharField(label=_("criterion"), max_length=100, required=False)
     weight = forms.DecimalField(
         label=_("weight"),

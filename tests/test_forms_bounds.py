@@ -104,7 +104,7 @@ def _samples() -> dict[str, Any]:
     from funding.models import Call
     from ledger.models import BankAccount, BudgetLine, Commitment
     from projects.models import AWARD_BUDGET_ITEMS, Application, ContractIndicator
-    from reviews.models import Criterion, Panel
+    from reviews.models import Criterion, Panel, Rubric
 
     every_fact = SimpleNamespace(fact_keys=lambda: list(FACTS))
     application = SimpleNamespace(
@@ -116,7 +116,15 @@ def _samples() -> dict[str, Any]:
         Criterion(code="innovation", name="创新性", max_score=Decimal("30")),
         Criterion(code="feasibility", name="可行性", max_score=Decimal("20")),
     ]
+    number_fact = next(f for f in FACTS.values() if f.kind == "int")
+    category = SimpleNamespace(pk=1, name="农村科普示范基地")
     return {
+        "programme": SimpleNamespace(
+            categories=SimpleNamespace(exists=lambda: True, all=Call.objects.none)
+        ),
+        "fact": number_fact,
+        "units": OrgUnit.objects.none(),
+        "categories": [category],
         "regions": OrgUnit.objects.none(),
         "organisations": Organisation.objects.none(),
         "calls": Call.objects.none(),
@@ -130,9 +138,10 @@ def _samples() -> dict[str, Any]:
         "lines": BudgetLine.objects.none(),
         "commitments": Commitment.objects.none(),
         "banks": BankAccount.objects.none(),
-        "districts": [],
+        "districts": OrgUnit.objects.none(),
         "years": [2025, 2026],
         "panels": Panel.objects.none(),
+        "rubrics": Rubric.objects.none(),
         "allow_negative": True,
         "user": User(username="someone"),
     }

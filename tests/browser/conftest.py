@@ -158,6 +158,16 @@ class Pages:
         except WebDriverException:  # the page is being replaced
             return ""
 
+    def menu(self, href: str) -> None:
+        """Open a page from the menu as a person does: on a desk screen the entry's group
+        opens when the pointer rests on it (on a phone the 菜单 switch opens them all)."""
+        from selenium.webdriver.common.action_chains import ActionChains
+
+        link = f'#menu a[href="{href}"]'
+        group = self.find(link).find_element("xpath", "ancestor::li[contains(@class, 'navgroup')]")
+        ActionChains(self.driver).move_to_element(group).perform()
+        self.go(link)
+
     def go(self, css: str, confirm: bool = False) -> None:
         """Click a button or link that loads a new page, and wait for it. An action
         that cannot be undone opens the confirmation dialog: ``confirm=True`` says the

@@ -87,7 +87,7 @@ def test_a_city_officer_runs_a_call_from_the_pages_and_an_applicant_submits(
     with clock.frozen(dt.datetime(2026, 11, 2, 9, 0)):
         # the officer finds the pages in the menu; there is nothing yet
         page.login("city_officer")
-        page.go('nav a[href="/calls/"]')
+        page.menu("/calls/")
         assert "本地区尚无计划" in page.text()
         page.full_shot("calls-empty")
 
@@ -195,7 +195,7 @@ def test_a_city_officer_runs_a_call_from_the_pages_and_an_applicant_submits(
         assert CallRubric.objects.get(call=call).rubric.name == "科普惠农兴村评审标准"
 
         # open it
-        page.go("#call-open")
+        page.go("#call-open", confirm=True)
         assert Call.objects.get(pk=call.pk).status == Call.Status.OPEN
         assert "受理中" in page.find("#call-status").text
         page.full_shot("call-open")
@@ -217,7 +217,7 @@ def test_a_city_officer_runs_a_call_from_the_pages_and_an_applicant_submits(
         page.fill("item_training", "40000")
         page.fill("item_popsci_materials", "20000")
         page.go("form.card button.primary")
-        page.go("#action-submit")
+        page.go("#action-submit", confirm=True)
         application = Application.objects.get(title="转塘街道农村科普示范基地")
         assert application.status == "submitted"
         assert application.call_id == call.pk

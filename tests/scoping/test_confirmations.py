@@ -59,6 +59,20 @@ UNDOABLE = {
     "ledger:statement_detail#action=auto_match": "runs the automatic matching again",
     "imports:kind": "the dry run, which changes nothing",
     "imports:commit": "the dry run before it lists every row: it is the confirmation step",
+    "funding:programme_create": "configuration, edited again at will",
+    "funding:programme_edit": "configuration, edited again at will",
+    "funding:call_create": "a draft call",
+    "funding:call_edit": "a call's settings, edited again (what an open call fixes is locked)",
+    "funding:call_quotas": "quotas, set again at will (registered cuts always apply)",
+    "funding:category_create": "configuration, edited again at will",
+    "funding:category_edit": "configuration, edited again at will",
+    "funding:rule_create": "configuration, edited again at will",
+    "funding:rule_edit": "configuration, edited again at will",
+    "funding:statistic_list": "a district's figure, set again at will",
+    "reviews:call_rubric": "the call's rubric, changed again until a panel uses it",
+    "reviews:rubric_create": "a rubric in set-up",
+    "reviews:rubric_edit": "a rubric in set-up (frozen once used)",
+    "reviews:rubric_next_version": "a new draft version; the frozen one is kept",
 }
 SKIPPED_TABLES = {"sessions.Session", "axes.AccessAttempt", "axes.AccessLog"}
 
