@@ -36,6 +36,10 @@ class NavGroup(models.TextChoices):
 # The group of every entry the apps register (by the entry's key). An entry neither
 # listed here nor registered with a group goes under 系统.
 ENTRY_GROUPS: dict[str, NavGroup] = {
+    "calls": NavGroup.APPLY,
+    "quotas": NavGroup.APPLY,
+    "district_statistics": NavGroup.APPLY,
+    "rubrics": NavGroup.APPLY,
     "my_reviews": NavGroup.APPLY,
     "applications": NavGroup.APPLY,
     "notices": NavGroup.APPLY,
