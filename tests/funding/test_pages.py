@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from core import clock
+from core.confirm import CONFIRMED
 from funding import services as funding
 from funding.models import Call, Category, ConfigChange, DistrictStatistic, Programme, Quota
 from reviews.models import CallRubric, Rubric
@@ -183,7 +184,9 @@ def test_a_city_officer_sets_up_and_opens_a_call_through_the_pages(as_user):
     assert (yuhang.max_count, yuhang.max_amount_fen) == (5, 25_000_000)
     # the call opens
     with clock.frozen(dt.date(2027, 6, 20)):
-        response = officer.post(reverse("funding:call_action", args=[call.pk, "open"]))
+        response = officer.post(
+            reverse("funding:call_action", args=[call.pk, "open"]), {CONFIRMED: "1"}
+        )
     assert Call.objects.get(pk=call.pk).status == Call.Status.OPEN
     page = officer.get(reverse("funding:call_detail", args=[call.pk])).content.decode()
     assert "受理中" in page
@@ -231,7 +234,9 @@ def test_an_opening_refused_says_what_is_missing(as_user):
     call = draft_call(2027)
     page = officer.get(reverse("funding:call_detail", args=[call.pk])).content.decode()
     assert "发布批次前还需" in page and "尚未给任何区县分配名额" in page
-    response = officer.post(reverse("funding:call_action", args=[call.pk, "open"]), follow=True)
+    response = officer.post(
+        reverse("funding:call_action", args=[call.pk, "open"]), {CONFIRMED: "1"}, follow=True
+    )
     assert "尚未给任何区县分配名额" in response.content.decode()
     assert Call.objects.get(pk=call.pk).status == Call.Status.DRAFT
 
