@@ -53,6 +53,7 @@ ENTRY_GROUPS: dict[str, NavGroup] = {
     "ledger_budget": NavGroup.FUNDS,
     "ledger_repayable": NavGroup.FUNDS,
     "ledger_statements": NavGroup.FUNDS,
+    "ledger_bank_accounts": NavGroup.FUNDS,
     "award_indicators": NavGroup.FUNDS,
     "ledger_my_funding": NavGroup.FUNDS,
     "reports": NavGroup.REPORTS,

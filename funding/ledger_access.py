@@ -87,6 +87,25 @@ def _districts(path: str) -> list[tuple[str, str]]:
     )
 
 
+def _programmes(path: str) -> list[tuple[str, str]]:
+    """Programmes owned by ``path`` or a region above it (a district's line may carry a
+    city programme's money)."""
+    from funding.models import Programme
+
+    owners = [path[: i + 1] for i, c in enumerate(path) if c == "/" and i > 0]
+    return list(
+        Programme.objects.filter(owner_unit__path__in=owners)
+        .order_by("code")
+        .values_list("code", "name")
+    )
+
+
+def _region_names(paths: Any) -> dict[str, str]:
+    from accounts.models import OrgUnit
+
+    return dict(OrgUnit.objects.filter(path__in=list(paths)).values_list("path", "name"))
+
+
 def _checker_queue(user: Any) -> Queue:
     from ledger.models import Disbursement
 
@@ -241,6 +260,8 @@ def register() -> None:
 
     access.set_payee_refs_resolver(_payee_refs)
     access.set_districts_resolver(_districts)
+    access.set_programmes_resolver(_programmes)
+    access.set_region_names_resolver(_region_names)
 
     reads = reads_ledger
     makes = in_region_as(*MAKERS)
@@ -262,6 +283,10 @@ def register() -> None:
     rules.add_perm("ledger.approve_reschedule", checks)
     rules.add_perm("ledger.approve_writeoff", checks)
     rules.add_perm("ledger.import_bankstatement", makes)
+    # the year's set-up by finance: budget lines, bank accounts, funds received
+    rules.add_perm("ledger.add_budgetline", makes)
+    rules.add_perm("ledger.add_bankaccount", makes)
+    rules.add_perm("ledger.record_funding", makes)
     rules.add_perm("ledger.reconcile_bankstatement", makes | checks)
     rules.add_perm("ledger.view_own_funding", has_role(Role.APPLICANT))
 
@@ -271,6 +296,9 @@ def register() -> None:
     )
     register_nav("ledger_budget", _("Budget lines"), "ledger:budget_line_list", READERS, 52)
     register_nav("ledger_repayable", _("Repayable funding"), "ledger:repayable_list", READERS, 53)
+    register_nav(
+        "ledger_bank_accounts", _("Bank accounts"), "ledger:bank_account_list", READERS, 55
+    )
     register_nav(
         "ledger_statements", _("Bank reconciliation"), "ledger:statement_list", READERS, 54
     )

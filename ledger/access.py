@@ -52,3 +52,29 @@ def set_districts_resolver(resolver: Callable[[str], Sequence[tuple[str, str]]])
 
 def districts_under(path: str) -> list[tuple[str, str]]:
     return [(p, n) for p, n in _districts(path) if p.startswith(path) and p != path]
+
+
+_programmes: Callable[[str], Sequence[tuple[str, str]]] = lambda path: ()  # noqa: E731
+_region_names: Callable[[Sequence[str]], dict[str, str]] = lambda paths: {}  # noqa: E731
+
+
+def set_programmes_resolver(resolver: Callable[[str], Sequence[tuple[str, str]]]) -> None:
+    """``resolver(path)`` lists (programme code, name) of the programmes whose owner
+    region is ``path`` or above it: what a budget line of that region may be for."""
+    global _programmes
+    _programmes = resolver
+
+
+def programmes_for(path: str) -> list[tuple[str, str]]:
+    return list(_programmes(path))
+
+
+def set_region_names_resolver(resolver: Callable[[Sequence[str]], dict[str, str]]) -> None:
+    """``resolver(paths)`` gives each region path its name (杭州市, 西湖区 …)."""
+    global _region_names
+    _region_names = resolver
+
+
+def region_names(paths: Sequence[str]) -> dict[str, str]:
+    names = _region_names(paths)
+    return {path: names.get(path, path) for path in paths}

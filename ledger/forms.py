@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .errors import MoneyError
-from .models import BankAccount, BudgetLine, Commitment, RepayableAccount
+from .models import BankAccount, BudgetLine, Commitment, Instrument, RepayableAccount
 from .money import parse_yuan
 
 
@@ -170,3 +170,64 @@ class StatementOptionsForm(BankAccountOptionsForm):
         if start and end and end < start:
             raise forms.ValidationError(_("The statement period ends before it starts."))
         return data
+
+
+# --- the year's set-up: budget lines, bank accounts, funds received ------------------
+
+
+class BudgetLineForm(forms.Form):
+    """预算科目: a line of a region's budget for a programme, instrument and source."""
+
+    scope_path = forms.ChoiceField(label=_("region"))
+    programme_code = forms.ChoiceField(label=_("programme"))
+    year = forms.IntegerField(label=_("year"), min_value=2000, max_value=2100)
+    funding_source = forms.ChoiceField(label=_("funding source"), choices=BudgetLine.Source.choices)
+    instrument = forms.ChoiceField(label=_("instrument"), choices=Instrument.choices)
+    name = forms.CharField(
+        label=_("name"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave empty for one made of the year, programme, instrument and region."),
+    )
+    amount = YuanField(label=_("budget issued (yuan)"))
+    value_date = forms.DateField(label=_("issue date"), widget=DateInput)
+    document_no = forms.CharField(label=_("document number"), max_length=60, required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        regions: list[tuple[str, str]],
+        programmes: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scope_path"].choices = regions  # type: ignore[attr-defined]
+        self.fields["programme_code"].choices = programmes  # type: ignore[attr-defined]
+
+
+class BankAccountForm(forms.Form):
+    scope_path = forms.ChoiceField(label=_("region"))
+    name = forms.CharField(label=_("account name"), max_length=200)
+    bank_name = forms.CharField(label=_("bank"), max_length=200)
+    account_number = forms.CharField(label=_("account number"), max_length=40)
+
+    def __init__(self, *args: Any, regions: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scope_path"].choices = regions  # type: ignore[attr-defined]
+
+
+class FundingForm(forms.Form):
+    """资金到账: fiscal money arriving in one of the region's bank accounts."""
+
+    bank_account = forms.ModelChoiceField(
+        label=_("received in"), queryset=BankAccount.objects.none()
+    )
+    amount = YuanField(label=_("amount (yuan)"))
+    value_date = forms.DateField(label=_("date received"), widget=DateInput)
+    memo = forms.CharField(label=_("document number or memo"), max_length=200, required=False)
+    # one per form shown: a second press of the button posts nothing more
+    token = forms.CharField(min_length=32, max_length=36, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, banks: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["bank_account"].queryset = banks  # type: ignore[attr-defined]

@@ -1,14 +1,18 @@
 from django.urls import path, reverse_lazy
 from django.views.generic import RedirectView
 
-from . import views
+from . import setup_views, views
 
 app_name = "ledger"
 
 urlpatterns = [
     path("", views.FinanceHomeView.as_view(), name="home"),
     path("budget-lines/", views.BudgetLineListView.as_view(), name="budget_line_list"),
+    path(
+        "budget-lines/new/", setup_views.BudgetLineCreateView.as_view(), name="budget_line_create"
+    ),
     path("budget-lines/<int:pk>/", views.BudgetLineDetailView.as_view(), name="budget_line_detail"),
+    path("bank-accounts/", setup_views.BankAccountListView.as_view(), name="bank_account_list"),
     path("disbursements/", views.DisbursementListView.as_view(), name="disbursement_list"),
     path("disbursements/new/", views.DisbursementCreateView.as_view(), name="disbursement_create"),
     path(

@@ -159,6 +159,11 @@ class BudgetLineListView(LedgerView, ListView):
     def get_queryset(self) -> Any:
         return selectors.budget_line_list(user=self.request.user)
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        ctx["can_add"] = self.request.user.has_perm("ledger.add_budgetline", None)
+        return ctx
+
 
 class BudgetLineDetailView(LedgerView):
     template_name = "ledger/budget_line_detail.html"

@@ -89,6 +89,7 @@ def bank_funding_record(
 ) -> Entry:
     """Fiscal funds arriving in the bank (cash book: Dr bank, Cr fiscal revenue)."""
     fen = positive_fen(amount)
+    check_value_date(value_date, what=_("The date the funds arrived"))
     return entry_post(
         idempotency_key=idempotency_key,
         kind=Entry.Kind.BANK_FUNDING,

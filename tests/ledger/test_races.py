@@ -19,6 +19,7 @@ from django.db import connection
 from django.test import Client
 
 from core import clock
+from core.confirm import CONFIRMED
 from ledger import services
 from ledger.errors import LedgerError
 from ledger.models import (
@@ -163,6 +164,7 @@ def test_fifty_repayments_at_once_over_four_accounts_through_the_web(demo_world,
                     "bank_account": str(bank.pk),
                     "bank_reference": f"RACE-IN-{i:02d}",
                     "csrfmiddlewaretoken": token,
+                    CONFIRMED: "1",
                 },
                 cookie,
             )
