@@ -1,7 +1,7 @@
 from django.urls import path, reverse_lazy
 from django.views.generic import RedirectView
 
-from . import setup_views, views
+from . import setup_views, statement_views, views
 
 app_name = "ledger"
 
@@ -27,7 +27,7 @@ urlpatterns = [
     ),
     path("repayable/", views.RepayableListView.as_view(), name="repayable_list"),
     path("repayable/<int:pk>/", views.RepayableDetailView.as_view(), name="repayable_detail"),
-    path("statements/", views.StatementListView.as_view(), name="statement_list"),
+    path("statements/", statement_views.StatementListView.as_view(), name="statement_list"),
     # Statements are imported on the shared import pages; the old addresses lead there.
     path(
         "statements/import/",
@@ -39,6 +39,10 @@ urlpatterns = [
         RedirectView.as_view(url=reverse_lazy("imports:template", args=["bank_statement"])),
         name="statement_template",
     ),
-    path("statements/<int:pk>/", views.StatementDetailView.as_view(), name="statement_detail"),
+    path(
+        "statements/<int:pk>/",
+        statement_views.StatementDetailView.as_view(),
+        name="statement_detail",
+    ),
     path("my/", views.MyFundingView.as_view(), name="my_funding"),
 ]
