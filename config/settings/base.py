@@ -178,7 +178,7 @@ LEDGER_CHECKPOINT_DIR = Path(
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Caps on an uploaded .xlsx, checked before any cell is read, on the web and by
-# `import_xlsx` alike (core/xlsx_guard.py; the numbers and why: docs/decisions.md,
+# `import_xlsx` alike (core/xlsx_guard/; the numbers and why: docs/decisions.md,
 # "Hostile files"). The file itself is capped by UPLOAD_MAX_BYTES.
 IMPORT_XLSX_LIMITS = {
     "parts": 1_000,

@@ -1,184 +1,43 @@
-"""Hostile .xlsx files refused before any cell is read (issue 12, item 7).
-
-An .xlsx is a zip of XML parts. A 150 KB upload can unpack to a row of five million
-cells, a cell of 400 MB, a sheet that says it has a million rows, or a zip member that
-inflates to gigabytes; openpyxl — even in read-only mode — builds a whole row, a whole
-shared string and every shared string before it hands back the first value. So
-:func:`inspect` reads every part of the zip once, as a stream, before openpyxl opens
-the file, and refuses the file with a message a person understands (what is too big,
-and the limit) as soon as one of :class:`Limits` is passed:
-
-* the file itself, the number of zip members (from the end-of-central-directory record,
-  before :mod:`zipfile` builds one object per member), the declared *and the real*
-  unpacked size of each member (inflating stops at the cap) and of all of them;
-* no DOCTYPE (entity expansion) and no text or tag longer than ``markup_bytes``;
-* in a worksheet: the declared dimension, the number of rows and the row numbers, the
-  cells of one row and their column letters, the XML elements of one row; in the
-  shared strings: how many there are and the elements of one; in the whole workbook:
-  the filled cells and the XML elements.
-* Every part other than the worksheets and the shared strings — the ones openpyxl
-  parses into a tree at once (content types, relationships, workbook, styles,
-  properties, anything a chart sheet points at) — is small: ``other_part_bytes``,
-  ``other_elements``. Which part is a worksheet or the shared strings is decided the
-  way openpyxl decides it (the workbook's relationships, the content types), and a part
-  with any second role is held to the small budget.
-
-The scan works on bytes with C-speed searches (``bytes.count``, compiled regular
-expressions): a few hundred milliseconds for a sheet of a million cells. Its counts
-are upper bounds of what an XML parser sees (a ``<`` inside a comment counts as an
-element), so a file is never let through by a count that is too low. The reader then
-reads the sheet in openpyxl's read-only (streaming) mode, never wider than
-``columns`` + 1.
-
-The numbers and why they are what they are: docs/decisions.md, "Hostile files".
-"""
+"""The zip and each of its parts, scanned as a stream."""
 
 from __future__ import annotations
 
 import contextlib
-import posixpath
-import re
 import struct
 import xml.parsers.expat
 import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from django.conf import settings
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-MB = 1024 * 1024
-CHUNK = 64 * 1024
-GROUP_ELEMENTS = 4096
-"""XML elements one row (or one shared string) may hold: sixteen per column of the
-widest row allowed, enough for formatted rich text, far below what hurts."""
-
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-WORKSHEET_REL = f"{DOC_REL}/worksheet"
-SST_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
-WORKSHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-# openpyxl.reader.excel._find_workbook_part: these types, in this order, then the default.
-WORKBOOK_CTS = (
-    "application/vnd.ms-excel.template.macroEnabled.main+xml",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
-    "application/vnd.ms-excel.sheet.macroEnabled.main+xml",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+from .common import (
+    _BLANKS,
+    _BOM,
+    _BROKEN,
+    _CELL_OPENINGS,
+    _CELL_REF,
+    _DIMENSION,
+    _ROW_NUMBER,
+    _ROW_TAG,
+    _SI_TAG,
+    CT_NS,
+    DOC_REL,
+    GROUP_ELEMENTS,
+    MAIN_NS,
+    MB,
+    PKG_REL_NS,
+    SST_ROOT,
+    WORKSHEET_ROOT,
+    Limits,
+    Refused,
+    _column_letters,
+    _n,
+    _size,
+    damaged,
+    not_a_workbook,
 )
-# Parts openpyxl reads whole by their fixed names (openpyxl.xml.constants).
-FIXED_PARTS = (
-    "[Content_Types].xml",
-    "docProps/core.xml",
-    "docProps/custom.xml",
-    "xl/styles.xml",
-    "xl/theme/theme1.xml",
-    "xl/workbook.xml",
-)
-
-WORKSHEET_ROOT = "{" + MAIN_NS + "}worksheet"
-SST_ROOT = "{" + MAIN_NS + "}sst"
-
-_PREFIX = rb"(?:[^\s<>/!?:=\"']+:)?"
-# The rest of a tag: a ">" may stand inside a quoted attribute value.
-_ATTRIBUTES = rb"""(?:[^>"']|"[^"]*"|'[^']*')*>"""
-_SI_TAG = re.compile(rb"<(/?)" + _PREFIX + rb"si(?=[\s/>])" + _ATTRIBUTES)
-_ROW_TAG = re.compile(rb"(<(/?)" + _PREFIX + rb"row(?=[\s/>])" + _ATTRIBUTES + rb")")
-# The openings of a cell, <c …> or <x:c …> (counted in C; ":c " in a text counts too).
-_CELL_OPENINGS = tuple(
-    a + b"c" + b for a in (b"<", b":") for b in (b" ", b">", b"/", b"\t", b"\n", b"\r")
-)
-_CELL_REF = re.compile(rb"""\sr\s*=\s*["']\$?([A-Za-z]{1,3})\$?[0-9]""")
-_ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["']([^"']*)["']""")
-_DIMENSION = re.compile(
-    rb"<" + _PREFIX + rb"""dimension\s(?:[^>"']|"[^"]*"|'[^']*')*?\bref\s*=\s*["']([^"']*)["']"""
-)
-_BLANKS = b" \t\r\n"
-# What zipfile and zlib raise for a broken archive or member.
-_BROKEN = (
-    zipfile.BadZipFile,
-    zlib.error,
-    struct.error,
-    OSError,
-    EOFError,
-    ValueError,
-    KeyError,
-    NotImplementedError,
-    RuntimeError,
-    UnicodeDecodeError,
-)
-_BOM = b"\xef\xbb\xbf"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """The caps; ``settings.IMPORT_XLSX_LIMITS`` holds the numbers (all of them)."""
-
-    file_bytes: int  # the .xlsx itself (the upload limit)
-    parts: int  # members of the zip
-    part_bytes: int  # one worksheet or the shared strings, unpacked
-    other_part_bytes: int  # any other member, unpacked
-    total_bytes: int  # all members together, unpacked
-    rows: int  # rows of a sheet, and the highest row number
-    columns: int  # cells of a row, and the highest column
-    cells: int  # cells (with a value or a format) in the workbook
-    shared_strings: int  # distinct texts (the shared-strings table)
-    markup_bytes: int  # one tag or one piece of text (a cell's value)
-    elements: int  # XML elements in the workbook
-    other_elements: int  # XML elements of any part but the worksheets and strings
-
-    @classmethod
-    def from_settings(cls) -> Limits:
-        values = dict(settings.IMPORT_XLSX_LIMITS)
-        values.setdefault("file_bytes", settings.UPLOAD_MAX_BYTES)
-        return cls(**values)
-
-
-class Refused(Exception):
-    """The file is refused; ``message`` says why, for the user."""
-
-    def __init__(self, message: str) -> None:
-        message = capfirst(message)
-        super().__init__(message)
-        self.message = message
-
-
-def _n(value: int) -> str:
-    return f"{value:,}"
-
-
-def _size(value: int) -> str:
-    if value >= MB:
-        return f"{value / MB:,.0f} MB"
-    return f"{max(value // 1024, 1):,} KB"
-
-
-def _column_letters(index: int) -> str:
-    letters = ""
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
-def _column_index(letters: bytes) -> int:
-    index = 0
-    for char in letters.upper():
-        index = index * 26 + char - 64
-    return index
-
-
-def not_a_workbook() -> Refused:
-    return Refused(_("The file is not an Excel workbook (.xlsx)."))
-
-
-def damaged() -> Refused:
-    return Refused(_("The file is damaged and cannot be read; save it again in Excel."))
-
 
 # --- the zip ----------------------------------------------------------------------
 
@@ -716,176 +575,3 @@ def check_small(part: _Part, limits: Limits) -> None:
             )
             % {"part": part.name, "limit": _n(limits.other_elements)}
         )
-
-
-# --- the workbook -----------------------------------------------------------------
-
-
-def _resolve(source: str, target: str) -> str:
-    """A relationship's target as openpyxl resolves it
-    (``openpyxl.packaging.relationship.get_dependents``)."""
-    if target.startswith("/"):
-        return target[1:]
-    folder = posixpath.dirname(source)  # ".../_rels"
-    return posixpath.normpath(posixpath.join(posixpath.split(folder)[0], target))
-
-
-def _rels_of(name: str) -> str:
-    folder, leaf = posixpath.split(name)
-    return posixpath.join(folder, "_rels", f"{leaf}.rels")
-
-
-@dataclass
-class Inspection:
-    """What the guard found in a file it let through."""
-
-    limits: Limits
-    parts: int
-    bytes: int
-    cells: int
-    strings: int
-    elements: int
-
-
-def inspect(file: IO[bytes], limits: Limits | None = None) -> Inspection:
-    """Every check of this module, or :class:`Refused`. Reads the file as a stream;
-    leaves it positioned at its start."""
-    limits = limits or Limits.from_settings()
-    try:
-        return _inspect(file, limits)
-    finally:
-        file.seek(0)
-
-
-def _inspect(file: IO[bytes], limits: Limits) -> Inspection:
-    book = _open_zip(file, limits)
-    totals = _Totals()
-    infos = book.infolist()
-    declared = 0
-    for info in infos:
-        declared += info.file_size
-        if info.file_size > limits.part_bytes:
-            raise Refused(
-                _(
-                    "“%(part)s” inside the workbook unpacks to more than %(limit)s; a "
-                    "part of a workbook may be at most %(limit)s."
-                )
-                % {"part": info.filename, "limit": _size(limits.part_bytes)}
-            )
-    if declared > limits.total_bytes:
-        raise Refused(
-            _(
-                "The workbook unpacks to more than %(limit)s in all; at most %(limit)s "
-                "is allowed. Split the data into smaller files."
-            )
-            % {"limit": _size(limits.total_bytes)}
-        )
-
-    # Content types first, then relationships and the workbook, so that a sheet's
-    # name is known when a message needs it.
-    def order(index_info: tuple[int, zipfile.ZipInfo]) -> tuple[int, int]:
-        index, info = index_info
-        name = info.filename
-        if name == "[Content_Types].xml":
-            return (0, index)
-        if name.endswith(".rels"):
-            return (1, index)
-        if name.endswith("workbook.xml"):
-            return (2, index)
-        return (3, index)
-
-    parts: list[_Part] = []
-
-    def label_for(name: str) -> Callable[[], str]:
-        def label() -> str:  # only when a message needs it
-            sheet = _sheet_names(parts).get(name)
-            if sheet:
-                return _("sheet “%(sheet)s”") % {"sheet": sheet}
-            return _("“%(part)s” inside the workbook") % {"part": name}
-
-        return label
-
-    for _index, info in sorted(enumerate(infos), key=order):
-        part = _Part(info.filename)
-        parts.append(part)
-        scanner = _Scanner(part, limits, totals, label_for(info.filename))
-        try:
-            with book.open(info) as stream:
-                while chunk := stream.read(CHUNK):
-                    scanner.feed(chunk)
-        except _BROKEN:
-            # a bad CRC (a size that lies), a broken stream, an unknown compression,
-            # encryption ("password required" is a RuntimeError)
-            raise damaged() from None
-        scanner.close()
-
-    streamed = _streamed_parts(parts)
-    for part in parts:
-        if part.name not in streamed:
-            check_small(part, limits)
-    return Inspection(
-        limits=limits,
-        parts=len(infos),
-        bytes=totals.bytes,
-        cells=totals.cells,
-        strings=totals.strings,
-        elements=totals.elements,
-    )
-
-
-def _workbook_part(parts: list[_Part]) -> str:
-    types = next((p for p in parts if p.name == "[Content_Types].xml"), None)
-    overrides = types.overrides if types else []
-    for content_type in WORKBOOK_CTS:
-        for name, type_ in overrides:
-            if type_ == content_type:
-                return name[1:]
-    return "xl/workbook.xml"
-
-
-def _sheet_names(parts: list[_Part]) -> dict[str, str]:
-    workbook = _workbook_part(parts)
-    book = next((p for p in parts if p.name == workbook), None)
-    rels = next((p for p in parts if p.name == _rels_of(workbook)), None)
-    if book is None or rels is None:
-        return {}
-    targets = {
-        rid: _resolve(rels.name, target)
-        for rid, _type, target, mode in rels.relationships
-        if mode != "External"
-    }
-    return {targets[rid]: name for name, rid in book.sheets if rid in targets}
-
-
-def _streamed_parts(parts: list[_Part]) -> set[str]:
-    """The parts openpyxl reads as a stream (the worksheets of the workbook and its
-    shared strings), each with that one role only; all others are small."""
-    roles: dict[str, list[str]] = {}
-    for part in parts:
-        roles.setdefault(part.name, [])
-    for fixed in FIXED_PARTS:
-        roles.setdefault(fixed, []).append("fixed")
-    workbook = _workbook_part(parts)
-    roles.setdefault(workbook, []).append("workbook")
-    for part in parts:
-        if part.name.endswith(".rels"):
-            roles[part.name].append("rels")
-        for name, content_type in part.overrides:
-            role = {SST_CT: "sst", WORKSHEET_CT: "worksheet-type"}.get(content_type, "typed")
-            roles.setdefault(name[1:], []).append(role)
-        for _rid, type_, target, mode in part.relationships:
-            if mode == "External":
-                continue
-            resolved = _resolve(part.name, target)
-            if type_ == WORKSHEET_REL and part.name == _rels_of(workbook):
-                roles.setdefault(resolved, []).append("worksheet")
-            elif type_ == f"{DOC_REL}/sharedStrings":
-                roles.setdefault(resolved, []).append("sst-rel")
-            else:
-                roles.setdefault(resolved, []).append("target")
-    streamed = set()
-    for part in parts:
-        kinds = set(roles.get(part.name, [])) - {"worksheet-type", "sst-rel"}
-        if (part.root, kinds) in ((WORKSHEET_ROOT, {"worksheet"}), (SST_ROOT, {"sst"})):
-            streamed.add(part.name)
-    return streamed
