@@ -54,6 +54,8 @@ def notice_list(*, user: Any) -> QuerySet[Notice]:
                 "objections", filter=Q(objections__status=Objection.Status.OPEN), distinct=True
             ),
         )
+        # Meta.ordering is not applied to a grouped query: the pages need a stable order.
+        .order_by("-starts_on", "-pk")
     )
 
 
@@ -72,6 +74,7 @@ def recommendation_lists(*, user: Any) -> QuerySet[RecommendationList]:
         RecommendationList.objects.visible_to(user)
         .select_related("call", "district", "created_by", "cosigned_by")
         .annotate(n=Count("entries"))
+        .order_by("-created_at", "-pk")
     )
 
 
