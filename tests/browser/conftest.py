@@ -4,6 +4,7 @@ the tests skip and say why. Screenshots go to test-artifacts/browser/."""
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -120,11 +121,28 @@ class Pages:
         self.find(css).click()
 
     def width(self, pixels: int, height: int = 900) -> None:
-        """Make the page ``pixels`` wide (the viewport, as a phone or a desk screen)."""
+        """Make the page ``pixels`` wide (the viewport, as a phone or a desk screen).
+
+        The window's frame, if any, lies outside the viewport; and on a loaded machine the
+        page reports its new size a moment after the resize. So: resize, wait until the
+        window says it has the new size, add the frame it then shows, and wait until the
+        viewport is as wide as asked."""
         self.driver.set_window_size(pixels, height)
-        inner = self.driver.execute_script("return window.innerWidth")
-        if inner != pixels:  # the window's frame, if any, is outside the viewport
-            self.driver.set_window_size(2 * pixels - inner, height)
+        inner, outer = self._settled_width(lambda _inner, outer: outer == pixels)
+        frame = max(0, outer - inner)
+        if frame:
+            self.driver.set_window_size(pixels + frame, height)
+            self._settled_width(lambda inner, _outer: inner == pixels)
+
+    def _settled_width(self, done: Any) -> tuple[int, int]:
+        for _ in range(100):
+            inner, outer = self.driver.execute_script(
+                "return [window.innerWidth, window.outerWidth]"
+            )
+            if done(inner, outer):
+                break
+            time.sleep(0.05)
+        return int(inner), int(outer)
 
     def scrolls_sideways(self) -> bool:
         """Whether the page itself is wider than the window (a table scrolling in its
