@@ -179,7 +179,7 @@ def _verify(checkpoint: Checkpoint | None) -> Verification:
             newest_recipe = max(newest_recipe, entry.hash_version)
             digest = entry_hash(
                 version=entry.hash_version,
-                prev_hash=entry.prev_hash,
+                prev_hash=entry.prev_hash or "",
                 seq=entry.seq,
                 idempotency_key=entry.idempotency_key,
                 kind=entry.kind,
@@ -192,9 +192,9 @@ def _verify(checkpoint: Checkpoint | None) -> Verification:
             )
             if digest != entry.hash:
                 bad(entry, _("its hash does not match its content (changed after posting)"))
-        prev_hash = entry.hash
+        prev_hash = entry.hash or ""  # sealed: never empty (ledger_entry_sealed_whole)
         expected_seq = entry.seq + 1
-        hash_at[entry.seq] = entry.hash
+        hash_at[entry.seq] = prev_hash
     _check_blocks(result, hash_at, last_seq)
     head = ChainHead.objects.filter(pk=1).first()
     if last_seq and (head is None or head.hash != prev_hash or head.seq != last_seq):

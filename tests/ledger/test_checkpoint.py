@@ -146,8 +146,7 @@ def rehash_the_journal(entry: Entry, memo: str) -> None:
             sealed_at=block.sealed_at,
         )
         sql(
-            "UPDATE ledger_block SET prev_hash = %s, last_entry_hash = %s, hash = %s"
-            " WHERE id = %s",
+            "UPDATE ledger_block SET prev_hash = %s, last_entry_hash = %s, hash = %s WHERE id = %s",
             [prev_block, last_hash, digest, block.pk],
         )
         prev_block = digest

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 
 import pytest
 from django.core.management import call_command
@@ -62,14 +63,14 @@ def test_postings_wait_unsealed_and_sealing_chains_them_in_blocks(line, maker):
     assert [e.pk for e in sealed] == [e.pk for e in posted]
     assert [e.seq for e in sealed] == list(range(1, len(posted) + 1))
     assert sealed[0].prev_hash == GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(sealed, sealed[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(sealed))
     # in blocks chained to each other, the last sealing the chain's end
     blocks = list(Block.objects.order_by("number"))
     assert result.entries == len(posted)
     assert [b.number for b in blocks] == list(range(1, len(blocks) + 1))
-    assert [(b.first_seq, b.last_seq) for b in blocks][0] == (1, 2)
+    assert next((b.first_seq, b.last_seq) for b in blocks) == (1, 2)
     assert blocks[0].prev_hash == GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(blocks, blocks[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(blocks))
     assert blocks[-1].last_seq == len(posted)
     assert blocks[-1].last_entry_hash == sealed[-1].hash
     head = ChainHead.objects.get(pk=1)
