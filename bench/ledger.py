@@ -1,15 +1,22 @@
-"""Ledger bench (issue 5, acceptance 7).
+"""Ledger benches.
 
-Posts N journal entries (default 100 000, two legs each: transfers between 200 accounts)
+By default (issue 16): 1 and 4 concurrent writers, one entry and 100 entries per
+transaction, against django-hordak, medians of 5 paired runs (``bench/ledger_writers.py``
+says how)::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/kjfund .venv/bin/python bench/ledger.py
+    .venv/bin/python bench/ledger.py --runs 5 --entries 2000
+
+With ``--growth`` (issue 5, acceptance 7): posts N journal entries (default 100 000, two legs each: transfers between 200 accounts)
 through ``ledger.services.entry_post``, times balance reads at 1 000 and at N entries
 (our read is one row, the running balance), and runs the same workload through
 django-hordak (``Account.transfer_to``; its balance is summed from the legs).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/kjfund .venv/bin/python bench/ledger.py
-    .venv/bin/python bench/ledger.py --entries 20000 --skip-hordak
+    .venv/bin/python bench/ledger.py --growth --entries 20000 --skip-hordak
 
-Both halves use their own throw-away PostgreSQL databases on the server of DATABASE_URL
-(kjfund_bench_ledger, kjfund_bench_hordak), dropped and created afresh. hordak runs in a
+Both halves use their own throw-away PostgreSQL databases on the server of DATABASE_URL,
+named after its database (``<name>_bench_ledger``, ``<name>_bench_hordak``), dropped and
+created afresh. hordak runs in a
 worker process with ``bench/settings_hordak.py`` (the app never installs it); the two
 halves post the same entries in alternating chunks, so that whatever else the machine is
 doing slows both alike. Entries are committed in batches (``--batch``, the same for
@@ -34,16 +41,16 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import ledger_writers  # noqa: E402
+
 ACCOUNTS = 200
 READS = 2000
 
 
 def _database_url(name: str) -> str:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kjfund")
-    parts = urlsplit(base)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("bench/ledger.py needs PostgreSQL: set DATABASE_URL=postgres://…")
-    return urlunsplit(parts._replace(path=f"/{name}"))
+    return ledger_writers.database_url(name.removeprefix("kjfund_"))
 
 
 def _recreate_database(url: str) -> None:
@@ -257,6 +264,7 @@ class Worker:
                 sys.executable,
                 __file__,
                 "--hordak-worker",
+                "--growth",
                 "--entries",
                 str(n),
                 "--batch",
@@ -296,7 +304,17 @@ class Worker:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument(
+        "--growth",
+        action="store_true",
+        help="the bench of issue 5: one writer, N entries, balance reads as the books grow",
+    )
+    parser.add_argument("--runs", type=int, default=5, help="paired runs (writers bench)")
+    parser.add_argument(
+        "--entries", type=int, default=None, help="100000 with --growth, else 2000 per case"
+    )
+    parser.add_argument("--writer", choices=["ours", "hordak"], help=argparse.SUPPRESS)
+    parser.add_argument("--setup", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--chunk", type=int, default=5000, help="entries per turn")
     parser.add_argument("--skip-hordak", action="store_true")
@@ -312,10 +330,16 @@ def main() -> None:
     )
     parser.add_argument("--hordak-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.hordak_worker:
-        worker(args.entries, args.batch)
+    if args.writer:
+        ledger_writers.worker(args.writer, args.setup)
         return
-    n = args.entries
+    if not args.growth and not args.hordak_worker:
+        ledger_writers.run(args.runs, args.entries or 2000)
+        return
+    n = args.entries or 100_000
+    if args.hordak_worker:
+        worker(n, args.batch)
+        return
 
     other: Worker | None = None
     reason = "--skip-hordak"

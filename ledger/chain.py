@@ -86,3 +86,33 @@ def entry_hash(
     else:
         raise ValueError(f"unknown hash recipe {version}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+BLOCK_HASH_VERSION = 1
+
+
+def block_hash(
+    *,
+    number: int,
+    prev_block_hash: str,
+    first_seq: int,
+    last_seq: int,
+    entry_count: int,
+    last_entry_hash: str,
+    sealed_at: dt.datetime,
+) -> str:
+    """The hash of a sealed block (recipe 1): it covers the previous block's hash, the
+    block's place in the chain of entries and the hash of its last entry, which itself
+    covers every entry before it. Blocks are chained as the entries are, so a block
+    removed, reordered or re-dated is found as well."""
+    parts = [
+        "block-v1",
+        str(number),
+        prev_block_hash,
+        str(first_seq),
+        str(last_seq),
+        str(entry_count),
+        last_entry_hash,
+        recorded_text(sealed_at),
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()

@@ -7,7 +7,8 @@
   attribute beyond LOGIN, and holds only what the application needs: CONNECT on the
   database (not TEMPORARY: no temporary table can shadow one the ledger's triggers
   read), USAGE on the schema (not CREATE), SELECT/INSERT/UPDATE/DELETE on the tables
-  except the journal (``ledger_entry``, ``ledger_leg``: SELECT and INSERT only) and
+  except the journal (``ledger_entry``, ``ledger_leg``, ``ledger_block``: SELECT and
+  INSERT only; entries are sealed through ``ledger_seal_entries``) and
   ``django_migrations`` (SELECT), USAGE/SELECT on the sequences and EXECUTE on the
   functions. Default privileges give the same to what the owner creates later.
 
@@ -35,7 +36,7 @@ from psycopg import sql
 
 TABLE_PRIVILEGES = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"})
 # Tables the app may only read and append to: the journal.
-APPEND_ONLY_TABLES = {"ledger_entry", "ledger_leg"}
+APPEND_ONLY_TABLES = {"ledger_block", "ledger_entry", "ledger_leg"}
 READ_ONLY_TABLES = {"django_migrations"}
 VIEW_PRIVILEGES = frozenset({"SELECT"})
 SEQUENCE_PRIVILEGES = frozenset({"USAGE", "SELECT"})

@@ -15,7 +15,15 @@ lock of an earlier level once it holds one of a later level:
    posts several entries (a repayment after the fees it accrues, a return that reverses a
    payment and its approval, a project whose orders are cancelled and commitment
    released) locks the union first.
-4. **The chain head**, last, inside the posting itself; it is held until commit.
+4. **The seal lock** (the chain head row), taken only by sealing
+   (``services.sealing.ledger_seal``), in a transaction of its own that posts nothing;
+   then the rows of the entries it seals (a posting that refers to an entry, such as a
+   reversal, holds a KEY SHARE lock the seal may wait for; postings never wait for the
+   seal, so there is no cycle). Postings never take the seal lock:
+   an entry is posted unsealed, so postings queue only on the accounts they share, and
+   a transaction's accounts are locked all at once (level 3), so they never deadlock.
+   (On SQLite a posting also writes that row, to close its entry to more legs; SQLite
+   has one writer at a time anyway.)
 
 Within one level rows are locked in primary-key order (``lock_rows``), so two
 transactions that lock overlapping sets queue instead of deadlocking. On SQLite

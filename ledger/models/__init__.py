@@ -16,9 +16,10 @@ Design in brief
   balanced pair in each.
 * Entries are append-only. A correction is a reversing entry pointing to the original
   (``reverses``, at most one reversal per entry). Every entry has a unique idempotency
-  key and a SHA-256 hash chained to the previous entry (``seq`` orders the chain;
-  ``ChainHead`` is the single row that serialises appends); ``hash_version`` says which
-  recipe of ``ledger.chain`` made it.
+  key; sealing (``ledger_seal``) later gives it its place ``seq`` and a SHA-256 hash
+  chained to the previous entry, in a ``Block`` chained to the previous block (postings
+  never wait for each other on the chain; ``ChainHead`` is the sealed end, locked only
+  by sealing); ``hash_version`` says which recipe of ``ledger.chain`` made it.
 * Accounts that must never go below zero (available, committed, approved, receivables)
   have ``floor_zero``; the services check it after locking the rows and a named check
   constraint refuses it in the database as well.
@@ -53,6 +54,7 @@ from .budget import (
 from .journal import (
     Account,
     AccountQuerySet,
+    Block,
     ChainHead,
     Entry,
     Leg,
@@ -85,6 +87,7 @@ __all__ = [
     "ApprovedChange",
     "BankAccount",
     "BankStatement",
+    "Block",
     "BudgetAdjustment",
     "BudgetIndicator",
     "BudgetLine",

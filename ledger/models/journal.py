@@ -1,4 +1,5 @@
-"""The chart of accounts and the journal: accounts, entries, legs, the chain head."""
+"""The chart of accounts and the journal: accounts, entries, legs, the sealed blocks and
+the chain head."""
 
 from __future__ import annotations
 
@@ -122,7 +123,10 @@ class Account(models.Model):
 
 
 class Entry(models.Model):
-    """凭证: a balanced journal entry. Never changed or deleted once posted."""
+    """凭证: a balanced journal entry. Never changed or deleted once posted, except that
+    sealing (``ledger.services.ledger_seal``) gives it, once, its place in the hash chain:
+    ``seq``, ``prev_hash`` and ``hash`` are NULL until then (the database refuses any
+    other change, and that one twice)."""
 
     class Kind(models.TextChoices):
         BUDGET_ISSUE = "budget_issue", _("Budget issued")
@@ -140,7 +144,7 @@ class Entry(models.Model):
         RECOVERY = "recovery", _("Recovery after write-off")
         REVERSAL = "reversal", _("Reversal")
 
-    seq = models.BigIntegerField(_("sequence"), unique=True)
+    seq = models.BigIntegerField(_("sequence"), unique=True, null=True, blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     value_date = models.DateField(_("value date"))
@@ -163,8 +167,8 @@ class Entry(models.Model):
         on_delete=models.PROTECT,
         related_name="reversed_by",
     )
-    prev_hash = models.CharField(_("previous hash"), max_length=64)
-    hash = models.CharField(_("hash"), max_length=64)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, null=True, blank=True)
+    hash = models.CharField(_("hash"), max_length=64, null=True, blank=True)
     # Which recipe of ledger.chain made ``hash``: 1 for the entries posted before the
     # actor, the recorded time and the memo were covered (the database's default, so a
     # row written behind the services' back claims the old one), 2 since.
@@ -173,16 +177,32 @@ class Entry(models.Model):
     class Meta:
         verbose_name = _("journal entry")
         verbose_name_plural = _("journal entries")
-        ordering = ["seq"]
+        ordering = ["id"]
         constraints = [
             models.CheckConstraint(condition=Q(seq__gte=1), name="ledger_entry_seq_positive"),
+            models.CheckConstraint(
+                condition=Q(seq__isnull=True, prev_hash__isnull=True, hash__isnull=True)
+                | Q(seq__isnull=False, prev_hash__isnull=False, hash__isnull=False),
+                name="ledger_entry_sealed_whole",
+            ),
             models.CheckConstraint(
                 condition=~Q(reverses=F("pk")), name="ledger_entry_not_self_reversing"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.get_kind_display()} {self.value_date}"
+        return f"{self.label} {self.get_kind_display()} {self.value_date}"
+
+    @property
+    def is_sealed(self) -> bool:
+        return self.seq is not None
+
+    @property
+    def label(self) -> str:
+        """``#seq`` once sealed; before, the row's id, said to be unsealed."""
+        if self.seq is not None:
+            return f"#{self.seq}"
+        return str(_("unsealed, id %(id)d") % {"id": self.pk or 0})
 
 
 class Leg(models.Model):
@@ -215,11 +235,46 @@ class Leg(models.Model):
         return f"{self.account.name} {format_fen(self.amount, sign=True)}"
 
 
+class Block(models.Model):
+    """A sealed block of the journal (as certificate logs do): the entries ``first_seq``
+    to ``last_seq`` sealed together, its hash chained to the previous block's. Written
+    once by sealing, never changed."""
+
+    number = models.BigIntegerField(_("block number"), unique=True)
+    first_seq = models.BigIntegerField(_("first sequence"))
+    last_seq = models.BigIntegerField(_("last sequence"), unique=True)
+    entry_count = models.PositiveIntegerField(_("entries"))
+    prev_hash = models.CharField(_("previous block hash"), max_length=64)
+    last_entry_hash = models.CharField(_("hash of the last entry"), max_length=64)
+    hash = models.CharField(_("block hash"), max_length=64)
+    sealed_at = models.DateTimeField(_("sealed at"))
+
+    class Meta:
+        verbose_name = _("sealed block")
+        verbose_name_plural = _("sealed blocks")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(number__gte=1), name="ledger_block_number_positive"),
+            models.CheckConstraint(
+                condition=Q(first_seq__gte=1, last_seq__gte=F("first_seq"))
+                & Q(entry_count=F("last_seq") - F("first_seq") + 1),
+                name="ledger_block_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} #{self.first_seq}-#{self.last_seq}"
+
+
 class ChainHead(models.Model):
-    """The one row that holds the end of the hash chain; locking it serialises appends."""
+    """The one row that holds the sealed end of the hash chain; locking it is the seal
+    lock (``ledger.locks``), so two sealings never interleave. Postings do not touch it
+    on PostgreSQL; on SQLite (one writer at a time anyway) a posting moves
+    ``closed_entry_id`` past its entry, which closes the entry to more legs."""
 
     seq = models.BigIntegerField(_("last sequence"), default=0)
     hash = models.CharField(_("last hash"), max_length=64, blank=True)
+    closed_entry_id = models.BigIntegerField(_("last entry closed to legs"), default=0)
 
     class Meta:
         verbose_name = _("hash chain head")

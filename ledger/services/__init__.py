@@ -4,7 +4,8 @@
 * ``budget`` — budget lines, adjustments, indicators to districts, commitments;
 * ``disbursements`` — 拨付单 from draft to payment and return;
 * ``repayable`` — repayable funding: schedules, accrual and aging, repayments, 展期, 核销;
-* ``bank`` — bank accounts, funds received, statements and reconciliation.
+* ``bank`` — bank accounts, funds received, statements and reconciliation;
+* ``sealing`` — sealing posted entries into the hash chain, in blocks.
 
 Every function is atomic; callers (views, commands, the domain apps) wrap the outermost
 call in ``transaction.atomic(durable=True)``. Rows are locked in the one order written in
@@ -96,6 +97,7 @@ from .repayable import (
     write_off_reject,
     write_off_request,
 )
+from .sealing import SealResult, ledger_seal, unsealed_summary
 
 __all__ = [
     "BOOKS_BEGIN",
@@ -113,6 +115,7 @@ __all__ = [
     "MatchReport",
     "PaymentsStopped",
     "Posting",
+    "SealResult",
     "StatementRow",
     "account_balance",
     "ahead",
@@ -141,6 +144,7 @@ __all__ = [
     "indicator_supplement_reject",
     "indicator_supplement_request",
     "ledger_bank_balance",
+    "ledger_seal",
     "line_account",
     "paid_out_on",
     "payments_stop",
@@ -163,6 +167,7 @@ __all__ = [
     "statement_line_ignore",
     "statement_line_match",
     "statement_line_record_repayment",
+    "unsealed_summary",
     "write_off_approve",
     "write_off_reject",
     "write_off_request",

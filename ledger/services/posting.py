@@ -20,7 +20,7 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from core import clock
 
 from .. import hooks
-from ..chain import CURRENT_HASH_VERSION, GENESIS, entry_hash
+from ..chain import CURRENT_HASH_VERSION
 from ..errors import ConcurrentChange, LedgerError
 from ..locks import lock_accounts, lock_rows
 from ..models import (
@@ -131,14 +131,6 @@ def _credit(account: Account, fen: int) -> Posting:
     return Posting(account, -fen)
 
 
-def _lock_chain_head() -> ChainHead:
-    head = ChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        ChainHead.objects.bulk_create([ChainHead(pk=1, seq=0, hash="")], ignore_conflicts=True)
-        head = ChainHead.objects.select_for_update().get(pk=1)
-    return head
-
-
 def _overdrawn_message(account: Account, balance: int, needed: int) -> str:
     return _("%(account)s is not enough: %(balance)s yuan left, %(needed)s yuan needed.") % {
         "account": account.name,
@@ -189,8 +181,9 @@ def entry_post(
     """Post a balanced entry and move the running balances, or return the entry already
     posted under ``idempotency_key``. Accounts with ``floor_zero`` may not go below
     zero; the check is made on rows locked in pk order, so concurrent postings cannot
-    both pass it. On PostgreSQL the whole posting is one call of the database function
-    ``ledger_post_entry`` (migrations 0005, 0009); elsewhere the same steps run here."""
+    both pass it. The entry is unsealed: ``ledger_seal`` gives it its place in the hash
+    chain later. On PostgreSQL the whole posting is one call of the database function
+    ``ledger_post_entry`` (migration 0016); elsewhere the same steps run here."""
     _check_entry(idempotency_key, legs)
     memo = memo[:300]
     db = connections[DEFAULT_DB_ALIAS]
@@ -238,8 +231,9 @@ def entries_post(*, entries: Sequence[EntrySpec], actor: Any) -> list[Entry]:
             counts.append(len(spec.legs))
             accounts.extend(leg.account.pk for leg in spec.legs)
             amounts.extend(leg.amount_fen for leg in spec.legs)
-        # Level 3 of ledger.locks: the union of the batch's accounts before the first
-        # posting, or two batches over overlapping accounts deadlock on the chain head.
+        # Level 3 of ledger.locks: the union of the batch's accounts, in one statement and
+        # pk order, before the first posting; otherwise two batches over overlapping
+        # accounts lock them in different orders and deadlock.
         lock_accounts(accounts)
         connection.ensure_connection()
         with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
@@ -381,28 +375,12 @@ def _post_here(
             needed = -delta if account.side == Side.DEBIT else delta
             raise LedgerError(_overdrawn_message(account, account.normal_balance, needed))
         new_balances[pk] = new
-    head = _lock_chain_head()
-    seq = head.seq + 1
-    prev_hash = head.hash or GENESIS
     recorded_at = timezone.now()
     actor_id = _user_id(actor)
-    digest = entry_hash(
-        version=CURRENT_HASH_VERSION,
-        prev_hash=prev_hash,
-        seq=seq,
-        idempotency_key=key,
-        kind=kind,
-        value_date=value_date,
-        reverses_id=reverses.pk if reverses else None,
-        legs=[(leg.account.pk, leg.amount_fen) for leg in legs],
-        actor_id=actor_id,
-        recorded_at=recorded_at,
-        memo=memo,
-    )
     try:
         with transaction.atomic():
+            # unsealed: sealing (services.sealing) gives it its place and hash later
             entry = Entry.objects.create(
-                seq=seq,
                 idempotency_key=key,
                 kind=kind,
                 value_date=value_date,
@@ -410,8 +388,6 @@ def _post_here(
                 memo=memo,
                 actor_id=actor_id,
                 reverses=reverses,
-                prev_hash=prev_hash,
-                hash=digest,
                 hash_version=CURRENT_HASH_VERSION,
             )
     except IntegrityError as error:
@@ -427,9 +403,9 @@ def _post_here(
             output_field=BigIntegerField(),
         )
     )
-    head.seq = seq
-    head.hash = digest
-    head.save(update_fields=["seq", "hash"])
+    # SQLite only (one writer at a time): the entry is complete, so it is closed to more
+    # legs (the trigger of migration 0016 reads this marker).
+    ChainHead.objects.update_or_create(pk=1, defaults={"closed_entry_id": entry.pk})
     return entry
 
 
@@ -439,7 +415,7 @@ def entry_reverse(
 ) -> Entry:
     """A correction: an entry with every leg of ``entry`` negated, pointing to it."""
     if Entry.objects.filter(reverses=entry).exists():
-        raise LedgerError(_("Entry #%(seq)d has already been reversed.") % {"seq": entry.seq})
+        raise LedgerError(_("Entry %(entry)s has already been reversed.") % {"entry": entry.label})
     legs = [Posting(leg.account, -leg.amount) for leg in entry.legs.select_related("account")]
     return entry_post(
         idempotency_key=idempotency_key or f"reverse:{entry.idempotency_key}",
@@ -447,7 +423,7 @@ def entry_reverse(
         value_date=value_date,
         legs=legs,
         actor=actor,
-        memo=memo or _("Reversal of entry #%(seq)d") % {"seq": entry.seq},
+        memo=memo or _("Reversal of entry %(entry)s") % {"entry": entry.label},
         reverses=entry,
     )
 

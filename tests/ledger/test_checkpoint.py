@@ -14,9 +14,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from ledger import services
-from ledger.chain import GENESIS, entry_hash
+from ledger.chain import GENESIS, block_hash, entry_hash
 from ledger.checkpoint import FILENAME
-from ledger.models import ChainHead, Entry
+from ledger.models import Block, ChainHead, Entry
 
 from .conftest import D, disbursed, yuan
 
@@ -56,6 +56,7 @@ def books(line, maker, checker, bank):
     services.disbursement_pay(
         disbursement=d, bank_account=bank, paid_on=D(2026, 3, 9), bank_reference="V1", actor=maker
     )
+    services.ledger_seal()
     return d
 
 
@@ -66,7 +67,11 @@ def sql(statement: str, params: list | None = None) -> None:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL session_replication_role = replica")
         else:
-            for trigger in ("ledger_leg_no_update", "ledger_entry_no_update"):
+            for trigger in (
+                "ledger_leg_no_update",
+                "ledger_entry_no_update",
+                "ledger_block_no_update",
+            ):
                 cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         cursor.execute(statement, params or [])
 
@@ -88,13 +93,15 @@ def _cascade_of(model: Any) -> list[str]:
 
 
 def truncate_the_journal() -> None:
-    """The journal emptied, the chain head deleted and the balances zeroed."""
+    """The journal emptied, its blocks and the chain head deleted and the balances
+    zeroed."""
     if connection.vendor == "postgresql":
         sql("SET CONSTRAINTS ALL IMMEDIATE")  # the test's own pending checks, first
         sql("TRUNCATE ledger_leg, ledger_entry CASCADE")
     else:  # SQLite has no TRUNCATE: what TRUNCATE ... CASCADE empties, deleted
         for table in _cascade_of(Entry):
             sql(f"DELETE FROM {table}")  # noqa: S608
+    sql("DELETE FROM ledger_block")
     sql("DELETE FROM ledger_chainhead")
     sql("UPDATE ledger_account SET balance = 0")
 
@@ -125,6 +132,24 @@ def rehash_the_journal(entry: Entry, memo: str) -> None:
         )
         prev_hash = digest
     sql("UPDATE ledger_chainhead SET hash = %s WHERE id = 1", [prev_hash])
+    # and the blocks' hashes recomputed over the new entry hashes
+    prev_block = GENESIS
+    for block in Block.objects.order_by("number"):
+        last_hash = Entry.objects.get(seq=block.last_seq).hash
+        digest = block_hash(
+            number=block.number,
+            prev_block_hash=prev_block,
+            first_seq=block.first_seq,
+            last_seq=block.last_seq,
+            entry_count=block.entry_count,
+            last_entry_hash=last_hash,
+            sealed_at=block.sealed_at,
+        )
+        sql(
+            "UPDATE ledger_block SET prev_hash = %s, last_entry_hash = %s, hash = %s WHERE id = %s",
+            [prev_block, last_hash, digest, block.pk],
+        )
+        prev_block = digest
 
 
 def head() -> ChainHead:
@@ -215,6 +240,7 @@ def test_postings_after_a_checkpoint_verify_and_the_next_checkpoint_moves_on(
     services.disbursement_pay(
         disbursement=d, bank_account=bank, paid_on=D(2026, 3, 10), bank_reference="V2", actor=maker
     )
+    services.ledger_seal()
     # then the ledger still verifies against the older checkpoint
     assert run("ledger_verify")[0] == 0
     # and the next checkpoint seals the new head

@@ -63,11 +63,11 @@ def test_delete_of_a_posted_leg_fails(posted):
 
 
 def _insert_entry(cursor, key: str) -> int:
+    # unsealed, as a posting inserts it
     cursor.execute(
-        "INSERT INTO ledger_entry (seq, idempotency_key, kind, value_date, recorded_at, memo,"
-        " prev_hash, hash) VALUES (%s, %s, 'commit', '2026-03-02', now(), '', '', %s)"
-        " RETURNING id",
-        [900_000 + len(key), key, key.ljust(64, "x")],
+        "INSERT INTO ledger_entry (idempotency_key, kind, value_date, recorded_at, memo)"
+        " VALUES (%s, 'commit', '2026-03-02', now(), '') RETURNING id",
+        [key],
     )
     return cursor.fetchone()[0]
 

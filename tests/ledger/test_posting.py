@@ -126,10 +126,16 @@ def test_entries_are_chained_and_balances_equal_their_legs(line, maker):
         value_date=D(2026, 3, 1),
         actor=maker,
     )
+    # posted entries wait, unsealed, for the sealing
+    assert not Entry.objects.filter(seq__isnull=False).exists()
+    sealed = services.ledger_seal()
     entries = list(Entry.objects.order_by("seq"))
+    assert sealed.entries == len(entries) > 0
     assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
+    assert [e.pk for e in entries] == sorted(e.pk for e in entries)
     for before, after in itertools.pairwise(entries):
         assert after.prev_hash == before.hash
+    assert sealed.last_block.last_entry_hash == entries[-1].hash
     for account in Account.objects.all():
         assert account.balance == sum(leg.amount for leg in Leg.objects.filter(account=account))
 
@@ -189,9 +195,12 @@ def test_many_entries_in_one_call_all_or_none(line, maker):
 
     # given three entries that fit
     posted = services.entries_post(entries=[spec(1, 100), spec(2, 200), spec(3, 300)], actor=maker)
-    # then they are chained in order and the balances moved
+    # then they are posted in order, and sealed in that order, and the balances moved
     assert [e.idempotency_key for e in posted] == ["batch:1", "batch:2", "batch:3"]
-    assert [e.seq for e in posted] == [posted[0].seq, posted[0].seq + 1, posted[0].seq + 2]
+    assert [e.pk for e in posted] == sorted(e.pk for e in posted)
+    services.ledger_seal()
+    seqs = [Entry.objects.get(pk=e.pk).seq for e in posted]
+    assert seqs == [seqs[0], seqs[0] + 1, seqs[0] + 2]
     available.refresh_from_db()
     assert available.balance == 100_000_000 - 600
     # a replay posts nothing new

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from ledger import services
-from ledger.chain import GENESIS, entry_hash
-from ledger.models import ChainHead, Entry, Leg
+from ledger.chain import GENESIS, block_hash, entry_hash
+from ledger.models import Block, ChainHead, Entry, Leg
 
 from .conftest import D, disbursed, yuan
 
@@ -36,6 +36,7 @@ def tamper(sql: str, params: list) -> None:
         else:
             cursor.execute("DROP TRIGGER IF EXISTS ledger_leg_no_update")
             cursor.execute("DROP TRIGGER IF EXISTS ledger_entry_no_update")
+            cursor.execute("DROP TRIGGER IF EXISTS ledger_block_no_update")
         cursor.execute(sql, params)
 
 
@@ -56,6 +57,7 @@ def books(line, maker, checker, bank):
         bank_reference="V1",
         actor=maker,
     )
+    services.ledger_seal()
     return d
 
 
@@ -142,6 +144,24 @@ def rehash_as_before_recipe_2() -> None:
         )
         prev = digest
     ChainHead.objects.filter(pk=1).update(hash=prev)
+    # and its one block, as migration 0016 records the entries sealed before blocks
+    block = Block.objects.get()
+    tamper(
+        "UPDATE ledger_block SET last_entry_hash = %s, hash = %s WHERE id = %s",
+        [
+            prev,
+            block_hash(
+                number=1,
+                prev_block_hash=GENESIS,
+                first_seq=block.first_seq,
+                last_seq=block.last_seq,
+                entry_count=block.entry_count,
+                last_entry_hash=prev,
+                sealed_at=block.sealed_at,
+            ),
+            block.pk,
+        ],
+    )
 
 
 def test_entries_hashed_the_old_way_still_verify_and_new_ones_chain_onto_them(
@@ -157,6 +177,7 @@ def test_entries_hashed_the_old_way_still_verify_and_new_ones_chain_onto_them(
     services.disbursement_pay(
         disbursement=d, bank_account=bank, paid_on=D(2026, 3, 10), bank_reference="V2", actor=maker
     )
+    services.ledger_seal()
     new = list(Entry.objects.filter(seq__gt=old[-1].seq).order_by("seq"))
     # then the new entries use recipe 2, linked to the last old entry, and all verify
     assert [e.hash_version for e in new] == [2, 2]

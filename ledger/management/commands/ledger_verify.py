@@ -1,4 +1,5 @@
-"""Checks the whole journal, against the checkpoint kept outside the database when one is
+"""Checks the whole journal (the sealed blocks and entries; the entries not sealed yet
+are counted and the oldest named), against the checkpoint kept outside the database when one is
 configured (``ledger_checkpoint``), and prints the trial balance; exits 1 naming the first
 bad entry (or the first problem) when anything is wrong."""
 
@@ -9,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
+from core import clock
 from ledger.models import Account
 from ledger.money import format_fen
 from ledger.verify import verify_ledger_and_checkpoint
@@ -32,6 +34,27 @@ class Command(BaseCommand):
         books = dict(Account.Book.choices)
         if result.checkpoint_note:
             self.stdout.write(result.checkpoint_note)
+        self.stdout.write(
+            _("Sealed: %(sealed)d entries in %(blocks)d blocks, up to entry #%(seq)d.")
+            % {
+                "sealed": result.entries - result.unsealed,
+                "blocks": result.blocks,
+                "seq": result.sealed_position,
+            }
+        )
+        if result.unsealed:
+            self.stdout.write(
+                _(
+                    "Not sealed yet: %(n)d entries, the oldest recorded at %(when)s "
+                    "(the next ledger_seal seals them; not a problem)."
+                )
+                % {
+                    "n": result.unsealed,
+                    "when": clock.iso_datetime(result.oldest_unsealed),
+                }
+            )
+        else:
+            self.stdout.write(_("Not sealed yet: none."))
         self.stdout.write(_("Trial balance (%(n)d entries)") % {"n": result.entries})
         if not options["quiet_accounts"]:
             for row in result.trial_balance:
@@ -52,8 +75,8 @@ class Command(BaseCommand):
         if result.first_bad_entry is not None:
             entry = result.first_bad_entry
             others = result.problems
-            message = _("First bad entry: #%(seq)d (%(key)s)") % {
-                "seq": entry.seq,
+            message = _("First bad entry: %(entry)s (%(key)s)") % {
+                "entry": entry.label,
                 "key": entry.idempotency_key,
             }
         else:  # the first problem is the last line (said once)
