@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "reviews",
     "reports",
     "notices",
+    "jobs",
     "demo",
 ]
 
