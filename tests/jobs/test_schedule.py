@@ -111,9 +111,10 @@ def test_each_drawn_expert_is_reminded_of_the_scoring_deadline_once(world):
     assert reminders.scoring_deadlines(dt.date(2026, 12, 8)) == len(drawn)
     assert reminders.scoring_deadlines(dt.date(2026, 12, 9)) == 0
     for person_id in drawn:
-        assert Message.objects.filter(
-            user__person_id=person_id, title__contains="2026-12-10"
-        ).count() == 1
+        assert (
+            Message.objects.filter(user__person_id=person_id, title__contains="2026-12-10").count()
+            == 1
+        )
 
 
 def test_district_officers_are_reminded_of_the_recommendation_deadline_once(world):
@@ -160,9 +161,12 @@ def test_the_end_of_a_public_notice_is_announced_to_its_publisher_once(world):
     assert reminders.notices_ended(notice.ends_on + dt.timedelta(days=2)) == 1
     assert reminders.notices_ended(notice.ends_on + dt.timedelta(days=3)) == 0
     assert len(_messages("district_officer", "")) >= 1
-    assert Message.objects.filter(
-        user=officer, link=reverse("notice_detail", args=[notice.pk])
-    ).count() == 1
+    assert (
+        Message.objects.filter(
+            user=officer, link=reverse("notice_detail", args=[notice.pk])
+        ).count()
+        == 1
+    )
 
 
 def test_the_nightly_command_runs_every_step_and_is_idempotent(world):
