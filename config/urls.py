@@ -33,5 +33,6 @@ urlpatterns = [
     path("reviews/", include("reviews.urls")),
     path("imports/", include("core.import_urls")),
     path("reports/", include("reports.urls")),
+    path("inbox/", include("notices.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from core import clock
 
 from .access import payee_refs_for, reader_paths
+from .aging import with_current_aging
 from .models import (
     Account,
     AgingBucket,
@@ -70,34 +71,36 @@ def disbursement_counts(*, user: Any) -> dict[str, int]:
     return dict(rows)
 
 
-def repayable_list(*, user: Any) -> QuerySet[RepayableAccount]:
+def repayable_list(*, user: Any) -> Any:
     """With the outstanding principal, fee and overdue fee (fen) in one grouped query."""
 
     def owed(kind: str) -> Any:
         return Sum("accounts__balance", filter=Q(accounts__kind=kind))
 
     return (
-        RepayableAccount.objects.in_scope(reader_paths(user))
+        with_current_aging(RepayableAccount.objects.in_scope(reader_paths(user)), clock.today())
         .annotate(
             principal_owed_fen=owed(Account.Kind.RECEIVABLE),
             fee_owed_fen=owed(Account.Kind.FEE_RECEIVABLE),
             penalty_owed_fen=owed(Account.Kind.PENALTY_RECEIVABLE),
             recovered_fen=-owed(Account.Kind.RECOVERY_INCOME),
         )
-        .order_by("-days_overdue", "number")
+        .order_by(F("overdue_since").asc(nulls_last=True), "number")
     )
 
 
 def aging_summary(*, user: Any) -> list[dict[str, Any]]:
     """Overdue accounts per aging bucket, in the buckets' order (1–30 days first)."""
     order = {code: n for n, code in enumerate(AgingBucket.values)}
+    # read from the schedule as of today, whether or not the nightly aging ran
     rows = (
-        RepayableAccount.objects.in_scope(reader_paths(user))
-        .filter(status=RepayableAccount.Status.OVERDUE)
-        .values("aging")
+        with_current_aging(RepayableAccount.objects.in_scope(reader_paths(user)), clock.today())
+        .exclude(current_aging=AgingBucket.CURRENT)
+        .values("current_aging")
         .annotate(n=Count("pk"), principal=Sum("principal_fen"))
         .order_by()
     )
+    rows = [{"aging": r["current_aging"], "n": r["n"], "principal": r["principal"]} for r in rows]
     return sorted(rows, key=lambda row: order.get(row["aging"], len(order)))
 
 
@@ -190,7 +193,7 @@ def my_funding(*, user: Any, today: dt.date) -> dict[str, Any]:
         status__in=[Disbursement.Status.DRAFT, Disbursement.Status.CANCELLED]
     )
     accounts = list(
-        RepayableAccount.objects.filter(borrower_ref__in=refs)
+        with_current_aging(RepayableAccount.objects.filter(borrower_ref__in=refs), today)
         .annotate(
             penalty_owed_fen=Sum(
                 "accounts__balance", filter=Q(accounts__kind=Account.Kind.PENALTY_RECEIVABLE)

@@ -494,9 +494,9 @@ class RepayableListView(LedgerView, ListView):
         qs = selectors.repayable_list(user=self.request.user)
         aging = self.request.GET.get("aging", "")
         if aging in AgingBucket.values and aging != AgingBucket.CURRENT:
-            qs = qs.filter(status=RepayableAccount.Status.OVERDUE, aging=aging)
+            qs = qs.filter(current_aging=aging)
         elif self.request.GET.get("overdue"):
-            qs = qs.filter(status=RepayableAccount.Status.OVERDUE)
+            qs = qs.exclude(current_aging=AgingBucket.CURRENT)
         return qs
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Role
 from core import clock
+from notices.services import notify
 
 from .models import Acceptance, Application, ProgressReport, ReminderSent
 from .services import application_take
@@ -62,20 +61,12 @@ def _send(result: Result, *, key: str, user: User, subject: str, body: str, url:
             ReminderSent.objects.create(
                 key=key, user=user, subject=subject, body=body, url=url, sent_at=clock.now()
             )
+            # the inbox row and the outbox row with the record; the worker sends the mail
+            notify(user, subject, body, url)
     except IntegrityError:
         result.skipped += 1
         return
     result.sent += 1
-    if user.email:
-        transaction.on_commit(
-            lambda: send_mail(
-                subject,
-                f"{body}\n\n{url}",
-                settings.DEFAULT_FROM_EMAIL,
-                [user.email],
-                fail_silently=True,
-            )
-        )
 
 
 def run(*, today: dt.date | None = None) -> Result:

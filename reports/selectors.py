@@ -45,6 +45,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import OrgUnit
+from core import clock
+from ledger.aging import with_current_aging
 from ledger.models import (
     Account,
     AgingBucket,
@@ -435,15 +437,16 @@ def repayable_frame(*, scope: ReportScope, year: int) -> pd.DataFrame:
 def aging_summary(*, scope: ReportScope) -> list[dict[str, Any]]:
     """Overdue repayable accounts by aging bucket: count and outstanding principal (the
     receivable balance, fen); every bucket, empty ones included."""
+    # read from the schedule as of today (ledger.aging), whether or not the nightly ran
     rows = (
-        RepayableAccount.objects.filter(scope.ledger_q())
-        .filter(status=RepayableAccount.Status.OVERDUE)
-        .values("aging")
+        with_current_aging(RepayableAccount.objects.filter(scope.ledger_q()), clock.today())
+        .exclude(current_aging=AgingBucket.CURRENT)
+        .values("current_aging")
         .annotate(
             n=Count("pk", distinct=True),
             owed=Sum("accounts__balance", filter=Q(accounts__kind=Account.Kind.RECEIVABLE)),
         )
-        .values_list("aging", "n", "owed")
+        .values_list("current_aging", "n", "owed")
     )
     found = {aging: (n, owed or 0) for aging, n, owed in rows}
     labels = dict(AgingBucket.choices)

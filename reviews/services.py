@@ -295,7 +295,8 @@ def _draw_into(
                 _("Draw #%(n)d, seed %(seed)d") % {"n": record.pk, "seed": seed},
             )
             created.append(assignment)
-    transaction.on_commit(lambda: notifications.experts_invited([a.pk for a in created]))
+    # in the draw's transaction: the inbox has it at once, the mail goes after commit
+    notifications.experts_invited(created)
     return record
 
 

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "axes",
     "django_filters",
     "import_export",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "accounts",
     "ledger",
@@ -38,6 +40,8 @@ INSTALLED_APPS = [
     "projects",
     "reviews",
     "reports",
+    "notices",
+    "jobs",
     "demo",
 ]
 
@@ -71,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "notices.context_processors.inbox",
             ],
         },
     },
@@ -197,6 +202,19 @@ IMPORT_XLSX_LIMITS = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 globals().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@kjfund.local")
+# The site's address as people reach it (https://kj.example.gov.cn), put before the
+# links in mail; empty: mail carries the path only.
+SITE_URL = env("SITE_URL", default="")
+
+# Background work (django-tasks with its database backend, django-tasks-db): mail
+# delivery, the schedule's jobs and long exports are rows in the database that
+# ``manage.py db_worker`` runs (one or several workers; README, Production).
+TASKS = {
+    "default": {
+        "BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
+}
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 

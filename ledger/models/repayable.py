@@ -139,6 +139,18 @@ class RepayableAccount(ConcurrentTransitionMixin, models.Model):
         self.penalty_exact_e8 = exact_fen_to_units(fen)
 
     @property
+    def current_days_overdue(self) -> int:
+        """Days past due today (Beijing), read from the schedule (``ledger.aging``), not
+        from the last nightly run."""
+        from ..aging import days_overdue
+
+        return days_overdue(self, clock.today())
+
+    @property
+    def current_aging_label(self) -> str:
+        return str(AgingBucket(aging_bucket(self.current_days_overdue)).label)
+
+    @property
     def takes_repayments(self) -> bool:
         """Money can be received on it: while it runs, and after a write-off (booked as
         a recovery); not before the money went out, nor once it is repaid."""

@@ -73,6 +73,8 @@ UNDOABLE = {
     "reviews:rubric_create": "a rubric in set-up",
     "reviews:rubric_edit": "a rubric in set-up (frozen once used)",
     "reviews:rubric_next_version": "a new draft version; the frozen one is kept",
+    "notices:read": "marks one's own message read",
+    "notices:read_all": "marks one's own messages read",
 }
 SKIPPED_TABLES = {"sessions.Session", "axes.AccessAttempt", "axes.AccessLog"}
 

@@ -1,0 +1,80 @@
+"""Aging read from the schedule (账龄): how many days the oldest unpaid instalment of an
+open repayable account is past due, as of a Beijing date, computed when a page or report
+reads it. The nightly ``age_receivables`` books the fees and moves the account's status;
+the figures people read never wait for it, so a missed night never shows 0 days (or an
+old figure) for an account whose instalment is unpaid.
+
+``with_current_aging(qs, day)`` annotates ``overdue_since`` (the due date of the oldest
+unpaid instalment before ``day``) and ``current_aging`` (the bucket, compared in SQL on
+dates, so it filters and groups on SQLite and PostgreSQL alike)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Case, CharField, DateField, F, OuterRef, Q, Subquery, Value, When
+
+from .models import AgingBucket, Instalment, RepayableAccount
+
+OPEN = (
+    RepayableAccount.Status.ACTIVE,
+    RepayableAccount.Status.OVERDUE,
+    RepayableAccount.Status.RESCHEDULED,
+)
+UNPAID = Q(principal_paid_fen__lt=F("principal_due_fen")) | Q(fee_paid_fen__lt=F("fee_due_fen"))
+# the upper bound (days) of each bucket, in order
+_BOUNDS = (
+    (30, AgingBucket.D1_30),
+    (90, AgingBucket.D31_90),
+    (180, AgingBucket.D91_180),
+    (365, AgingBucket.D181_365),
+)
+
+
+def with_current_aging(queryset: Any, day: dt.date) -> Any:
+    oldest = (
+        Instalment.objects.filter(account=OuterRef("pk"), due_date__lt=day)
+        .filter(UNPAID)
+        .order_by("due_date")
+        .values("due_date")[:1]
+    )
+    bucket = Case(
+        When(overdue_since__isnull=True, then=Value(AgingBucket.CURRENT.value)),
+        *(
+            When(
+                overdue_since__gte=day - dt.timedelta(days=bound),
+                then=Value(code.value),
+            )
+            for bound, code in _BOUNDS
+        ),
+        default=Value(AgingBucket.OVER_365.value),
+        output_field=CharField(),
+    )
+    return queryset.annotate(
+        overdue_since=Case(
+            When(status__in=OPEN, then=Subquery(oldest, output_field=DateField())),
+            default=None,
+            output_field=DateField(),
+        )
+    ).annotate(current_aging=bucket)
+
+
+def overdue_since(account: RepayableAccount, day: dt.date) -> dt.date | None:
+    """The due date of the oldest unpaid instalment before ``day`` (None: not overdue)."""
+    if hasattr(account, "overdue_since"):
+        return account.overdue_since
+    if account.status not in OPEN:
+        return None
+    return (
+        Instalment.objects.filter(account=account, due_date__lt=day)
+        .filter(UNPAID)
+        .order_by("due_date")
+        .values_list("due_date", flat=True)
+        .first()
+    )
+
+
+def days_overdue(account: RepayableAccount, day: dt.date) -> int:
+    since = overdue_since(account, day)
+    return (day - since).days if since is not None else 0

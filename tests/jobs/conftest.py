@@ -1,0 +1,1 @@
+from tests.projects.conftest import world  # noqa: F401

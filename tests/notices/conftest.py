@@ -1,0 +1,1 @@
+from tests.reviews.conftest import today, world  # noqa: F401
