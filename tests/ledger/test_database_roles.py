@@ -50,6 +50,7 @@ services.commitment_post(
     budget_line=line, project_ref="KJ2026-001", amount=Decimal("200000"),
     value_date=dt.date(2026, 3, 1), actor=maker)
 print("entries", Entry.objects.count())
+print("sealed", services.ledger_seal().entries)
 """
 
 
@@ -159,6 +160,8 @@ def test_the_app_connects_as_a_role_that_owns_nothing_and_is_refused_what_it_nev
     # then it works, and the books verify
     assert f"connected as {install.app}" in out
     assert "entries 2" in out
+    # and the app's role seals them (through ledger_seal_entries: it may not UPDATE them)
+    assert "sealed 2" in out
     ok(install.manage("ledger_verify"))
 
     # and the app's role owns nothing and is a member of no role
@@ -187,9 +190,11 @@ def test_the_app_connects_as_a_role_that_owns_nothing_and_is_refused_what_it_nev
             "ALTER TABLE ledger_leg DISABLE TRIGGER ledger_leg_entry_open": (
                 psycopg.errors.InsufficientPrivilege
             ),
-            "DROP TRIGGER ledger_entry_immutable ON ledger_entry": (
+            "DROP TRIGGER ledger_entry_seal_once ON ledger_entry": (
                 psycopg.errors.InsufficientPrivilege
             ),
+            "UPDATE ledger_block SET hash = repeat('0', 64)": psycopg.errors.InsufficientPrivilege,
+            "DELETE FROM ledger_block": psycopg.errors.InsufficientPrivilege,
             "UPDATE ledger_entry SET memo = 'changed'": psycopg.errors.InsufficientPrivilege,
             "DELETE FROM ledger_entry": psycopg.errors.InsufficientPrivilege,
             "UPDATE ledger_leg SET amount = amount * 2": psycopg.errors.InsufficientPrivilege,
