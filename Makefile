@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint messages migrate demo clean
+.PHONY: run serve test lint messages migrate demo clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,15 @@ migrate: messages
 demo: migrate
 	$(PY) manage.py demo
 
+# The task worker (mail, long exports) runs beside the development server and stops with it.
 run: demo
+	@$(PY) manage.py db_worker --queue-name '*' & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST)
+
+# Production shape on PostgreSQL (DATABASE_URL): gunicorn, the worker and the schedule.
+serve: messages
+	deploy/serve
 
 test: messages
 	$(PY) manage.py makemigrations --check --dry-run -v 0

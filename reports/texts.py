@@ -33,4 +33,18 @@ TEMPLATE_STRINGS = (
         "Amounts are in yuan. Figures are the books as they stand when the file is made; "
         "an unknown figure is left blank."
     ),
+    # the workbook prepared in the background (templates/reports/export.html, year_end.html)
+    gettext_noop("Prepare the workbook (.xlsx)"),
+    gettext_noop(
+        "A province's workbook takes a while: it is prepared in the background, and this page offers it when ready."
+    ),
+    gettext_noop("My recent workbooks"),
+    gettext_noop("requested at"),
+    gettext_noop("year"),
+    gettext_noop("scope"),
+    gettext_noop("status"),
+    gettext_noop("Year-end workbook %(year)s"),
+    gettext_noop("The workbook could not be made. Please try again, or tell the administrator."),
+    gettext_noop("This page follows the progress by itself; without script, reload it."),
+    gettext_noop("Reload"),
 )

@@ -8,8 +8,16 @@ from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
-from django.shortcuts import render
+from django.core.files.storage import default_storage
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
 from accounts.models import OrgUnit
@@ -18,8 +26,9 @@ from core import clock
 from core.http import attach
 from core.xlsx import XLSX_CONTENT_TYPE
 
-from . import dashboard, selectors
+from . import dashboard, exports, selectors
 from .forms import YearEndForm, YearForm
+from .models import WorkbookExport
 from .scope import ReportScope, scope_for_user
 from .workbook import year_end_workbook
 
@@ -58,21 +67,44 @@ class DashboardView(ReportView):
 
 
 class YearEndView(ReportView):
-    """The form, and with ``?year=`` the workbook itself."""
+    """The form, which starts the workbook in the background (POST), and the user's recent
+    workbooks; ``?year=`` still answers the file itself, made in the request (scripts)."""
 
     template_name = "reports/year_end.html"
 
-    def get(self, request: HttpRequest) -> HttpResponseBase:
-        scope = scope_for_user(request.user)
-        regions = list(
+    def _regions(self, scope: ReportScope) -> list[tuple[str, str]]:
+        return list(
             OrgUnit.objects.filter(scope.region_q("path"))
             .exclude(level=OrgUnit.Level.TOWNSHIP)
             .order_by("path")
             .values_list("code", "name")
         )
+
+    def _page(self, request: HttpRequest, form: YearEndForm, scope: ReportScope) -> HttpResponse:
+        recent = WorkbookExport.objects.filter(user_id=int(request.user.pk or 0))[:10]
+        return render(
+            request, self.template_name, {"form": form, "scope": scope, "exports": recent}
+        )
+
+    def post(self, request: HttpRequest) -> HttpResponseBase:
+        """Start the workbook in the background; the page of the export follows it."""
+        scope = scope_for_user(request.user)
+        form = YearEndForm(request.POST, years=self.years(scope), regions=self._regions(scope))
+        if not form.is_valid():
+            return self._page(request, form, scope)
+        export = exports.export_request(
+            user=request.user,
+            year=form.cleaned_data["year"],
+            region_code=form.cleaned_data["district"] or "",
+        )
+        return redirect("reports:export", pk=export.pk)
+
+    def get(self, request: HttpRequest) -> HttpResponseBase:
+        scope = scope_for_user(request.user)
+        regions = self._regions(scope)
         form = YearEndForm(request.GET or None, years=self.years(scope), regions=regions)
         if not form.is_valid():
-            return render(request, self.template_name, {"form": form, "scope": scope})
+            return self._page(request, form, scope)
         year = form.cleaned_data["year"]
         code = form.cleaned_data["district"]
         if code:
@@ -88,3 +120,40 @@ class YearEndView(ReportView):
             f"{year}年度报表-{scope.label}.xlsx",
             fallback=f"year-end-{year}{f'-{code}' if code else ''}.xlsx",
         )
+
+
+def _own_export(request: HttpRequest, pk: int) -> WorkbookExport:
+    """The user's own export; another's is not found."""
+    return get_object_or_404(WorkbookExport, pk=pk, user_id=int(request.user.pk or 0))
+
+
+class ExportView(ReportView):
+    """The progress of one workbook, and the file when it is ready. The page polls
+    ``export_status`` with static/js/poll.js (no inline script: CSP)."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        export = _own_export(request, pk)
+        return render(request, "reports/export.html", {"export": export})
+
+
+class ExportStatusView(ReportView):
+    def get(self, request: HttpRequest, pk: int) -> JsonResponse:
+        export = _own_export(request, pk)
+        return JsonResponse(
+            {
+                "status": export.status,
+                "status_label": str(export.get_status_display()),
+                "progress": export.progress,
+                "finished": export.status
+                in (WorkbookExport.Status.DONE, WorkbookExport.Status.FAILED),
+            }
+        )
+
+
+class ExportFileView(ReportView):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
+        export = _own_export(request, pk)
+        if export.status != WorkbookExport.Status.DONE or not export.file:
+            raise Http404
+        response = FileResponse(default_storage.open(export.file), content_type=XLSX_CONTENT_TYPE)
+        return attach(response, export.filename, fallback=export.fallback_name)

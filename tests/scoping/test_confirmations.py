@@ -75,6 +75,7 @@ UNDOABLE = {
     "reviews:rubric_next_version": "a new draft version; the frozen one is kept",
     "notices:read": "marks one's own message read",
     "notices:read_all": "marks one's own messages read",
+    "reports:year_end": "prepares a file in the background; changes no record",
 }
 SKIPPED_TABLES = {"sessions.Session", "axes.AccessAttempt", "axes.AccessLog"}
 
