@@ -24,7 +24,7 @@ class LanguageMixin:
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         language = language_of(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
         translation.activate(language)
-        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = language
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
@@ -52,7 +52,7 @@ def need(user: Any, perm: str, obj: Any = None) -> None:
 class ProblemAutoSchema(AutoSchema):
     """Documents the problem-details responses every operation can give."""
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         codes = {400, 401, 403, 404, 405, 406, 415}
         if self.method == "POST":

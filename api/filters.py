@@ -19,13 +19,13 @@ class YearFilter(filters.NumberFilter):
         kwargs.setdefault("min_value", 2000)
         kwargs.setdefault("max_value", 2100)
         kwargs.setdefault("label", "year")
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
 
 
 class CodeFilter(filters.CharFilter):
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("max_length", 80)
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
 
 
 class CallFilter(filters.FilterSet):

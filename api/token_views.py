@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.http import actor_of
 from core.confirm import confirmation_needed
 from core.http import pk_or_404
 
@@ -26,7 +27,7 @@ def _page(request: HttpRequest, form: TokenForm, secret: str = "") -> HttpRespon
         "api/token_list.html",
         {
             "form": form,
-            "tokens": ApiToken.objects.filter(user=request.user),
+            "tokens": ApiToken.objects.filter(user=actor_of(request)),
             "secret": secret,
         },
     )
@@ -56,7 +57,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke_view(request: HttpRequest, pk: str) -> HttpResponse:
-    token = ApiToken.objects.filter(user=request.user, pk=pk_or_404(pk)).first()
+    token = ApiToken.objects.filter(user=actor_of(request), pk=pk_or_404(pk)).first()
     if token is None:
         raise Http404
     if token.is_revoked:

@@ -16,7 +16,7 @@ from core import clock
 
 from .models import ApiToken
 
-TOKEN_PREFIX = "kjf_"
+TOKEN_PREFIX = "kjf_"  # noqa: S105 - the visible prefix of every token, not a secret
 # 32 random bytes: 43 URL-safe characters after the prefix.
 SECRET_BYTES = 32
 TOKEN_MAX_LENGTH = 100

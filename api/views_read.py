@@ -43,7 +43,7 @@ class ReadViewSet(
 
     def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the view
-            return self.serializer_class.Meta.model.objects.none()  # type: ignore[union-attr]
+            return self.serializer_class.Meta.model.objects.none()
         if self.list_perm:
             need(self.request.user, self.list_perm)
         return self.scoped()
