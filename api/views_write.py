@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,13 +22,19 @@ from rest_framework.views import APIView
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.models import BankAccount, Disbursement, RepayableAccount
+from projects import selectors as project_selectors
+from projects import services as project_services
+from projects.models import Notice, RecommendationList
+from reviews import services as review_services
+from reviews.forms import ScoreForm
+from reviews.models import Assignment
 
 from .base import MAX_PK, LanguageMixin, need, scoped_get
 from .fields import YuanField, YuanInputField
 from .idempotency import KEY_PARAMETER, run_once
 from .language import language_of
 from .problems import PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, TYPE_PREFIX
-from .serializers import DisbursementSerializer
+from .serializers import ApplicationSerializer, DisbursementSerializer
 
 # --- request bodies ---------------------------------------------------------------------
 
@@ -92,8 +99,6 @@ class DisbursementAction(LanguageMixin, APIView):
             pk,
         )
         if not request.user.has_perm("ledger.view_disbursement", disbursement):
-            from rest_framework.exceptions import NotFound
-
             raise NotFound()
         need(request.user, self.perm, disbursement)
         return disbursement
@@ -200,8 +205,6 @@ class RepaymentRecordView(LanguageMixin, APIView):
             ledger_selectors.repayable_list(user=request.user), pk
         )
         if not request.user.has_perm("ledger.view_repayableaccount", account):
-            from rest_framework.exceptions import NotFound
-
             raise NotFound()
         need(request.user, "ledger.record_repayment", account)
         data = RepaymentInput(data=request.data)
@@ -219,6 +222,166 @@ class RepaymentRecordView(LanguageMixin, APIView):
                 actor=request.user,
             )
             return 201, _json(RepaymentOutput(repayment).data)
+
+        return run_once(request, act)
+
+
+# --- applications, recommendation, scores, decisions ---------------------------------------
+
+
+class ApplicationSubmitView(LanguageMixin, APIView):
+    """Submit an application (申报单位提交): inside the call window, eligible, not debarred;
+    the same checks and the same service as the button on the application's page."""
+
+    @extend_schema(
+        summary="Submit an application",
+        parameters=[KEY_PARAMETER],
+        request=None,
+        responses={200: ApplicationSerializer},
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        application = scoped_get(project_selectors.application_list(user=request.user), pk)
+        if not request.user.has_perm("projects.view_application", application):
+            raise NotFound()
+        need(request.user, "projects.submit_application", application)
+
+        def act() -> tuple[int, Any]:
+            project_services.application_submit(application=application, actor=request.user)
+            fresh = project_selectors.application_list(user=request.user).get(pk=application.pk)
+            return 200, _json(ApplicationSerializer(fresh).data)
+
+        return run_once(request, act)
+
+
+class RecommendationOutput(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    applications = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+
+
+class RecommendationSubmitView(LanguageMixin, APIView):
+    """Recommend the applications of a district's recommendation list (推荐名单) to the
+    city, within the quota (and, in the award flow, co-signed by the district finance
+    bureau after the district notice)."""
+
+    @extend_schema(
+        summary="Recommend: submit a recommendation list",
+        parameters=[KEY_PARAMETER],
+        request=None,
+        responses={200: RecommendationOutput},
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        rec: RecommendationList = scoped_get(
+            project_selectors.recommendation_lists(user=request.user), pk
+        )
+        need(request.user, "projects.manage_recommendationlist", rec)
+
+        def act() -> tuple[int, Any]:
+            done = project_services.recommendation_submit(
+                recommendation_list=rec, actor=request.user
+            )
+            body = {
+                "id": done.pk,
+                "status": done.status,
+                "status_display": done.get_status_display(),
+                "applications": sorted(done.entries.values_list("application_id", flat=True)),
+            }
+            return 200, _json(RecommendationOutput(body).data)
+
+        return run_once(request, act)
+
+
+class ScoresInput(serializers.Serializer):
+    scores = serializers.DictField(
+        child=serializers.CharField(max_length=12, allow_blank=True),
+        help_text='criterion code → score as a string ("85.5"); a blank leaves it unscored',
+    )
+    comment = serializers.CharField(max_length=3000, required=False, allow_blank=True, default="")
+    submit = serializers.BooleanField(
+        default=False, help_text="true submits (every criterion and the opinion needed)"
+    )
+
+    def validate_scores(self, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > MAX_CRITERIA:
+            raise serializers.ValidationError(_("At most %(n)d criteria.") % {"n": MAX_CRITERIA})
+        return value
+
+
+class AssignmentOutput(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+
+MAX_CRITERIA = 50
+
+
+class ScoreView(LanguageMixin, APIView):
+    """The assigned expert scores an item (评分): save a draft or submit, with the checks
+    of the scoring form (each criterion within its range)."""
+
+    @extend_schema(
+        summary="Score an assignment (save or submit)",
+        parameters=[KEY_PARAMETER],
+        request=ScoresInput,
+        responses={200: AssignmentOutput},
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        assignment: Assignment = scoped_get(
+            Assignment.objects.for_expert(request.user).select_related("panel__rubric"), pk
+        )
+        data = ScoresInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        form_data = {f"c_{code}": text for code, text in values["scores"].items()}
+        form_data["comment"] = values["comment"]
+        form = ScoreForm(form_data, rubric=assignment.panel.rubric, submit=values["submit"])
+        if not form.is_valid():
+            raise serializers.ValidationError(
+                {
+                    ("scores." + name[2:] if name.startswith("c_") else name): [
+                        str(e) for e in errors
+                    ]
+                    for name, errors in form.errors.items()
+                }
+            )
+
+        def act() -> tuple[int, Any]:
+            done = review_services.scores_save(
+                assignment=assignment,
+                actor=request.user,
+                values=form.values(),
+                comment=form.cleaned_data["comment"],
+                submit=values["submit"],
+            )
+            return 200, _json(AssignmentOutput(done).data)
+
+        return run_once(request, act)
+
+
+class DecisionOutput(serializers.Serializer):
+    approved = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+
+
+class DecisionApproveView(LanguageMixin, APIView):
+    """Approve (立项 / 授予) every application of a city notice whose 公示 has ended with
+    no open objection."""
+
+    @extend_schema(
+        summary="Approve the applications of an ended city notice",
+        parameters=[KEY_PARAMETER],
+        request=None,
+        responses={200: DecisionOutput},
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        notice: Notice = scoped_get(project_selectors.notice_list(user=request.user), pk)
+        first = notice.applications.order_by("pk").first()
+        need(request.user, "projects.decide_application", first)
+
+        def act() -> tuple[int, Any]:
+            approved = review_services.decision_approve(notice=notice, actor=request.user)
+            return 200, {"approved": sorted(a.pk for a in approved)}
 
         return run_once(request, act)
 
@@ -247,6 +410,14 @@ urlpatterns: list[URLPattern] = [
         name="disbursement-approve",
     ),
     path(f"disbursements/{PK}/pay/", DisbursementPayView.as_view(), name="disbursement-pay"),
+    path(f"applications/{PK}/submit/", ApplicationSubmitView.as_view(), name="application-submit"),
+    path(
+        f"recommendation-lists/{PK}/submit/",
+        RecommendationSubmitView.as_view(),
+        name="recommendation-submit",
+    ),
+    path(f"assignments/{PK}/scores/", ScoreView.as_view(), name="assignment-scores"),
+    path(f"notices/{PK}/approve/", DecisionApproveView.as_view(), name="notice-approve"),
     path(
         f"repayable-accounts/{PK}/repayments/",
         RepaymentRecordView.as_view(),

@@ -210,6 +210,8 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+# Where inline styles are allowed (core.middleware): the admin, the API's docs pages.
+CSP_INLINE_STYLE_PREFIXES = ["/admin/", "/api/v1/docs/", "/api/v1/redoc/"]
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

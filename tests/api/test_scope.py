@@ -15,8 +15,8 @@ from accounts.models import User
 from funding.models import Call
 from ledger.access import reader_paths
 from ledger.models import BudgetLine, Disbursement, RepayableAccount
-from projects.models import Application, Contract
-from reviews.models import Panel
+from projects.models import Application, Contract, Notice, RecommendationList
+from reviews.models import Assignment, Panel
 from tests.scoping.test_walk import USERS
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +44,14 @@ READS: list[tuple[str, Any, Callable[[Any], QuerySet[Any]]]] = [
     ("/api/v1/budget-lines/", BudgetLine, _ledger(BudgetLine)),
 ]
 WRITES: list[tuple[str, Any, Callable[[Any], QuerySet[Any]]]] = [
+    ("/api/v1/applications/{}/submit/", Application, lambda u: Application.objects.visible_to(u)),
+    (
+        "/api/v1/recommendation-lists/{}/submit/",
+        RecommendationList,
+        lambda u: RecommendationList.objects.visible_to(u),
+    ),
+    ("/api/v1/assignments/{}/scores/", Assignment, lambda u: Assignment.objects.for_expert(u)),
+    ("/api/v1/notices/{}/approve/", Notice, lambda u: Notice.objects.visible_to(u)),
     ("/api/v1/disbursements/{}/submit/", Disbursement, _ledger(Disbursement)),
     ("/api/v1/disbursements/{}/approve/", Disbursement, _ledger(Disbursement)),
     ("/api/v1/disbursements/{}/pay/", Disbursement, _ledger(Disbursement)),
