@@ -1,6 +1,8 @@
 """/api/v1/: the machine interface, its OpenAPI schema and its self-hosted docs."""
 
 from django.urls import include, path, re_path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -26,12 +28,26 @@ router.register(
 )
 router.register("budget-lines", views_read.BudgetLineViewSet, basename="budget-line")
 
+# The docs pages' <title>, as every page's: what it is · the site.
+DOCS_TITLE = format_lazy("{} · {}", _("API documentation"), _("Science funding management"))
+REDOC_TITLE = format_lazy(
+    "{} (Redoc) · {}", _("API documentation"), _("Science funding management")
+)
+
 app_name = "api"
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file: no inline script for the CSP.
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api:schema", title=DOCS_TITLE),
+        name="docs",
+    ),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="api:schema", title=REDOC_TITLE),
+        name="redoc",
+    ),
     path(
         "year-end/districts/", views_read.YearEndDistrictsView.as_view(), name="year-end-districts"
     ),
