@@ -23,7 +23,13 @@ class ReadOnlyAuditorMiddleware:
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated and not user.is_superuser:
                 roles = scope_of(user).roles
-                if roles == {Role.AUDITOR} and request.path not in self._allowed_paths():
+                # An auditor may make and revoke their own API tokens (through which
+                # they only read, as here).
+                if (
+                    roles == {Role.AUDITOR}
+                    and request.path not in self._allowed_paths()
+                    and not request.path.startswith(reverse("api_tokens"))
+                ):
                     return HttpResponseForbidden(_("Auditors have read-only access."))
         return self.get_response(request)
 

@@ -25,6 +25,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/tokens/", include("api.token_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
     path("ledger/", include("ledger.urls")),
@@ -35,4 +36,5 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("inbox/", include("notices.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
 ]

@@ -9,8 +9,10 @@ from django.utils import translation
 class ContentSecurityPolicyMiddleware:
     """Sends the Content-Security-Policy of settings on every response.
 
-    Django's admin sets a few inline style attributes, so only under /admin/ are inline
-    styles allowed; scripts stay 'self' everywhere.
+    Django's admin sets a few inline style attributes, and the API's self-hosted Swagger
+    UI and Redoc pages inject their styles at run time, so only under those prefixes
+    (``CSP_INLINE_STYLE_PREFIXES``) are inline styles allowed; scripts stay 'self'
+    everywhere.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -19,7 +21,7 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         policy: str = settings.CONTENT_SECURITY_POLICY
-        if request.path.startswith("/admin/"):
+        if request.path.startswith(tuple(settings.CSP_INLINE_STYLE_PREFIXES)):
             policy = policy.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
         response.headers.setdefault("Content-Security-Policy", policy)
         return response

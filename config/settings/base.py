@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "import_export",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "core",
     "accounts",
     "ledger",
@@ -43,6 +46,7 @@ INSTALLED_APPS = [
     "notices",
     "jobs",
     "demo",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -224,9 +228,47 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+# Where inline styles are allowed (core.middleware): the admin, the API's docs pages.
+CSP_INLINE_STYLE_PREFIXES = ["/admin/", "/api/v1/docs/", "/api/v1/redoc/"]
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# The machine interface at /api/v1/ (api/; docs/decisions.md, "API"): personal bearer
+# tokens only (no session: no CSRF to think about), JSON in and out, problem details on
+# every error, cursor pages.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "api.base.ProblemAutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "kjfund API",
+    "DESCRIPTION": (
+        "科技项目与资金管理系统的机器接口 / The machine interface of the grant and "
+        "project-funding system. Authenticate with `Authorization: Bearer <token>` (a "
+        "personal token made on the page 我的 API 令牌). Errors are RFC 9457 problem details "
+        "(`application/problem+json`), in Chinese, or in English with "
+        "`Accept-Language: en`. Every POST needs an `Idempotency-Key` header."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+}
 
 LOGGING = {
     "version": 1,

@@ -21,8 +21,9 @@ from django.test import Client
 from django.urls import Resolver404, resolve
 
 # Not followed: they write (logout, language) or are the Django admin, which is the
-# system administrator's raw view of the tables (it shows stored values by design).
-SKIPPED_PREFIXES = ("/accounts/logout/", "/i18n/", "/admin/", "/static/")
+# system administrator's raw view of the tables (it shows stored values by design), or
+# the machine interface and its documentation (JSON and its codes, tests/api).
+SKIPPED_PREFIXES = ("/accounts/logout/", "/i18n/", "/admin/", "/static/", "/api/")
 
 INVISIBLE = {"script", "style", "template", "noscript"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}

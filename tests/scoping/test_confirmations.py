@@ -34,6 +34,7 @@ UNDOABLE = {
     "logout": "logging out",
     "login": "logging in",
     "password_change": "a password can be changed again",
+    "api_tokens": "a new API token, which its owner can revoke",
     "organisation_create": "registry records stay editable",
     "organisation_update": "registry records stay editable",
     "person_create": "registry records stay editable",
