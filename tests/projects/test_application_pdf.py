@@ -98,3 +98,30 @@ def test_the_download_has_a_chinese_name_and_only_readers_get_it(world, today):
     # another organisation's applicant, and an officer before submission, get nothing
     assert client("applicant_yh").get(url).status_code == 404
     assert client("district_officer").get(url).status_code == 404
+
+
+def test_the_contract_page_and_pdf_carry_the_team(world):
+    from accounts.models import Organisation, Person
+    from projects import documents
+    from projects.models import TeamMember
+
+    from .lifecycle import approved_project, money, signed_contract
+
+    money()
+    application = approved_project()
+    org = Organisation.objects.get(name="杭州西湖智慧农业科技有限公司")
+    lead = Person.objects.create(
+        name="马骏",
+        id_number=id_number(division="330106", birth="19750303", seq=611),
+        organisation=org,
+        region=org.region,
+    )
+    TeamMember.objects.create(
+        application=application, person=lead, kind="lead", title="正高级工程师", duty="总体负责"
+    )
+    contract = signed_contract(application)
+    text = pdf_text(documents.contract_pdf(contract))
+    assert "项目负责人" in text and "马骏" in text and "正高级工程师" in text
+    assert lead.id_number not in text
+    page = client("applicant").get(f"/contracts/{contract.pk}/").content.decode()
+    assert "马骏" in page and lead.id_number_masked in page and lead.id_number not in page
