@@ -41,7 +41,7 @@ def contract_pdf(contract: Contract) -> bytes:
             ),
         ]
     )
-    doc.heading("项目负责人及项目组成员")
+    doc.heading("负责人及项目组成员")
     doc.table(
         ["", "姓名", "身份证号", "职称", "工作单位", "分工"],
         [
