@@ -4,9 +4,9 @@ and one leader at the 限项 limit.
 The two drafts still open to their applicants get their teams through the team
 services, as the applicant would on the page. The two applications already submitted
 were built before the team page existed: their leader is recorded as named on their
-form. 林涛 then leads two applications under consideration — the 限项 limit of the
-科技计划项目 programme (2) — so the draft he also leads shows, on its page, why it
-cannot be submitted.
+form. 林涛 thus leads two applications under consideration — the 限项 limit of the
+科技计划项目 programme (2): any further application naming him as leader is refused on
+submit (he may still be a member, as he is on the draft).
 """
 
 from __future__ import annotations
@@ -59,9 +59,9 @@ def build(log: Log) -> None:
 
     with clock.frozen(dt.datetime(2026, 10, 21, 9, 0)):
         for person, kind, title, duty in (
-            (persons["林涛"], "lead", "正高级工程师", "总体设计与技术负责"),
-            (persons["吴芳"], "member", "工程师", "水肥控制软件开发"),
+            (persons["吴芳"], "lead", "高级工程师", "总体设计与水肥控制软件"),
             (persons["何军"], "member", "助理工程师", "示范点建设与数据采集"),
+            (persons["林涛"], "member", "正高级工程师", "技术指导"),
         ):
             log.created(
                 team.team_member_add(
