@@ -272,19 +272,38 @@ def test_the_applicant_builds_the_team_on_the_page(world, today):
     assert bad.status_code == 200 and application.team.count() == 1
 
 
-def test_the_officer_sets_the_limits_on_the_programme(world):
+def test_the_officer_sets_the_limits_on_the_programme_page(world, today):
+    from funding.forms import ProgrammeForm
+
+    # given: the programme's edit page, as the city officer
     programme = Programme.objects.get(code="KJJH")
-    funding.programme_update(
-        programme=programme,
-        actor=user("city_officer"),
-        lead_max_in_progress=1,
-        lead_failed_acceptance_years=None,
-    )
+    data: dict[str, object] = {}
+    for name, value in ProgrammeForm.initial_for(programme).items():
+        if value is None or value is False:
+            continue
+        data[name] = getattr(value, "pk", value) if value is not True else "on"
+    data.update(lead_max_in_progress="1", lead_failed_acceptance_years="")
+    officer = client("city_officer")
+    url = reverse("funding:programme_edit", args=[programme.pk])
+    # when
+    response = officer.post(url, data)
+    # then: saved, in the trail, shown on the programme page
+    assert response.status_code == 302, response.content.decode()[:2000]
     programme.refresh_from_db()
-    assert programme.lead_max_in_progress == 1 and programme.lead_failed_acceptance_years is None
-    page = (
-        client("city_officer")
-        .get(reverse("funding:programme_detail", args=[programme.pk]))
-        .content.decode()
-    )
-    assert "限项" in page or "负责人" in page
+    assert programme.lead_max_in_progress == 1
+    assert programme.lead_failed_acceptance_years is None
+    from funding.models import ConfigChange
+
+    change = ConfigChange.objects.filter(programme=programme).order_by("-pk").first()
+    assert change is not None
+    assert {c["field"] for c in change.changes} >= {
+        "lead_max_in_progress",
+        "lead_failed_acceptance_years",
+    }
+    page = officer.get(reverse("funding:programme_detail", args=[programme.pk])).content.decode()
+    assert "同一负责人同时承担的项目数" in page
+    # and the limit of one now applies on submit
+    lin = new_person("林涛", 519)
+    submit(led_by(lin, title="第一个"))
+    with pytest.raises(ApplicationError, match="限项 1 项"):
+        submit(led_by(lin, title="第二个"))
