@@ -307,3 +307,26 @@ def test_the_officer_sets_the_limits_on_the_programme_page(world, today):
     submit(led_by(lin, title="第一个"))
     with pytest.raises(ApplicationError, match="限项 1 项"):
         submit(led_by(lin, title="第二个"))
+
+
+def test_the_team_page_asks_the_database_as_often_for_three_members_as_for_one(world, today):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    application = led_by(new_person("林涛", 521))
+    c = client("applicant")
+    url = f"/applications/{application.pk}/team/"
+    c.get(url)  # warm the session and the caches
+    with CaptureQueriesContext(connection) as one:
+        assert c.get(url).status_code == 200
+    for name, seq in (("吴芳", 522), ("何军", 523)):
+        team.team_member_add(
+            application=application,
+            person=new_person(name, seq),
+            kind="member",
+            title="工程师",
+            actor=user("applicant"),
+        )
+    with CaptureQueriesContext(connection) as three:
+        assert c.get(url).status_code == 200
+    assert len(three) == len(one)
