@@ -39,6 +39,7 @@ class Document:
     title: str
     subtitle: str = ""
     number: str = ""  # e.g. 文号 or 编号, printed top right
+    watermark: str = ""  # e.g. 草稿, printed large and light across every page
     blocks: list[Any] = field(default_factory=list)
 
     def paragraph(self, text: str) -> Document:
@@ -64,6 +65,12 @@ class Document:
 
     def signature(self, lines: Sequence[str]) -> Document:
         self.blocks.append(("sign", list(lines)))
+        return self
+
+    def boxes(self, boxes: Sequence[tuple[str, str]]) -> Document:
+        """Side-by-side boxes left empty for a hand: (heading, bottom line) each, e.g.
+        ("负责人签字：", "年　月　日") — a signature, a seal (盖章)."""
+        self.blocks.append(("boxes", list(boxes)))
         return self
 
 
@@ -138,6 +145,35 @@ def render(doc: Document) -> bytes:
         elif kind == "sign":
             story.append(Spacer(1, 8 * mm))
             story += [para(line, "sign") for line in content]
+        elif kind == "boxes":
+            cells = [
+                [para(heading, "cell"), Spacer(1, 28 * mm), para(bottom, "sign")]
+                for heading, bottom in content
+            ]
+            table = Table([cells], colWidths=[170 * mm / max(len(cells), 1)] * len(cells))
+            table.setStyle(
+                TableStyle(
+                    [
+                        ("BOX", (0, 0), (-1, -1), 0.8, colors.black),
+                        ("INNERGRID", (0, 0), (-1, -1), 0.8, colors.black),
+                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ]
+                )
+            )
+            story += [Spacer(1, 4 * mm), table]
+
+    def decorate(canvas: Any, _doc: Any) -> None:
+        if not doc.watermark:
+            return
+        canvas.saveState()
+        canvas.setFont(font, 96)
+        canvas.setFillColor(colors.Color(0.6, 0.6, 0.6, alpha=0.25))
+        width, height = A4
+        canvas.translate(width / 2, height / 2)
+        canvas.rotate(35)
+        canvas.drawCentredString(0, -30, doc.watermark)
+        canvas.restoreState()
+
     buffer = io.BytesIO()
     SimpleDocTemplate(
         buffer,
@@ -148,7 +184,7 @@ def render(doc: Document) -> bytes:
         bottomMargin=18 * mm,
         title=doc.title,
         author="科技项目与科普惠农兴村资金管理系统",
-    ).build(story)
+    ).build(story, onFirstPage=decorate, onLaterPages=decorate)
     return buffer.getvalue()
 
 

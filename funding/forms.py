@@ -82,6 +82,34 @@ class ProgrammeForm(forms.Form):
         required=False,
         initial=True,
     )
+    lead_required = forms.BooleanField(
+        label=_("an application must name its project leader (负责人)"),
+        required=False,
+        initial=False,
+    )
+    lead_max_in_progress = forms.IntegerField(
+        label=_("limit: projects one leader may hold at a time"),
+        min_value=1,
+        max_value=20,
+        required=False,
+        initial=2,
+        help_text=_(
+            "Projects under consideration or in progress, over all programmes; empty for no limit."
+        ),
+    )
+    lead_blocked_by_overdue_report = forms.BooleanField(
+        label=_("limit: a leader with an overdue report may not apply"),
+        required=False,
+        initial=True,
+    )
+    lead_failed_acceptance_years = forms.IntegerField(
+        label=_("limit: years a failed acceptance bars its leader"),
+        min_value=1,
+        max_value=10,
+        required=False,
+        initial=3,
+        help_text=_("Empty: a failed acceptance does not bar its leader."),
+    )
     active = forms.BooleanField(label=_("active"), required=False, initial=True)
 
     def __init__(self, *args: Any, units: Any, organisations: Any, **kwargs: Any) -> None:
@@ -113,6 +141,10 @@ class ProgrammeForm(forms.Form):
                 "fraud_quota_cut_pct",
                 "budget_item_tolerance_pct",
                 "city_panel_excludes_own_district",
+                "lead_required",
+                "lead_max_in_progress",
+                "lead_blocked_by_overdue_report",
+                "lead_failed_acceptance_years",
                 "active",
             )
         }

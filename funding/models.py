@@ -11,7 +11,8 @@
 * ``Quota`` (推荐名额): count and amount per call × district × category: the allotment
   the officer typed and, beside it, what is left after the registered ``QuotaCut`` rows
   (the service ``quota_set`` keeps the two in step; nothing else writes quotas).
-* ``Debarment`` (取消资格): blocks an organisation or a person until its end date.
+* ``Debarment`` (取消资格): blocks an organisation or a person (exactly one of the two)
+  until its end date; a debarred person may neither apply nor lead nor join a project team.
 * ``DistrictStatistic``: the district farmer average income per year (eligibility).
 * ``ConfigChange`` (配置变更记录): the trail of every change made to the above through the
   services — who, when, what changed from what to what (append-only).
@@ -124,6 +125,27 @@ class Programme(models.Model):
     )
     city_panel_excludes_own_district = models.BooleanField(
         _("city panels exclude experts of the applicant's district"), default=True
+    )
+    # 限项 (checked on submit, projects.limits): empty means "no such rule".
+    lead_required = models.BooleanField(
+        _("an application must name its project leader (负责人)"), default=False
+    )
+    lead_max_in_progress = models.PositiveSmallIntegerField(
+        _("limit: projects one leader may hold at a time"),
+        null=True,
+        blank=True,
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+    )
+    lead_blocked_by_overdue_report = models.BooleanField(
+        _("limit: a leader with an overdue report may not apply"), default=True
+    )
+    lead_failed_acceptance_years = models.PositiveSmallIntegerField(
+        _("limit: years a failed acceptance bars its leader"),
+        null=True,
+        blank=True,
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
     )
     active = models.BooleanField(_("active"), default=True)
 
@@ -585,9 +607,11 @@ class Debarment(models.Model):
         verbose_name_plural = _("debarments")
         ordering = ["-starts_on"]
         constraints = [
+            # exactly one target: an organisation or a person, never both
             models.CheckConstraint(
-                condition=Q(organisation__isnull=False) | Q(person__isnull=False),
-                name="debarment_has_subject",
+                condition=Q(organisation__isnull=False, person__isnull=True)
+                | Q(organisation__isnull=True, person__isnull=False),
+                name="debarment_one_subject",
             ),
             models.CheckConstraint(
                 condition=Q(ends_on__gt=models.F("starts_on")), name="debarment_period_ordered"

@@ -145,6 +145,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "contract": contract,
             "application": application,
             "indicators": contract.indicators.all(),
+            "team": application.team.in_order(),
             "budget": contract.budget.all(),
             "tranches": [
                 (t, t.status == Tranche.Status.PLANNED and contracts.tranche_due(t))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from accounts.identifiers import mask_id_number
 from core import clock
 from core.money import format_fen
 from core.numbers import format_quantity, format_rate
@@ -12,6 +13,8 @@ from .models import Acceptance, Contract
 
 def contract_pdf(contract: Contract) -> bytes:
     application = contract.application
+    team = list(application.team.in_order())
+    lead = next((m for m in team if m.is_lead), None)
     doc = Document(
         title="项目任务书", subtitle=application.call.title, number=f"任务书编号：{contract.number}"
     )
@@ -26,6 +29,7 @@ def contract_pdf(contract: Contract) -> bytes:
                 else application.applicant_name,
             ),
             ("所属区县", application.district.name),
+            ("项目负责人", lead.person.name if lead else "—"),
             (
                 "实施期限",
                 f"{clock.cn_date(contract.start_date)} 至 {clock.cn_date(contract.end_date)}",
@@ -36,6 +40,23 @@ def contract_pdf(contract: Contract) -> bytes:
                 format_fen(contract.repay_principal_fen) if contract.repay_principal_fen else "—",
             ),
         ]
+    )
+    doc.heading("负责人及项目组成员")
+    doc.table(
+        ["", "姓名", "身份证号", "职称", "工作单位", "分工"],
+        [
+            [
+                "负责人" if m.is_lead else "成员",
+                m.person.name,
+                mask_id_number(m.person.id_number),
+                m.title,
+                m.person.organisation.name if m.person.organisation else "—",
+                m.duty,
+            ]
+            for m in team
+        ]
+        or [["—", "（未填写）", "", "", "", ""]],
+        widths=[16, 22, 38, 26, 42, 26],
     )
     doc.heading("一、考核指标")
     doc.table(

@@ -1445,3 +1445,7 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+# The team of an application lives in its own module (this one is long enough).
+from .team_models import TeamMember  # noqa: E402,F401

@@ -25,7 +25,7 @@ from funding.eligibility import failed_rules
 from funding.models import Call, Category, Instrument, Quota
 from funding.services import active_debarment
 
-from . import locks, payments
+from . import limits, locks, payments
 from .models import (
     Application,
     ApplicationBudgetItem,
@@ -370,6 +370,7 @@ def submission_problems(application: Application, *, day: dt.date) -> list[str]:
                 "reason": debarment.reason,
             }
         )
+    problems += limits.limit_problems(application, day=day)
     problems += failed_rules(
         application.category, application.facts, district=application.district, year=call.year
     )

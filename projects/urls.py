@@ -61,3 +61,14 @@ urlpatterns += [
     ),
     path("awards/indicators/", contract_views.award_indicators, name="award_indicators"),
 ]
+
+from . import team_views  # noqa: E402
+
+urlpatterns += [
+    path("applications/<int:pk>/team/", team_views.application_team, name="application_team"),
+    path(
+        "applications/<int:pk>/application.pdf",
+        team_views.application_form_pdf,
+        name="application_pdf",
+    ),
+]

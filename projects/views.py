@@ -178,6 +178,9 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if user.has_perm("projects.submit_application", application) and application.is_editable
         else [],
         "attachment_form": AttachmentForm(),
+        "team": application.team.in_order(),
+        "can_edit_team": application.organisation_id is not None
+        and user.has_perm("projects.change_application", application),
         "reason_form": ReasonForm(),
         "next_steps": guidance.application_steps(application, user),
         "returned": guidance.last_return(application)

@@ -131,6 +131,7 @@ def _samples() -> dict[str, Any]:
         "organisations": Organisation.objects.none(),
         "calls": Call.objects.none(),
         "nominees": Person.objects.none(),
+        "candidates": Person.objects.none(),
         "applications": Application.objects.none(),
         "application": application,
         "indicators": [ContractIndicator(pk=7, name="示范面积", unit="亩", target=Decimal(500))],

@@ -46,6 +46,10 @@ PROGRAMME_FIELDS = (
     "fraud_quota_cut_pct",
     "budget_item_tolerance_pct",
     "city_panel_excludes_own_district",
+    "lead_required",
+    "lead_max_in_progress",
+    "lead_blocked_by_overdue_report",
+    "lead_failed_acceptance_years",
     "active",
 )
 # Application numbers are made of the code (KPHN-2026-0001), and calls, applications and

@@ -41,6 +41,7 @@ UNDOABLE = {
     "person_update": "registry records stay editable",
     "application_start": "a draft",
     "application_edit": "a draft, saved again at will",
+    "application_team": "the team of a draft, changed again at will",
     "attachment_upload": "a file of a draft, removable",
     "recommendation_create": "a draft list, which can be discarded",
     "recommendation_action/cosign": "the co-signature can be withdrawn until the list is sent",
