@@ -160,6 +160,12 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if contract.commitment_id
             else None,
             "next_steps": guidance.contract_steps(contract, user),
+            # 项目变更, the 任务书 versions and 中期检查 (projects.change_views)
+            "change_requests": contract.change_requests.order_by("-requested_at", "-pk"),
+            "versions": contract.versions.order_by("-number"),
+            "can_request_change": contract.status == Contract.Status.SIGNED
+            and user.has_perm("projects.request_change", application),
+            "findings": application.midterm_findings.select_related("check_round"),
         },
     )
 
