@@ -97,7 +97,7 @@ class ChangeRequestForm(forms.Form):
 class ChangeDecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("decision"),
-        choices=[("approve", _("Approve")), ("reject", _("Reject"))],
+        choices=[("approve", _("Approve the change")), ("reject", _("Reject the change"))],
     )
     reason = forms.CharField(
         label=_("reason for the decision"),
