@@ -112,9 +112,10 @@ class MidtermCheckForm(forms.Form):
     title = forms.CharField(label=_("title"), max_length=100, required=False)
     check_date = _date(_("check date"), required=True)
 
-    def __init__(self, *args: Any, programmes: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, programme_queryset: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["programme"].queryset = programmes  # type: ignore[attr-defined]
+        if programme_queryset is not None:
+            self.fields["programme"].queryset = programme_queryset  # type: ignore[attr-defined]
 
     def clean_check_date(self) -> dt.date | None:
         return _in_range(self.cleaned_data.get("check_date"))

@@ -44,6 +44,12 @@ def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> Any:
     return run_service(request, action, success, refusals=(ApplicationError,))
 
 
+def _ask(request: HttpRequest, action: str, subject: str, back: str) -> HttpResponse | None:
+    """The confirmation page, asked before the form is checked: a form sent as it stands
+    (without script) gets it too, and the confirmed one is then checked."""
+    return confirmation_needed(request, action=str(action), subject=subject, back=back)
+
+
 def _contract(request: HttpRequest, pk: int) -> Contract:
     if not request.user.is_authenticated:
         raise Http404
@@ -71,17 +77,18 @@ def change_new(request: HttpRequest, pk: int) -> HttpResponse:
         indicators=list(contract.indicators.all()),
         organisations=changes.eligible_organisations(application),
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        asked = confirmation_needed(
+    if request.method == "POST":
+        kind = dict(ChangeRequest.Kind.choices).get(request.POST.get("kind", ""), "")
+        asked = _ask(
             request,
-            action=_("Ask for the change"),
-            subject=f"{contract.number} {application.title} · {dict(ChangeRequest.Kind.choices)[data['kind']]}",
-            back=reverse("contract_detail", args=[contract.pk]),
-            form=form,
+            _("Ask for the change"),
+            f"{contract.number} {application.title} · {kind}",
+            reverse("contract_detail", args=[contract.pk]),
         )
         if asked is not None:
             return asked
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         done = _run(
             request,
             lambda: changes.change_request(
@@ -159,17 +166,18 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not can_decide:
             raise PermissionDenied
+        asked = _ask(
+            request,
+            _("Approve the change")
+            if request.POST.get("decision") == "approve"
+            else _("Reject the change"),
+            f"{application.number} · {change.get_kind_display()}",
+            reverse("change_detail", args=[change.pk]),
+        )
+        if asked is not None:
+            return asked
         if form.is_valid():
             approve = form.cleaned_data["decision"] == "approve"
-            asked = confirmation_needed(
-                request,
-                action=_("Approve the change") if approve else _("Reject the change"),
-                subject=f"{application.number} · {change.get_kind_display()}",
-                back=reverse("change_detail", args=[change.pk]),
-                form=form,
-            )
-            if asked is not None:
-                return asked
             done = _run(
                 request,
                 lambda: changes.change_decide(
@@ -218,10 +226,18 @@ def midterm_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     programmes = Programme.objects.visible_to(request.user).exclude(flow="award").order_by("code")
     can_create = request.user.has_perm("projects.manage_midterm", None) and programmes.exists()
-    form = MidtermCheckForm(request.POST or None, programmes=programmes)
+    form = MidtermCheckForm(request.POST or None, programme_queryset=programmes)
     if request.method == "POST":
         if not can_create:
             raise PermissionDenied
+        asked = _ask(
+            request,
+            _("Open the check"),
+            request.POST.get("title", "")[:100] or _("Mid-term checks"),
+            reverse("midterm_list"),
+        )
+        if asked is not None:
+            return asked
         if form.is_valid():
             data = form.cleaned_data
             done = _run(
@@ -271,17 +287,17 @@ def midterm_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not can_record:
             raise PermissionDenied
+        result = dict(MidtermFinding.Result.choices).get(request.POST.get("result", ""), "")
+        asked = _ask(
+            request,
+            _("Record the finding"),
+            f"{check_round.title} · {result}",
+            reverse("midterm_detail", args=[check_round.pk]),
+        )
+        if asked is not None:
+            return asked
         if form.is_valid():
             data = form.cleaned_data
-            asked = confirmation_needed(
-                request,
-                action=_("Record the finding"),
-                subject=f"{data['application'].number} · {dict(MidtermFinding.Result.choices)[data['result']]}",
-                back=reverse("midterm_detail", args=[check_round.pk]),
-                form=form,
-            )
-            if asked is not None:
-                return asked
             done = _run(
                 request,
                 lambda: midterm.midterm_finding_record(
@@ -359,6 +375,14 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("finding_detail", pk=finding.pk)
         if form is None:
             raise PermissionDenied
+        asked = _ask(
+            request,
+            _("Report the rectification"),
+            f"{application.number} · {finding.check_round.title}",
+            reverse("finding_detail", args=[finding.pk]),
+        )
+        if asked is not None:
+            return asked
         if form.is_valid():
             done = _run(
                 request,

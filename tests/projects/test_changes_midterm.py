@@ -305,9 +305,11 @@ def test_a_rectification_finding_holds_the_tranche_until_accepted(world, client)
         log.get_transition_display()
         for log in TransitionLog.objects.filter(application=application).order_by("pk")
     ]
-    assert [
-        label for label in labels if label.startswith("中期检查")
-    ] == ["中期检查结论", "中期检查整改已报", "中期检查整改通过"]
+    assert [label for label in labels if label.startswith("中期检查")] == [
+        "中期检查结论",
+        "中期检查整改已报",
+        "中期检查整改通过",
+    ]
 
 
 def refresh_tranche(tranche: Tranche) -> Tranche:
@@ -406,3 +408,69 @@ def test_pages_request_and_approve_an_extension_and_record_a_finding(world, clie
 
 def refresh_change(change: ChangeRequest) -> ChangeRequest:
     return ChangeRequest.objects.get(pk=change.pk)
+
+
+def test_pages_open_a_check_record_rectification_and_release_it(world, client):
+    money()
+    application = approved_project()
+    contract = signed_contract(application)
+    client.force_login(user("city_officer"))
+    with at(dt.date(2027, 6, 1)):
+        listing = client.get(reverse("midterm_list"))
+        assert "<title>中期检查" in listing.content.decode()
+        client.post(
+            reverse("midterm_list"),
+            {
+                "programme": application.call.programme.pk,
+                "year": "2026",
+                "title": "2026年度科技计划项目中期检查",
+                "check_date": "2027-06-01",
+                CONFIRMED: "1",
+            },
+        )
+        check_round = midterm_round_of(application)
+        page = client.get(reverse("midterm_detail", args=[check_round.pk])).content.decode()
+        assert application.number in page
+        # a rectification without its deadline is refused by the form, nothing is recorded
+        client.post(
+            reverse("midterm_detail", args=[check_round.pk]),
+            {
+                "application": application.pk,
+                "result": "rectify",
+                "to_fix": "补齐台账",
+                CONFIRMED: "1",
+            },
+        )
+        assert not MidtermFinding.objects.exists()
+        client.post(
+            reverse("midterm_detail", args=[check_round.pk]),
+            {
+                "application": application.pk,
+                "result": "rectify",
+                "to_fix": "补齐设备采购台账",
+                "rectify_due": "2027-07-31",
+                CONFIRMED: "1",
+            },
+        )
+    finding = MidtermFinding.objects.get()
+    assert finding.is_holding
+    client.force_login(user("applicant"))
+    with at(dt.date(2027, 7, 1)):
+        contract_page = client.get(reverse("contract_detail", args=[contract.pk])).content.decode()
+        assert "整改完成前暂停拨付" in contract_page
+        client.post(
+            reverse("finding_detail", args=[finding.pk]),
+            {"text": "台账已补齐", CONFIRMED: "1"},
+        )
+    client.force_login(user("city_officer"))
+    with at(dt.date(2027, 7, 2)):
+        client.post(reverse("finding_detail", args=[finding.pk]), {"accept": "1", CONFIRMED: "1"})
+    finding.refresh_from_db()
+    assert not finding.is_holding and finding.rectification == "台账已补齐"
+    assert midterm_hold_reason(application) is None
+
+
+def midterm_round_of(application: Application):
+    from projects.models import MidtermCheck
+
+    return MidtermCheck.objects.get(programme=application.call.programme, year=2026)
