@@ -11,7 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
-from funding.models import Programme
+from funding.models import Call, Programme
 
 from .changes import TARGET_MAX
 from .models import Application, ChangeRequest, ContractIndicator, MidtermFinding
@@ -164,3 +164,27 @@ class RectificationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=MidtermFinding.TEXT_MAX_LENGTH,
     )
+
+
+class ExtensionRuleForm(forms.Form):
+    programme = forms.ModelChoiceField(label=_("programme"), queryset=Programme.objects.none())
+    call = forms.ModelChoiceField(
+        label=_("call"),
+        queryset=Call.objects.none(),
+        required=False,
+        help_text=_("Empty: every call of the programme."),
+    )
+    max_extensions = forms.IntegerField(
+        label=_("extensions allowed per project"), min_value=0, max_value=5, initial=1
+    )
+    max_months = forms.IntegerField(
+        label=_("longest extension in total (months)"), min_value=1, max_value=36, initial=12
+    )
+
+    def __init__(self, *args: Any, programme_queryset: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if programme_queryset is not None:
+            self.fields["programme"].queryset = programme_queryset  # type: ignore[attr-defined]
+            self.fields["call"].queryset = Call.objects.filter(  # type: ignore[attr-defined]
+                programme__in=programme_queryset
+            ).order_by("-year", "pk")

@@ -23,6 +23,7 @@ from . import changes, documents, midterm
 from .change_forms import (
     ChangeDecisionForm,
     ChangeRequestForm,
+    ExtensionRuleForm,
     FindingForm,
     MidtermCheckForm,
     RectificationForm,
@@ -32,6 +33,7 @@ from .models import (
     ChangeRequest,
     Contract,
     ContractVersion,
+    ExtensionRule,
     MidtermCheck,
     MidtermFinding,
 )
@@ -132,7 +134,11 @@ def change_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "projects/change_list.html",
-        {"page_obj": page, "object_list": page.object_list},
+        {
+            "page_obj": page,
+            "object_list": page.object_list,
+            "can_see_rules": request.user.has_perm("projects.view_application", None),
+        },
     )
 
 
@@ -213,6 +219,49 @@ def contract_version_pdf(request: HttpRequest, pk: int, number: int) -> HttpResp
         f"任务书-{contract.number}-第{version.number}版.pdf",
         fallback=f"{contract.number}-v{version.number}.pdf",
         content_type=PDF_CONTENT_TYPE,
+    )
+
+
+def extension_rules(request: HttpRequest) -> HttpResponse:
+    """延期规则: the limits of each programme (or call) the user's region owns."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    if not request.user.has_perm("projects.view_application", None):
+        raise PermissionDenied
+    programmes = Programme.objects.visible_to(request.user).exclude(flow="award").order_by("code")
+    can_set = request.user.has_perm("projects.set_extension_rule", None) and programmes.exists()
+    form = ExtensionRuleForm(request.POST or None, programme_queryset=programmes)
+    if request.method == "POST":
+        if not can_set:
+            raise PermissionDenied
+        asked = _ask(request, _("Set the extension rule"), "", reverse("extension_rules"))
+        if asked is not None:
+            return asked
+        if form.is_valid():
+            data = form.cleaned_data
+            done = _run(
+                request,
+                lambda: changes.extension_rule_set(
+                    programme=data["programme"],
+                    call=data["call"],
+                    max_extensions=data["max_extensions"],
+                    max_months=data["max_months"],
+                    actor=actor_of(request),
+                ),
+                _("Extension rule saved."),
+            )
+            if done:
+                return redirect("extension_rules")
+    rows = ExtensionRule.objects.filter(programme__in=programmes).select_related(
+        "programme", "call"
+    )
+    return render(
+        request,
+        "projects/extension_rules.html",
+        {
+            "rules": rows.order_by("programme__code", "call__year", "pk"),
+            "form": form if can_set else None,
+        },
     )
 
 

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation, User
 from core import clock
 from core.numbers import format_quantity
+from funding.models import Call, Programme
 from funding.services import active_debarment
 
 from . import locks
@@ -383,3 +384,29 @@ def _approve(change: ChangeRequest, application: Application, contract: Contract
                 continue
             indicator.target = Decimal(new)
             indicator.save(update_fields=["target"])
+
+
+@transaction.atomic
+def extension_rule_set(
+    *,
+    programme: Programme,
+    call: Call | None,
+    max_extensions: int,
+    max_months: int,
+    actor: User,
+) -> ExtensionRule:
+    """Set the 延期 limits of a programme (``call`` None) or of one of its calls."""
+    if not actor.has_perm("projects.set_extension_rule", programme):
+        raise ChangeError(_("Only the city officer of the programme sets its extension rules."))
+    if call is not None and call.programme_id != programme.pk:
+        raise ChangeError(_("The call is not of this programme."))
+    if not 0 <= max_extensions <= 5 or not 1 <= max_months <= 36:
+        raise ChangeError(_("At most 5 extensions, of 1 to 36 months in total."))
+    rule, _created = ExtensionRule.objects.select_for_update().get_or_create(
+        programme=programme,
+        call=call,
+        defaults={"max_extensions": max_extensions, "max_months": max_months},
+    )
+    rule.max_extensions, rule.max_months = max_extensions, max_months
+    rule.save()
+    return rule

@@ -141,3 +141,4 @@ for model in (
     "midtermfinding",
 ):
     rules.add_perm(f"projects.view_{model}", is_admin | has_role(Role.AUDITOR))
+rules.add_perm("projects.set_extension_rule", city_officer)

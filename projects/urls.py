@@ -72,6 +72,7 @@ urlpatterns += [
         name="contract_version_pdf",
     ),
     path("changes/", change_views.change_list, name="change_list"),
+    path("changes/extension-rules/", change_views.extension_rules, name="extension_rules"),
     path("changes/<int:pk>/", change_views.change_detail, name="change_detail"),
     path("midterm/", change_views.midterm_list, name="midterm_list"),
     path("midterm/<int:pk>/", change_views.midterm_detail, name="midterm_detail"),

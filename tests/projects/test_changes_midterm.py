@@ -474,3 +474,32 @@ def midterm_round_of(application: Application):
     from projects.models import MidtermCheck
 
     return MidtermCheck.objects.get(programme=application.call.programme, year=2026)
+
+
+def test_the_city_officer_sets_the_programmes_extension_rule_on_its_page(world, client):
+    money()
+    application = approved_project()
+    contract = signed_contract(application)
+    programme = application.call.programme
+    # the applicant may not
+    client.force_login(user("applicant"))
+    assert client.get(reverse("extension_rules")).status_code == 403
+    client.force_login(user("city_officer"))
+    page = client.get(reverse("extension_rules")).content.decode()
+    assert "<title>延期规则" in page and "按默认规则执行" in page
+    # out of bounds: refused by the form, no rule
+    client.post(
+        reverse("extension_rules"),
+        {"programme": programme.pk, "max_extensions": "6", "max_months": "18", CONFIRMED: "1"},
+    )
+    assert not ExtensionRule.objects.exists()
+    client.post(
+        reverse("extension_rules"),
+        {"programme": programme.pk, "max_extensions": "2", "max_months": "18", CONFIRMED: "1"},
+    )
+    assert changes.extension_limits(application) == (2, 18)
+    _extend(contract, dt.date(2029, 6, 30))
+    contract.refresh_from_db()
+    _extend(contract, dt.date(2030, 6, 30), day=dt.date(2027, 4, 1))
+    contract.refresh_from_db()
+    assert contract.end_date == dt.date(2030, 6, 30)
