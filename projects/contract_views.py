@@ -161,6 +161,12 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if contract.commitment_id
             else None,
             "next_steps": guidance.contract_steps(contract, user),
+            # 项目变更, the 任务书 versions and 中期检查 (projects.change_views)
+            "change_requests": contract.change_requests.order_by("-requested_at", "-pk"),
+            "versions": contract.versions.order_by("-number"),
+            "can_request_change": contract.status == Contract.Status.SIGNED
+            and user.has_perm("projects.request_change", application),
+            "findings": application.midterm_findings.select_related("check_round"),
         },
     )
 
@@ -277,15 +283,15 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 _("Marked read."),
             )
             return redirect("report_detail", pk=pk)
+        asked = confirmation_needed(
+            request,
+            action=_("File the report"),
+            subject=f"{application.number} {report.title}",
+            back=reverse("report_detail", args=[pk]),
+        )
+        if asked is not None:  # (before the form is checked, as in acceptance_new)
+            return asked
         if form.is_valid():
-            asked = confirmation_needed(
-                request,
-                action=_("File the report"),
-                subject=f"{application.number} {report.title}",
-                back=reverse("report_detail", args=[pk]),
-            )
-            if asked is not None:
-                return asked
             done = _run(
                 request,
                 lambda: contracts.report_submit(
@@ -325,15 +331,21 @@ def acceptance_new(request: HttpRequest, pk: int) -> HttpResponse:
     indicators = list(contract.indicators.all()) if contract else []
     items = list(contract.budget.values_list("item", flat=True)) if contract else []
     form = ReportForm(request.POST or None, indicators=indicators, items=items, final=True)
-    if request.method == "POST" and form.is_valid():
-        asked = confirmation_needed(
+    # asked before the form is checked, so that a form sent as it stands (without
+    # script) gets the confirmation page too; the confirmed one is then checked
+    asked = (
+        confirmation_needed(
             request,
             action=_("Request acceptance"),
             subject=f"{application.number} {application.title}",
             back=reverse("acceptance_new", args=[application.pk]),
         )
-        if asked is not None:
-            return asked
+        if request.method == "POST"
+        else None
+    )
+    if asked is not None:
+        return asked
+    if request.method == "POST" and form.is_valid():
         acceptance = _run(
             request,
             lambda: closing.acceptance_request(

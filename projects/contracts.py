@@ -112,9 +112,11 @@ def contract_draft(
     budget_line: BudgetLine | None = None,
     payee_bank: str = "",
     repay_terms: dict[str, Any] | None = None,
+    tranche_plan: list[dict[str, Any]] | None = None,
 ) -> Contract:
     """Draft the 任务书 of an approved project: its budget follows the application's
-    items scaled to the approved amount; the tranche plan is the default one."""
+    items scaled to the approved amount; the tranche plan is the default one unless
+    ``tranche_plan`` (trigger, amount_fen, repayable per tranche) adds up to the amount."""
     application = locks.lock_application(application.pk)
     if application.is_award or application.status != Application.Status.APPROVED:
         raise ContractError(_("Only an approved project gets a contract."))
@@ -201,7 +203,10 @@ def contract_draft(
     ContractBudgetItem.objects.bulk_create(
         ContractBudgetItem(contract=contract, item=i, amount_fen=a) for i, a in scaled
     )
-    for seq, tranche in enumerate(default_tranches(amount, repayable_fen), start=1):
+    plan = tranche_plan or default_tranches(amount, repayable_fen)
+    if sum(t["amount_fen"] for t in plan) != amount or any(t["amount_fen"] <= 0 for t in plan):
+        raise ContractError(_("The tranches must add up to the contract amount."))
+    for seq, tranche in enumerate(plan, start=1):
         Tranche.objects.create(
             contract=contract,
             seq=seq,

@@ -2,42 +2,71 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
 from accounts.identifiers import mask_id_number
 from core import clock
 from core.money import format_fen
 from core.numbers import format_quantity, format_rate
 from core.pdf import Document, render
 
-from .models import Acceptance, Contract
+from .models import Acceptance, BudgetItem, Contract, ContractVersion, Tranche
 
 
-def contract_pdf(contract: Contract) -> bytes:
+def contract_content(contract: Contract) -> dict[str, Any]:
+    """What the 任务书 says now, as plain data: kept as a ``ContractVersion`` when a
+    change is approved, so that every version can be printed again as it was."""
     application = contract.application
+    return {
+        "organisation": application.organisation.name
+        if application.organisation
+        else application.applicant_name,
+        "start_date": contract.start_date.isoformat(),
+        "end_date": contract.end_date.isoformat(),
+        # repayment runs from the end date as signed (the ledger's schedule)
+        "repay_from": (
+            contract.repayable.start_date if contract.repayable else contract.end_date
+        ).isoformat(),
+        "amount_fen": contract.amount_fen,
+        "repay_principal_fen": contract.repay_principal_fen,
+        "indicators": [[i.name, i.unit, str(i.target)] for i in contract.indicators.all()],
+        "budget": [[b.item, b.amount_fen] for b in contract.budget.all()],
+        "tranches": [
+            [t.seq, t.trigger, t.amount_fen, t.repayable] for t in contract.tranches.all()
+        ],
+    }
+
+
+def contract_pdf(contract: Contract, version: ContractVersion | None = None) -> bytes:
+    """The 任务书 as it stands, or as it stood in ``version`` (its number and date printed)."""
+    application = contract.application
+    content = version.content if version is not None else contract_content(contract)
+    number = f"任务书编号：{contract.number}"
+    if version is not None:
+        number += f"（第{version.number}版，{clock.cn_date(version.made_at)}）"
+    doc = Document(title="项目任务书", subtitle=application.call.title, number=number)
     team = list(application.team.in_order())
     lead = next((m for m in team if m.is_lead), None)
-    doc = Document(
-        title="项目任务书", subtitle=application.call.title, number=f"任务书编号：{contract.number}"
+    start, end = (
+        dt.date.fromisoformat(content["start_date"]),
+        dt.date.fromisoformat(content["end_date"]),
     )
     doc.facts(
         [
             ("项目编号", application.number),
             ("项目名称", application.title),
-            (
-                "承担单位",
-                application.organisation.name
-                if application.organisation
-                else application.applicant_name,
-            ),
+            ("承担单位", content["organisation"]),
             ("所属区县", application.district.name),
             ("项目负责人", lead.person.name if lead else "—"),
-            (
-                "实施期限",
-                f"{clock.cn_date(contract.start_date)} 至 {clock.cn_date(contract.end_date)}",
-            ),
-            ("资助金额（元）", format_fen(contract.amount_fen)),
+            ("实施期限", f"{clock.cn_date(start)} 至 {clock.cn_date(end)}"),
+            ("资助金额（元）", format_fen(content["amount_fen"])),
             (
                 "其中有偿使用（元）",
-                format_fen(contract.repay_principal_fen) if contract.repay_principal_fen else "—",
+                format_fen(content["repay_principal_fen"])
+                if content["repay_principal_fen"]
+                else "—",
             ),
         ]
     )
@@ -62,37 +91,40 @@ def contract_pdf(contract: Contract) -> bytes:
     doc.table(
         ["序号", "指标", "单位", "目标值"],
         [
-            [n, i.name, i.unit, format_quantity(i.target)]
-            for n, i in enumerate(contract.indicators.all(), start=1)
+            [n, name, unit, format_quantity(Decimal(target))]
+            for n, (name, unit, target) in enumerate(content["indicators"], start=1)
         ],
         widths=[14, 90, 26, 40],
     )
     doc.heading("二、经费预算")
-    budget = list(contract.budget.all())
+    items = dict(BudgetItem.choices)
+    budget = content["budget"]
     doc.table(
         ["预算科目", "金额（元）"],
-        [[b.get_item_display(), format_fen(b.amount_fen)] for b in budget]
-        + [["合计", format_fen(sum(b.amount_fen for b in budget))]],
+        [[str(items.get(item, item)), format_fen(fen)] for item, fen in budget]
+        + [["合计", format_fen(sum(fen for _item, fen in budget))]],
         widths=[100, 70],
     )
     doc.heading("三、拨款计划")
+    triggers = dict(Tranche.Trigger.choices)
     doc.table(
         ["批次", "拨付条件", "金额（元）", "资金性质"],
         [
             [
-                t.seq,
-                t.get_trigger_display(),
-                format_fen(t.amount_fen),
-                "有偿使用" if t.repayable else "无偿资助",
+                seq,
+                str(triggers.get(trigger, trigger)),
+                format_fen(fen),
+                "有偿使用" if repayable else "无偿资助",
             ]
-            for t in contract.tranches.all()
+            for seq, trigger, fen, repayable in content["tranches"]
         ],
         widths=[16, 70, 44, 40],
     )
     if contract.repay_principal_fen:
+        repay_from = dt.date.fromisoformat(content.get("repay_from", content["end_date"]))
         doc.heading("四、有偿使用资金还款条款")
         doc.paragraph(
-            f"有偿使用资金 {format_fen(contract.repay_principal_fen)} 元，自 {clock.cn_date(contract.end_date)} 起"
+            f"有偿使用资金 {format_fen(contract.repay_principal_fen)} 元，自 {clock.cn_date(repay_from)} 起"
             f"{contract.repay_term_months} 个月内归还（宽限期 {contract.repay_grace_months or 0} 个月，"
             f"每 {contract.repay_period_months or 6} 个月一期，{contract.get_repay_method_display()}），"
             f"年占用费率 {format_rate(contract.fee_rate or 0)}，"
@@ -102,6 +134,8 @@ def contract_pdf(contract: Contract) -> bytes:
         "承担单位应按本任务书组织实施，按期报送进展报告，项目结束后申请验收；"
         "经费专款专用，预算调剂须经批准。"
     )
+    if version is not None and version.note:
+        doc.paragraph(f"本版变更：{version.note}")
     doc.signature(
         [
             f"承担单位确认：{contract.confirmed_by or '（待确认）'} {clock.cn_date(contract.confirmed_at)}"

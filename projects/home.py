@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.navigation import Queue, QueueRow, register_nav, register_queue
+from accounts.navigation import NavGroup, Queue, QueueRow, register_nav, register_queue
 from accounts.roles import REGION_READERS, Role
 from core import clock
 from core.money import format_fen
@@ -325,6 +325,22 @@ def register() -> None:
     )
     register_nav(
         "recommendations", _("Recommendation lists"), "recommendation_list", REGION_READERS, 14
+    )
+    register_nav(
+        "project_changes",
+        _("Project changes"),
+        "change_list",
+        {*REGION_READERS, Role.APPLICANT},
+        42,
+        group=NavGroup.CONTRACTS,
+    )
+    register_nav(
+        "midterm_checks",
+        _("Mid-term checks"),
+        "midterm_list",
+        REGION_READERS,
+        43,
+        group=NavGroup.CONTRACTS,
     )
     register_nav(
         "award_indicators",

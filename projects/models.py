@@ -586,6 +586,13 @@ TRAIL_LABELS: dict[str, Any] = {
     **ACTION_LABELS,
     "create": _("Draft created"),
     "formal_check": _("Formal check passed"),
+    # 项目变更 and 中期检查 (projects.changes, projects.midterm)
+    "change_request": _("Project change requested"),
+    "change_approve": _("Project change approved"),
+    "change_reject": _("Project change rejected"),
+    "midterm_finding": _("Mid-term check finding"),
+    "midterm_rectified": _("Mid-term rectification reported"),
+    "midterm_resolved": _("Mid-term rectification accepted"),
 }
 
 
@@ -1449,3 +1456,11 @@ class ReminderSent(models.Model):
 
 # The team of an application lives in its own module (this one is long enough).
 from .team_models import TeamMember  # noqa: E402,F401
+# 项目变更 and 中期检查 live in their own module (this one is long already).
+from .change_models import (  # noqa: E402,F401
+    ChangeRequest,
+    ContractVersion,
+    ExtensionRule,
+    MidtermCheck,
+    MidtermFinding,
+)

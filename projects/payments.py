@@ -19,7 +19,7 @@ from ledger.errors import LedgerError
 from ledger.models import Disbursement
 
 from . import locks
-from .models import Application, Contract, Tranche
+from .models import Application, Contract, MidtermFinding, Tranche
 
 S = Application.Status
 
@@ -43,7 +43,7 @@ MONEY_STOPS = frozenset({S.DISQUALIFIED, S.REJECTED, S.WITHDRAWN, S.TERMINATED, 
 def payment_refusal(application: Application) -> str | None:
     """Why ``application`` may not receive money now (None: it may)."""
     if application.status in RECEIVES_MONEY:
-        return None
+        return midterm_hold(application)
     if application.status == S.APPROVED:
         if application.is_award:
             return None
@@ -53,6 +53,30 @@ def payment_refusal(application: Application) -> str | None:
     return _("%(number)s is “%(state)s”: it may no longer receive money.") % {
         "number": application.number,
         "state": application.get_status_display(),
+    }
+
+
+def midterm_hold(application: Application) -> str | None:
+    """A 中期检查 finding of 整改 not yet accepted as rectified holds every further
+    payment of the project (the next tranche) until the officer accepts it."""
+    finding = (
+        MidtermFinding.objects.holding()
+        .filter(application=application)
+        .select_related("check_round")
+        .order_by("pk")
+        .first()
+    )
+    if finding is None:
+        return None
+    return _(
+        "%(number)s is held by the mid-term check “%(check)s”: rectification is required "
+        "(%(fix)s, due %(date)s). Nothing more is paid until the officer accepts the "
+        "rectification."
+    ) % {
+        "number": application.number,
+        "check": finding.check_round.title,
+        "fix": finding.to_fix,
+        "date": finding.rectify_due,
     }
 
 

@@ -127,3 +127,18 @@ for model in (
 ):
     if model != "contract":
         rules.add_perm(f"projects.view_{model}", is_admin | has_role(Role.AUDITOR))
+
+# 项目变更 and 中期检查 (projects.changes, projects.midterm)
+rules.add_perm("projects.request_change", owns_application)
+rules.add_perm("projects.decide_change", city_officer)
+rules.add_perm("projects.manage_midterm", city_officer)
+rules.add_perm("projects.rectify_midterm", owns_application)
+for model in (
+    "changerequest",
+    "contractversion",
+    "extensionrule",
+    "midtermcheck",
+    "midtermfinding",
+):
+    rules.add_perm(f"projects.view_{model}", is_admin | has_role(Role.AUDITOR))
+rules.add_perm("projects.set_extension_rule", city_officer)

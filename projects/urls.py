@@ -72,3 +72,20 @@ urlpatterns += [
         name="application_pdf",
     ),
 ]
+
+from . import change_views  # noqa: E402
+
+urlpatterns += [
+    path("contracts/<int:pk>/changes/new/", change_views.change_new, name="change_new"),
+    path(
+        "contracts/<int:pk>/versions/<int:number>/contract.pdf",
+        change_views.contract_version_pdf,
+        name="contract_version_pdf",
+    ),
+    path("changes/", change_views.change_list, name="change_list"),
+    path("changes/extension-rules/", change_views.extension_rules, name="extension_rules"),
+    path("changes/<int:pk>/", change_views.change_detail, name="change_detail"),
+    path("midterm/", change_views.midterm_list, name="midterm_list"),
+    path("midterm/<int:pk>/", change_views.midterm_detail, name="midterm_detail"),
+    path("midterm/findings/<int:pk>/", change_views.finding_detail, name="finding_detail"),
+]

@@ -9,6 +9,7 @@ from demo import (
     funding_world,
     ledger_world,
     people_world,
+    midterm_world,
     projects_world,
     reviews_world,
     sealing_world,
@@ -30,6 +31,7 @@ class Command(BaseCommand):
             projects_world.build(log)
             reviews_world.build(log)
             contracts_world.build(log)
+            midterm_world.build(log)
             people_world.build(log)
             sealing_world.build(log)
         if log.total == 0:
