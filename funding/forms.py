@@ -82,6 +82,27 @@ class ProgrammeForm(forms.Form):
         required=False,
         initial=True,
     )
+    subsidy_share_pct = forms.DecimalField(
+        label=_("interest subsidy: share of the interest paid (%)"),
+        min_value=Decimal("0.01"),
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        initial=100,
+    )
+    subsidy_cap_at_benchmark = forms.BooleanField(
+        label=_("interest subsidy: no more than the interest at the benchmark rate"),
+        required=False,
+    )
+    subsidy_benchmark_rate = forms.DecimalField(
+        label=_("interest subsidy: benchmark annual rate"),
+        help_text=_("As a fraction: 0.0435 is 4.35 % a year."),
+        min_value=Decimal("0.000001"),
+        max_value=1,
+        max_digits=8,
+        decimal_places=6,
+        required=False,
+    )
     active = forms.BooleanField(label=_("active"), required=False, initial=True)
 
     def __init__(self, *args: Any, units: Any, organisations: Any, **kwargs: Any) -> None:
@@ -113,6 +134,9 @@ class ProgrammeForm(forms.Form):
                 "fraud_quota_cut_pct",
                 "budget_item_tolerance_pct",
                 "city_panel_excludes_own_district",
+                "subsidy_share_pct",
+                "subsidy_cap_at_benchmark",
+                "subsidy_benchmark_rate",
                 "active",
             )
         }

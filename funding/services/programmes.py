@@ -46,6 +46,9 @@ PROGRAMME_FIELDS = (
     "fraud_quota_cut_pct",
     "budget_item_tolerance_pct",
     "city_panel_excludes_own_district",
+    "subsidy_share_pct",
+    "subsidy_cap_at_benchmark",
+    "subsidy_benchmark_rate",
     "active",
 )
 # Application numbers are made of the code (KPHN-2026-0001), and calls, applications and
@@ -78,6 +81,10 @@ def _check_programme(programme: Programme) -> None:
         errors["acceptance_rectify_below_pct"] = _(
             "Rectification starts at or above the failing line (%(fail)s %%)."
         ) % {"fail": fail}
+    if programme.subsidy_cap_at_benchmark and not programme.subsidy_benchmark_rate:
+        errors["subsidy_benchmark_rate"] = _(
+            "State the benchmark rate, or do not cap the subsidy at it."
+        )
     unit = programme.owner_unit if programme.owner_unit_id else None
     if unit is not None and unit.level not in (OrgUnit.Level.CITY, OrgUnit.Level.PROVINCE):
         errors["owner_unit"] = _("A programme is owned by a city or a province.")
