@@ -19,6 +19,7 @@ from core.http import attach
 from core.xlsx import XLSX_CONTENT_TYPE
 
 from . import dashboard, selectors
+from .batches import batch_summary
 from .forms import YearEndForm, YearForm
 from .scope import ReportScope, scope_for_user
 from .workbook import year_end_workbook
@@ -88,3 +89,24 @@ class YearEndView(ReportView):
             f"{year}年度报表-{scope.label}.xlsx",
             fallback=f"year-end-{year}{f'-{code}' if code else ''}.xlsx",
         )
+
+
+class BatchSummaryView(ReportView):
+    """批次汇总: per batch of the year and for the year, by instrument."""
+
+    template_name = "reports/batches.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        scope = scope_for_user(request.user)
+        years = self.years(scope)
+        form = YearForm(request.GET or None, years=years)
+        year = form.cleaned_data["year"] if form.is_valid() else clock.today().year
+        if not form.is_bound or not form.is_valid():
+            form = YearForm(years=years, initial={"year": year})
+        context = {
+            "form": form,
+            "year": year,
+            "scope": scope,
+            "summary": batch_summary(scope=scope, year=year),
+        }
+        return render(request, self.template_name, context)

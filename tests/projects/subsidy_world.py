@@ -62,11 +62,12 @@ def draft(
     loan: dict[str, Any] | None = None,
     title: str = "设施农业物联网改造",
     organisation: str = "杭州西湖智慧农业科技有限公司",
+    category: str = "agriculture",
 ) -> Application:
     applicant = user("applicant")
     application = services.application_create(
         call=project_call(),
-        category=Category.objects.get(programme__code="KJJH", code="agriculture"),
+        category=Category.objects.get(programme__code="KJJH", code=category),
         title=title,
         organisation=Organisation.objects.get(name=organisation),
         actor=applicant,
@@ -127,7 +128,7 @@ def approved(
 
 
 def drafted_contract(application: Application) -> Any:
-    with clock.frozen(dt.datetime(2026, 12, 1, 10, 0)):
+    with clock.frozen(dt.datetime(2026, 12, 1, 9, 0)):
         return contracts.contract_draft(
             application=application,
             actor=user("city_officer"),

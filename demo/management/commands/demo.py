@@ -10,6 +10,7 @@ from demo import (
     ledger_world,
     projects_world,
     reviews_world,
+    subsidy_world,
 )
 from demo.log import Log
 
@@ -28,6 +29,7 @@ class Command(BaseCommand):
             projects_world.build(log)
             reviews_world.build(log)
             contracts_world.build(log)
+            subsidy_world.build(log)
         if log.total == 0:
             self.stdout.write("Nothing created: the demo world is already complete.")
             return
