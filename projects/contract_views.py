@@ -134,6 +134,8 @@ def _contract(request: HttpRequest, pk: int) -> Contract:
 
 
 def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from .subsidy_views import contract_money_context
+
     contract = _contract(request, pk)
     user = request.user
     application = contract.application
@@ -160,6 +162,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if contract.commitment_id
             else None,
             "next_steps": guidance.contract_steps(contract, user),
+            **contract_money_context(contract, user),
         },
     )
 

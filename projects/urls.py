@@ -61,3 +61,16 @@ urlpatterns += [
     ),
     path("awards/indicators/", contract_views.award_indicators, name="award_indicators"),
 ]
+
+from . import subsidy_views  # noqa: E402
+
+urlpatterns += [
+    path("applications/<int:pk>/loan/", subsidy_views.loan_edit, name="loan_edit"),
+    path("applications/<int:pk>/cut/", subsidy_views.application_cut, name="application_cut"),
+    path("contracts/<int:pk>/respread/", subsidy_views.contract_respread, name="contract_respread"),
+    path(
+        "contracts/<int:pk>/certificates/",
+        subsidy_views.subsidy_certificate,
+        name="subsidy_certificate",
+    ),
+]
