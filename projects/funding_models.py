@@ -9,6 +9,8 @@ are in ``projects.subsidy`` and ``projects.cuts``.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -66,10 +68,8 @@ class Loan(models.Model):
         return f"{self.bank} {self.contract_no}"
 
     @property
-    def end_date(self) -> object:
+    def end_date(self) -> dt.date:
         """The day before the loan's maturity: the last day interest runs."""
-        import datetime as dt
-
         from .contracts import add_months
 
         return add_months(self.start_date, self.term_months) - dt.timedelta(days=1)

@@ -67,7 +67,7 @@ def loan_interest_fen(loan: Loan) -> int:
     asked)."""
     return interest_fen(
         loan.principal_fen, loan.annual_rate, period_days(loan.start_date, loan.end_date)
-    )  # type: ignore[arg-type]
+    )
 
 
 # --- the loan, stated by the applicant ---------------------------------------------------
@@ -267,7 +267,7 @@ def _certificate_problems(
     if period_from > period_to:
         problems.append(_("The interest period ends before it starts."))
         return problems
-    if period_from < loan.start_date or period_to > loan.end_date:  # type: ignore[operator]
+    if period_from < loan.start_date or period_to > loan.end_date:
         problems.append(
             _(
                 "The period %(f)s – %(t)s lies outside the loan (%(s)s – %(e)s); only interest of "
