@@ -89,6 +89,8 @@ class ProgrammeForm(forms.Form):
         max_digits=5,
         decimal_places=2,
         initial=100,
+        required=False,
+        help_text=_("Left empty: the whole interest paid (100 %)."),
     )
     subsidy_cap_at_benchmark = forms.BooleanField(
         label=_("interest subsidy: no more than the interest at the benchmark rate"),
@@ -96,7 +98,7 @@ class ProgrammeForm(forms.Form):
     )
     subsidy_benchmark_rate = forms.DecimalField(
         label=_("interest subsidy: benchmark annual rate"),
-        help_text=_("As a fraction: 0.0435 is 4.35 % a year."),
+        help_text=_("As a fraction of one: 0.05 is 5 % a year."),
         min_value=Decimal("0.000001"),
         max_value=1,
         max_digits=8,
@@ -113,6 +115,10 @@ class ProgrammeForm(forms.Form):
 
     def clean_code(self) -> str:
         return str(self.cleaned_data["code"]).strip().upper()
+
+    def clean_subsidy_share_pct(self) -> Decimal:
+        value = self.cleaned_data.get("subsidy_share_pct")
+        return Decimal(100) if value is None else value
 
     @staticmethod
     def initial_for(programme: Programme) -> dict[str, Any]:

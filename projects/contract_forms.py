@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import YuanField
+from core.numbers import format_quantity
 
 from .models import BudgetItem, Contract, ContractIndicator
 
@@ -132,7 +133,7 @@ class ReportForm(forms.Form):
         for i in indicators:
             self.fields[f"ind_{i.pk}"] = forms.DecimalField(
                 label=_("%(name)s (target %(target)s %(unit)s)")
-                % {"name": i.name, "target": i.target, "unit": i.unit},
+                % {"name": i.name, "target": format_quantity(i.target), "unit": i.unit},
                 min_value=0,
                 max_digits=14,
                 decimal_places=2,

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core import clock
 from core.money import MoneyError, fen_to_yuan, format_fen, yuan_to_fen
+from core.numbers import format_rate
 from funding.models import Instrument, Programme
 from ledger import services as ledger
 from ledger.errors import LedgerError
@@ -109,9 +110,7 @@ def loan_save(
         principal_fen = 0
         problems.append(_("Loan principal: %(e)s") % {"e": error})
     if annual_rate is None or not (Decimal(0) < annual_rate <= 1):
-        problems.append(
-            _("Annual interest rate: a fraction above 0 and at most 1 (0.0435 is 4.35 %).")
-        )
+        problems.append(_("Annual interest rate: above 0 and at most 100 %."))
     if not (1 <= int(term_months or 0) <= MAX_LOAN_MONTHS):
         problems.append(_("Loan term: 1 to %(n)d months.") % {"n": MAX_LOAN_MONTHS})
     if problems:
@@ -189,7 +188,7 @@ class Quote:
             }
         if self.benchmark_fen is not None and self.cap_fen == self.benchmark_fen:
             return _("interest at the benchmark rate %(rate)s for the period is %(b)s yuan") % {
-                "rate": programme.subsidy_benchmark_rate,
+                "rate": format_rate(programme.subsidy_benchmark_rate),
                 "b": format_fen(self.benchmark_fen),
             }
         return _("%(pct)s %% of the interest paid is %(s)s yuan") % {

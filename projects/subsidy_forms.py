@@ -20,13 +20,13 @@ class LoanForm(forms.Form):
     bank = forms.CharField(label=_("lending bank"), max_length=100)
     contract_no = forms.CharField(label=_("loan contract number"), max_length=60)
     principal = YuanField(label=_("loan principal (yuan)"), min_value=Decimal("0.01"))
-    annual_rate = forms.DecimalField(
-        label=_("annual interest rate"),
-        help_text=_("As a fraction: 0.0435 is 4.35 % a year."),
-        min_value=Decimal("0.000001"),
-        max_value=1,
+    annual_rate_pct = forms.DecimalField(
+        label=_("annual interest rate (%)"),
+        help_text=_("As a percentage, e.g. 4.35."),
+        min_value=Decimal("0.0001"),
+        max_value=100,
         max_digits=8,
-        decimal_places=6,
+        decimal_places=4,
     )
     start_date = forms.DateField(
         label=_("loan start date"), widget=forms.DateInput(attrs={"type": "date"})

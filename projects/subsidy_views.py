@@ -71,7 +71,7 @@ def loan_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "bank": loan.bank,
             "contract_no": loan.contract_no,
             "principal": loan.principal_fen / 100,
-            "annual_rate": loan.annual_rate,
+            "annual_rate_pct": (loan.annual_rate * 100).normalize(),
             "start_date": loan.start_date,
             "term_months": loan.term_months,
         }
@@ -80,7 +80,8 @@ def loan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = LoanForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        data = dict(form.cleaned_data)
+        data["annual_rate"] = data.pop("annual_rate_pct") / 100
         saved = _run(
             request,
             lambda: subsidy.loan_save(application=application, actor=actor_of(request), **data),

@@ -40,7 +40,7 @@ def test_the_applicant_states_the_loan_on_its_page(world):
                 "bank": "工行",
                 "contract_no": "X-1",
                 "principal": "100000",
-                "annual_rate": "4.35",
+                "annual_rate_pct": "0",
                 "start_date": "2026-06-01",
                 "term_months": "12",
             },
@@ -52,13 +52,14 @@ def test_the_applicant_states_the_loan_on_its_page(world):
                 "bank": "工行",
                 "contract_no": "X-1",
                 "principal": "1,000,000",
-                "annual_rate": "0.0435",
+                "annual_rate_pct": "4.35",
                 "start_date": "2026-06-01",
                 "term_months": "12",
             },
         )
         assert good.status_code == 302
-        assert refresh(application).loan.principal_fen == 100_000_000
+        loan = refresh(application).loan
+        assert loan.principal_fen == 100_000_000 and str(loan.annual_rate) == "0.043500"
         assert client("district_officer").get(url).status_code in (403, 404)
 
 
