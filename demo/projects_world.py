@@ -99,6 +99,9 @@ def build(log: Log) -> None:
             },
             summary="基于机器视觉的茶叶色选与分级模块，贷款购置生产线申请贴息。",
         )
+        from .subsidy_world import state_loan
+
+        state_loan(p_submitted)
         projects.application_submit(application=p_submitted, actor=_u("applicant"))
     with _at("2026-10-29T14:00"):
         p_returned = _draft(

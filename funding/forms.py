@@ -110,6 +110,29 @@ class ProgrammeForm(forms.Form):
         initial=3,
         help_text=_("Empty: a failed acceptance does not bar its leader."),
     )
+    subsidy_share_pct = forms.DecimalField(
+        label=_("interest subsidy: share of the interest paid (%)"),
+        min_value=Decimal("0.01"),
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        initial=100,
+        required=False,
+        help_text=_("Left empty: the whole interest paid (100 %)."),
+    )
+    subsidy_cap_at_benchmark = forms.BooleanField(
+        label=_("interest subsidy: no more than the interest at the benchmark rate"),
+        required=False,
+    )
+    subsidy_benchmark_rate = forms.DecimalField(
+        label=_("interest subsidy: benchmark annual rate"),
+        help_text=_("As a fraction of one: 0.05 is 5 % a year."),
+        min_value=Decimal("0.000001"),
+        max_value=1,
+        max_digits=8,
+        decimal_places=6,
+        required=False,
+    )
     active = forms.BooleanField(label=_("active"), required=False, initial=True)
 
     def __init__(self, *args: Any, units: Any, organisations: Any, **kwargs: Any) -> None:
@@ -120,6 +143,10 @@ class ProgrammeForm(forms.Form):
 
     def clean_code(self) -> str:
         return str(self.cleaned_data["code"]).strip().upper()
+
+    def clean_subsidy_share_pct(self) -> Decimal:
+        value = self.cleaned_data.get("subsidy_share_pct")
+        return Decimal(100) if value is None else value
 
     @staticmethod
     def initial_for(programme: Programme) -> dict[str, Any]:
@@ -145,6 +172,9 @@ class ProgrammeForm(forms.Form):
                 "lead_max_in_progress",
                 "lead_blocked_by_overdue_report",
                 "lead_failed_acceptance_years",
+                "subsidy_share_pct",
+                "subsidy_cap_at_benchmark",
+                "subsidy_benchmark_rate",
                 "active",
             )
         }

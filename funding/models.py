@@ -146,6 +146,26 @@ class Programme(models.Model):
         blank=True,
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
+)
+    # 贷款贴息: subsidy = interest paid × share, capped (when the programme says so) by the
+    # interest at the benchmark rate for the same period (projects.subsidy).
+    subsidy_share_pct = models.DecimalField(
+        _("interest subsidy: share of the interest paid (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=100,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    subsidy_cap_at_benchmark = models.BooleanField(
+        _("interest subsidy: no more than the interest at the benchmark rate"), default=False
+    )
+    subsidy_benchmark_rate = models.DecimalField(
+        _("interest subsidy: benchmark annual rate"),
+        max_digits=8,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
     )
     active = models.BooleanField(_("active"), default=True)
 
@@ -161,6 +181,19 @@ class Programme(models.Model):
                     acceptance_fail_below_pct__lte=models.F("acceptance_rectify_below_pct")
                 ),
                 name="programme_thresholds_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(subsidy_share_pct__gt=0) & Q(subsidy_share_pct__lte=100),
+                name="programme_subsidy_share_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(subsidy_cap_at_benchmark=False)
+                | (
+                    Q(subsidy_benchmark_rate__isnull=False)
+                    & Q(subsidy_benchmark_rate__gt=0)
+                    & Q(subsidy_benchmark_rate__lte=1)
+                ),
+                name="programme_subsidy_benchmark_set",
             ),
         ]
 

@@ -125,6 +125,31 @@ def remaining_commitment_fen(contract: Contract) -> int:
     return ledger.account_balance(commitment.account_id)
 
 
+def _close_subsidy(contract: Contract, application: Application, actor: User) -> list[str]:
+    """At closing, the 贷款贴息 not claimed is given back to its line; an open payment
+    order of a certificate stops the closing."""
+    from .funding_models import ContractSubsidy
+    from .subsidy import DEAD_ORDERS
+
+    subsidy = ContractSubsidy.objects.filter(contract=contract).select_related("commitment").first()
+    if subsidy is None or subsidy.commitment is None:
+        return []
+    settled = (*DEAD_ORDERS, Disbursement.Status.PAID, Disbursement.Status.RECONCILED)
+    if subsidy.certificates.exclude(disbursement__status__in=settled).exists():
+        return [_("A payment order of the interest subsidy is still open.")]
+    commitment = subsidy.commitment
+    if ledger.account_balance(commitment.account_id):
+        _ledger(
+            lambda: ledger.commitment_release(
+                commitment=commitment,
+                value_date=clock.today(),
+                actor=actor,
+                reason=_("Project closed: interest subsidy not claimed"),
+            )
+        )
+    return []
+
+
 @transaction.atomic
 def project_close(*, application: Application, actor: User) -> Application:
     """已结项: nothing left to pay or recover (or the remainder written off)."""
@@ -175,6 +200,7 @@ def project_close(*, application: Application, actor: User) -> Application:
                     reason=_("Project closed: unspent commitment"),
                 )
             )
+        problems += _close_subsidy(contract, application, actor)
         if contract.repayable is not None and contract.repayable.status not in (
             "repaid",
             "written_off",

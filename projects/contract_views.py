@@ -134,6 +134,8 @@ def _contract(request: HttpRequest, pk: int) -> Contract:
 
 
 def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from .subsidy_views import contract_money_context
+
     contract = _contract(request, pk)
     user = request.user
     application = contract.application
@@ -167,6 +169,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_request_change": contract.status == Contract.Status.SIGNED
             and user.has_perm("projects.request_change", application),
             "findings": application.midterm_findings.select_related("check_round"),
+            **contract_money_context(contract, user),
         },
     )
 

@@ -21,13 +21,14 @@ from ledger import services as ledger
 from ledger.errors import LedgerError
 from ledger.models import BudgetLine, Disbursement
 
-from . import locks, payments
+from . import cuts, locks, payments
 from .models import (
     Application,
     BudgetChange,
     Contract,
     ContractBudgetItem,
     ContractIndicator,
+    ContractSubsidy,
     IndicatorActual,
     ProgressReport,
     Spending,
@@ -128,23 +129,27 @@ def contract_draft(
         raise ContractError(_("A contract needs at least one indicator (考核指标)."))
     amount = application.approved_amount_fen or 0
     requested = application.amount_requested_fen or 1
-    repayable_requested = sum(
-        f.amount_fen for f in application.funding.all() if f.instrument == Instrument.REPAYABLE
-    )
-    repayable_fen = repayable_requested * amount // requested
-    main_instrument = next(
-        (f.instrument for f in application.funding.all() if f.instrument != Instrument.REPAYABLE),
-        Instrument.GRANT,
+    # each instrument on the line of its instrument (核减 per instrument, ``projects.cuts``)
+    amounts = cuts.approved_by_instrument(application)
+    repayable_fen = amounts.get(Instrument.REPAYABLE, 0)
+    subsidy_fen = amounts.get(Instrument.INTEREST_SUBSIDY, 0)
+    grant_fen = amount - repayable_fen - subsidy_fen
+    main_instrument = (
+        Instrument.GRANT if grant_fen or not subsidy_fen else Instrument.INTEREST_SUBSIDY
     )
     budget_line = budget_line or budget_lines_for(application, main_instrument).first()
     repay_line = (
         budget_lines_for(application, Instrument.REPAYABLE).first() if repayable_fen else None
+    )
+    subsidy_line = (
+        budget_lines_for(application, Instrument.INTEREST_SUBSIDY).first() if subsidy_fen else None
     )
     missing = [
         i
         for i, line in (
             (main_instrument, budget_line),
             (Instrument.REPAYABLE, repay_line if repayable_fen else True),
+            (Instrument.INTEREST_SUBSIDY, subsidy_line if subsidy_fen else True),
         )
         if line is None
     ]
@@ -156,6 +161,11 @@ def contract_draft(
                 "y": application.call.year,
                 "i": "、".join(str(Instrument(i).label) for i in missing),
             }
+        )
+    if budget_line is not None and budget_line.instrument != main_instrument:
+        raise ContractError(
+            _("The budget line %(l)s is not a line of %(i)s.")
+            % {"l": budget_line.name, "i": Instrument(main_instrument).label}
         )
     terms = repay_terms or {}
     contract = Contract(
@@ -194,17 +204,27 @@ def contract_draft(
     contract.save()
     for order, fields in enumerate(indicators, start=1):
         ContractIndicator.objects.create(contract=contract, order=order, **fields)
+    if subsidy_fen and subsidy_line is not None:
+        ContractSubsidy.objects.create(
+            contract=contract, amount_fen=subsidy_fen, budget_line=subsidy_line
+        )
     items = list(application.budget_items.all())
-    scaled = [(i.item, i.amount_fen * amount // requested) for i in items]
-    if scaled:  # the rounding remainder goes to the largest item
+    if application.cuts.exists():
+        # after a 核减 the applicant re-spreads the items (``cuts.contract_budget_respread``)
+        scaled = [(i.item, i.amount_fen) for i in items]
+    else:
+        scaled = [(i.item, i.amount_fen * amount // requested) for i in items]
+    if scaled and not application.cuts.exists():  # the rounding remainder goes to the largest item
         remainder = amount - sum(a for _i, a in scaled)
         largest = max(range(len(scaled)), key=lambda n: scaled[n][1])
         scaled[largest] = (scaled[largest][0], scaled[largest][1] + remainder)
     ContractBudgetItem.objects.bulk_create(
         ContractBudgetItem(contract=contract, item=i, amount_fen=a) for i, a in scaled
     )
-    plan = tranche_plan or default_tranches(amount, repayable_fen)
-    if sum(t["amount_fen"] for t in plan) != amount or any(t["amount_fen"] <= 0 for t in plan):
+    # the subsidy is paid against interest certificates (``projects.subsidy``), not tranches
+    tranched = grant_fen + repayable_fen
+    plan = tranche_plan or default_tranches(tranched, repayable_fen)
+    if sum(t["amount_fen"] for t in plan) != tranched or any(t["amount_fen"] <= 0 for t in plan):
         raise ContractError(_("The tranches must add up to the contract amount."))
     for seq, tranche in enumerate(plan, start=1):
         Tranche.objects.create(
@@ -231,6 +251,9 @@ def contract_confirm(*, contract: Contract, actor: User) -> Contract:
         raise ContractError(_("Only the applicant confirms the contract."))
     if contract.status != Contract.Status.DRAFT:
         raise ContractError(_("The contract is already confirmed."))
+    problem = cuts.budget_problem(contract)
+    if problem:
+        raise ContractError(problem)
     contract.status = Contract.Status.CONFIRMED
     contract.confirmed_by = actor
     contract.confirmed_at = clock.now()
@@ -256,11 +279,33 @@ def contract_sign(*, contract: Contract, actor: User) -> Contract:
         raise ContractError(_("The applicant has not confirmed the contract yet."))
     if not actor.has_perm("projects.contract_application", application):
         raise ContractError(_("You may not sign this contract."))
+    problem = cuts.budget_problem(contract)
+    if problem:
+        raise ContractError(problem)
     today = clock.today()
     payee = (
         application.organisation.name if application.organisation else application.applicant_name
     )
-    grant_fen = contract.amount_fen - contract.repay_principal_fen
+    subsidy = (
+        ContractSubsidy.objects.filter(contract=contract).select_related("budget_line").first()
+    )
+    subsidy_fen = subsidy.amount_fen if subsidy else 0
+    grant_fen = contract.amount_fen - contract.repay_principal_fen - subsidy_fen
+    if subsidy is not None:
+        # 贷款贴息 on its own line: kept apart from the grant in the ledger and the reports
+        subsidy.commitment = _ledger(
+            lambda: ledger.commitment_post(
+                budget_line=subsidy.budget_line,
+                project_ref=application.number,
+                amount=fen_to_yuan(subsidy_fen),
+                value_date=today,
+                actor=actor,
+                payee_name=payee,
+                scope_path=application.district.path,
+                memo=_("Contract %(n)s signed: interest subsidy") % {"n": contract.number},
+            )
+        )
+        subsidy.save(update_fields=["commitment"])
     if grant_fen:
         contract.commitment = _ledger(
             lambda: ledger.commitment_post(

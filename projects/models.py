@@ -496,12 +496,19 @@ class ApplicationFunding(models.Model):
     )
     instrument = models.CharField(_("instrument"), max_length=20, choices=Instrument.choices)
     amount_fen = models.BigIntegerField(_("amount (fen)"))
+    # set at approval: what was asked, or less after a 核减 (``projects.cuts``)
+    approved_fen = models.BigIntegerField(_("amount approved (fen)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("requested funding")
         verbose_name_plural = _("requested funding")
         constraints = [
-            *amount_checks("projects_funding", "amount_fen"),
+            *amount_checks("projects_funding", "amount_fen", "approved_fen"),
+            models.CheckConstraint(
+                condition=Q(approved_fen__isnull=True)
+                | (Q(approved_fen__gt=0) & Q(approved_fen__lte=models.F("amount_fen"))),
+                name="applicationfunding_approved_within_asked",
+            ),
             models.UniqueConstraint(
                 fields=["application", "instrument"], name="applicationfunding_unique"
             ),
@@ -593,6 +600,8 @@ TRAIL_LABELS: dict[str, Any] = {
     "midterm_finding": _("Mid-term check finding"),
     "midterm_rectified": _("Mid-term rectification reported"),
     "midterm_resolved": _("Mid-term rectification accepted"),
+    "cut": _("Amount cut (核减)"),
+    "respread": _("Budget re-spread"),
 }
 
 
@@ -1463,4 +1472,11 @@ from .change_models import (  # noqa: E402,F401
     ExtensionRule,
     MidtermCheck,
     MidtermFinding,
+)
+# The money of a project by instrument (贷款贴息, 核减): models in their own module.
+from .funding_models import (  # noqa: E402, F401
+    ApprovalCut,
+    ContractSubsidy,
+    InterestCertificate,
+    Loan,
 )

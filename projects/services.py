@@ -387,6 +387,9 @@ def submission_problems(application: Application, *, day: dt.date) -> list[str]:
         )
     if not application.title.strip():
         problems.append(_("The title is missing."))
+    from .subsidy import loan_problems
+
+    problems += loan_problems(application)
     return problems
 
 

@@ -89,3 +89,16 @@ urlpatterns += [
     path("midterm/<int:pk>/", change_views.midterm_detail, name="midterm_detail"),
     path("midterm/findings/<int:pk>/", change_views.finding_detail, name="finding_detail"),
 ]
+
+from . import subsidy_views  # noqa: E402
+
+urlpatterns += [
+    path("applications/<int:pk>/loan/", subsidy_views.loan_edit, name="loan_edit"),
+    path("applications/<int:pk>/cut/", subsidy_views.application_cut, name="application_cut"),
+    path("contracts/<int:pk>/respread/", subsidy_views.contract_respread, name="contract_respread"),
+    path(
+        "contracts/<int:pk>/certificates/",
+        subsidy_views.subsidy_certificate,
+        name="subsidy_certificate",
+    ),
+]

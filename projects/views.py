@@ -147,6 +147,8 @@ def _get_application(request: HttpRequest, pk: int) -> Application:
 
 
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from .subsidy_views import application_money_context
+
     if not request.user.is_authenticated:
         return redirect("login")
     application = _get_application(request, pk)
@@ -187,6 +189,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if application.status == Application.Status.RETURNED
         else None,
         **_contract_context(application, user),
+        **application_money_context(application, user),
     }
     return render(request, "projects/application_detail.html", context)
 

@@ -11,3 +11,11 @@ class ReportsConfig(AppConfig):
         from accounts.roles import REGION_READERS
 
         register_nav("reports", _("Reports"), "reports:dashboard", REGION_READERS, 70)
+        register_nav(
+            "report_batches",
+            _("Batch summary"),
+            "reports:batches",
+            REGION_READERS,
+            71,
+            group="reports",
+        )

@@ -10,4 +10,5 @@ urlpatterns = [
     path("year-end/<int:pk>/", views.ExportView.as_view(), name="export"),
     path("year-end/<int:pk>/status/", views.ExportStatusView.as_view(), name="export_status"),
     path("year-end/<int:pk>/file/", views.ExportFileView.as_view(), name="export_file"),
+    path("batches/", views.BatchSummaryView.as_view(), name="batches"),
 ]

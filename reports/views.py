@@ -27,6 +27,7 @@ from core.http import attach
 from core.xlsx import XLSX_CONTENT_TYPE
 
 from . import dashboard, exports, selectors
+from .batches import batch_summary
 from .forms import YearEndForm, YearForm
 from .models import WorkbookExport
 from .scope import ReportScope, scope_for_user
@@ -157,3 +158,24 @@ class ExportFileView(ReportView):
             raise Http404
         response = FileResponse(default_storage.open(export.file), content_type=XLSX_CONTENT_TYPE)
         return attach(response, export.filename, fallback=export.fallback_name)
+
+
+class BatchSummaryView(ReportView):
+    """批次汇总: per batch of the year and for the year, by instrument."""
+
+    template_name = "reports/batches.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        scope = scope_for_user(request.user)
+        years = self.years(scope)
+        form = YearForm(request.GET or None, years=years)
+        year = form.cleaned_data["year"] if form.is_valid() else clock.today().year
+        if not form.is_bound or not form.is_valid():
+            form = YearForm(years=years, initial={"year": year})
+        context = {
+            "form": form,
+            "year": year,
+            "scope": scope,
+            "summary": batch_summary(scope=scope, year=year),
+        }
+        return render(request, self.template_name, context)

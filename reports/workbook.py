@@ -1,4 +1,5 @@
-"""The year-end workbook (年度报表, DESIGN §7): six sheets, pandas frames from
+"""The year-end workbook (年度报表, DESIGN §7): seven sheets (the six of the design and
+the 批次汇总 of ``reports.batches``), pandas frames from
 ``reports.selectors`` written with XlsxWriter.
 
 The sheet names and headers are the official Chinese ones, whatever the user's
@@ -30,6 +31,7 @@ from core import clock
 from core.money import fen_to_yuan
 
 from . import selectors
+from .batches import batch_frame, batch_summary
 from .scope import ReportScope
 
 OPTIONS = {
@@ -213,7 +215,41 @@ INDICATORS = Sheet(
     ],
 )
 
-SHEETS = (PROJECTS, BUDGET, REPAYABLE, DISTRICTS, ACCEPTANCE, INDICATORS)
+BATCHES = Sheet(
+    "批次汇总",
+    [
+        Column("批次", "batch", "text", 36, "本年度的申报批次（计划下达的批次）"),
+        Column("文号", "document_no", "text", 20),
+        Column("计划", "programme", "text", 22),
+        Column("资金性质", "instrument", "text", 12, "无偿资助、贷款贴息、有偿资助、以奖代补"),
+        Column(
+            "项目数",
+            "projects",
+            "int",
+            10,
+            "该批次立项的项目中获得此类资金的项目数；一个项目可同时获得几类资金",
+        ),
+        Column("立项金额", "approved_fen", "money", 16, "元；申请额减去核减", True),
+        Column(
+            "已承诺",
+            "committed_fen",
+            "money",
+            16,
+            "元；台账中任务书承诺（减去已释放的）；有偿资助为借款本金",
+            True,
+        ),
+        Column(
+            "已拨付",
+            "paid_fen",
+            "money",
+            16,
+            "元；已支付或已对账的拨付单，按预算科目的资金性质",
+            True,
+        ),
+    ],
+)
+
+SHEETS = (PROJECTS, BUDGET, REPAYABLE, DISTRICTS, ACCEPTANCE, INDICATORS, BATCHES)
 
 
 @dataclass
@@ -226,6 +262,7 @@ class YearEndData:
     districts: pd.DataFrame
     acceptance: pd.DataFrame
     indicators: pd.DataFrame
+    batches: pd.DataFrame
 
 
 def year_end_data(*, scope: ReportScope, year: int) -> YearEndData:
@@ -245,6 +282,7 @@ def year_end_data(*, scope: ReportScope, year: int) -> YearEndData:
             districts=selectors.district_statistics(scope=scope, projects=projects),
             acceptance=acceptance,
             indicators=indicators,
+            batches=batch_frame(batch_summary(scope=scope, year=year)),
         )
 
 
@@ -416,6 +454,7 @@ def write_workbook(data: YearEndData, target: str | IO[bytes]) -> None:
     _district_charts(book, districts, len(data.districts))
     writer.sheet(ACCEPTANCE, data.acceptance, percent_of_100=("completion_pct",))
     writer.sheet(INDICATORS, data.indicators)
+    writer.sheet(BATCHES, data.batches)
     book.close()
 
 

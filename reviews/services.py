@@ -23,6 +23,7 @@ from core.numbers import format_quantity, format_score
 from funding import services as funding
 from funding.models import Call
 from projects import services as projects
+from projects.cuts import approved_total_fen, funding_approve
 from projects.models import Application, Notice
 
 from . import aggregation, conflicts, notifications
@@ -747,7 +748,7 @@ def decision_approve(*, notice: Notice, actor: User) -> list[Application]:
         problems += projects.notice_blockers(application, day=today, level=Notice.Level.CITY)
     if problems:
         raise ReviewError(problems[0], reasons=problems)
-    total = sum(a.amount_requested_fen for a in candidates)
+    total = sum(approved_total_fen(a) for a in candidates)
     already = (
         Application.objects.filter(call=notice.call, approved_amount_fen__isnull=False).aggregate(
             t=Sum("approved_amount_fen")
@@ -775,7 +776,8 @@ def decision_approve(*, notice: Notice, actor: User) -> list[Application]:
                 name="approve",
                 actor=actor,
                 reason=notice_outcome(notice, application, objections),
-                approved_amount_fen=application.amount_requested_fen,
+                # what was asked, less any 核减 (projects.cuts)
+                approved_amount_fen=funding_approve(application),
             )
         )
         if application.is_award:

@@ -50,6 +50,9 @@ PROGRAMME_FIELDS = (
     "lead_max_in_progress",
     "lead_blocked_by_overdue_report",
     "lead_failed_acceptance_years",
+    "subsidy_share_pct",
+    "subsidy_cap_at_benchmark",
+    "subsidy_benchmark_rate",
     "active",
 )
 # Application numbers are made of the code (KPHN-2026-0001), and calls, applications and
@@ -82,6 +85,10 @@ def _check_programme(programme: Programme) -> None:
         errors["acceptance_rectify_below_pct"] = _(
             "Rectification starts at or above the failing line (%(fail)s %%)."
         ) % {"fail": fail}
+    if programme.subsidy_cap_at_benchmark and not programme.subsidy_benchmark_rate:
+        errors["subsidy_benchmark_rate"] = _(
+            "State the benchmark rate, or do not cap the subsidy at it."
+        )
     unit = programme.owner_unit if programme.owner_unit_id else None
     if unit is not None and unit.level not in (OrgUnit.Level.CITY, OrgUnit.Level.PROVINCE):
         errors["owner_unit"] = _("A programme is owned by a city or a province.")

@@ -12,6 +12,7 @@ from demo import (
     midterm_world,
     projects_world,
     reviews_world,
+    subsidy_world,
     sealing_world,
 )
 from demo.log import Log
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             projects_world.build(log)
             reviews_world.build(log)
             contracts_world.build(log)
+            subsidy_world.build(log)
             midterm_world.build(log)
             people_world.build(log)
             sealing_world.build(log)

@@ -1,0 +1,59 @@
+"""The 批次汇总 sheet of the year-end workbook ties to the other sheets, and its page
+shows the same figures in Chinese words."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from projects.models import Application
+from reports.batches import batch_summary
+from reports.scope import whole_database
+from tests.conftest import login
+
+from .conftest import fen, read_book, rows_of, totals_of
+
+pytestmark = pytest.mark.django_db
+
+
+def book_of(tmp_path, year):
+    out = tmp_path / f"report-{year}.xlsx"
+    call_command("year_end_report", "--year", str(year), "--out", str(out), stdout=io.StringIO())
+    return read_book(out)
+
+
+@pytest.mark.parametrize("year", [2024, 2025])
+def test_the_batch_sheet_ties_to_the_project_and_repayable_sheets(demo, tmp_path, year):
+    # given the demo world's books of the year
+    book = book_of(tmp_path, year)
+    batches = rows_of(book, "批次汇总")
+    assert batches, "the demo year has approved projects"
+    totals = totals_of(book, "批次汇总")
+    projects = totals_of(book, "项目汇总")
+    # then what was approved and paid adds up to the project sheet's totals, to the fen
+    assert fen(totals["立项金额"]) == fen(projects["立项金额"])
+    assert fen(totals["已拨付"]) == fen(projects["已拨付"])
+    assert sum(fen(r["立项金额"]) for r in batches) == fen(totals["立项金额"])
+    # and the repayable part committed is the principal the project sheet expects back
+    repayable = [r for r in batches if r["资金性质"] == "有偿资助"]
+    assert sum(fen(r["已承诺"]) for r in repayable) == (fen(projects["应收回"]) or 0)
+    # the number of projects per batch is the number approved in it
+    approved = Application.objects.filter(call__year=year, approved_amount_fen__isnull=False)
+    summary = batch_summary(scope=whole_database(), year=year)
+    assert sum(b.projects for b in summary.batches) == approved.count()
+    assert {r["资金性质"] for r in batches} <= {"无偿资助", "贷款贴息", "有偿资助", "以奖代补"}
+
+
+def test_the_batch_page_shows_each_batch_by_instrument(demo):
+    client = login("city_officer")
+    response = client.get(reverse("reports:batches") + "?year=2025")
+    assert response.status_code == 200
+    html = response.content.decode()
+    summary = batch_summary(scope=whole_database(), year=2025)
+    for batch in summary.batches:
+        assert batch.title in html
+    assert "无偿资助" in html
+    assert login("applicant").get(reverse("reports:batches")).status_code == 403
