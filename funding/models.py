@@ -146,7 +146,7 @@ class Programme(models.Model):
         blank=True,
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
-)
+    )
     # 贷款贴息: subsidy = interest paid × share, capped (when the programme says so) by the
     # interest at the benchmark rate for the same period (projects.subsidy).
     subsidy_share_pct = models.DecimalField(

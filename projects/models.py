@@ -1464,7 +1464,6 @@ class ReminderSent(models.Model):
 
 
 # The team of an application lives in its own module (this one is long enough).
-from .team_models import TeamMember  # noqa: E402,F401
 # 项目变更 and 中期检查 live in their own module (this one is long already).
 from .change_models import (  # noqa: E402,F401
     ChangeRequest,
@@ -1473,6 +1472,7 @@ from .change_models import (  # noqa: E402,F401
     MidtermCheck,
     MidtermFinding,
 )
+
 # The money of a project by instrument (贷款贴息, 核减): models in their own module.
 from .funding_models import (  # noqa: E402, F401
     ApprovalCut,
@@ -1480,3 +1480,4 @@ from .funding_models import (  # noqa: E402, F401
     InterestCertificate,
     Loan,
 )
+from .team_models import TeamMember  # noqa: E402,F401

@@ -8,12 +8,12 @@ from demo import (
     contracts_world,
     funding_world,
     ledger_world,
-    people_world,
     midterm_world,
+    people_world,
     projects_world,
     reviews_world,
-    subsidy_world,
     sealing_world,
+    subsidy_world,
 )
 from demo.log import Log
 
