@@ -38,6 +38,7 @@ LEDGER_MODELS = (
     "entry",
     "leg",
     "chainhead",
+    "block",
     "budgetline",
     "budgetadjustment",
     "budgetindicator",

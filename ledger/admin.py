@@ -14,6 +14,7 @@ from .models import (
     Account,
     BankAccount,
     BankStatement,
+    Block,
     BudgetAdjustment,
     BudgetIndicator,
     BudgetLine,
@@ -78,6 +79,11 @@ class AccountAdmin(ReadOnlyModelAdmin):
 @admin.register(ChainHead)
 class ChainHeadAdmin(ReadOnlyModelAdmin):
     list_display = ("seq", "hash")
+
+
+@admin.register(Block)
+class BlockAdmin(ReadOnlyModelAdmin):
+    list_display = ("number", "first_seq", "last_seq", "entry_count", "hash", "sealed_at")
 
 
 @admin.register(BudgetLine)

@@ -17,10 +17,10 @@ The file (``ledger-checkpoint.json`` in ``LEDGER_CHECKPOINT_DIR``) is one JSON o
      "position": 1234, "hash": "<64 hex>", "sealed_at": "2026-11-23T01:00:00.000000Z",
      "key_id": "<16 hex>", "mac": "<64 hex>"}
 
-``position`` is a position in the chain and ``hash`` the chain's hash there: today the
-``seq`` and ``hash`` of the entry the chain head seals (every entry is sealed as it is
-posted). If the chain comes to be sealed in blocks, the latest sealed block's last
-position and hash fit the same two fields. ``key_id`` names the key (an HMAC of a fixed
+``position`` is a position in the chain and ``hash`` the chain's hash there: the ``seq``
+and ``hash`` of the last sealed entry, which ends the latest sealed block (entries are
+sealed in blocks by ``ledger_seal``; run it just before the checkpoint so that the
+checkpoint covers everything posted until then). ``key_id`` names the key (an HMAC of a fixed
 text, not the key) so that a file sealed under another key is told apart from an altered
 one. The file is replaced whole (write, then rename), so a reader never sees half of it.
 

@@ -153,3 +153,29 @@ def test_batches_of_a_hundred_from_four_writers_never_deadlock(line, bank, maker
     assert sealing.errors == []
     assert _deadlocks() == before
     _assert_one_clean_chain()
+
+
+def test_one_key_posted_twice_at_once_over_other_accounts_posts_once(line, bank, maker):
+    # without the chain head, two postings of one key no longer queue on one row: when
+    # they touch different accounts only the key's unique index stands between them
+    accounts = _accounts(line, bank)
+    before = {a.pk: services.account_balance(a.pk) for a in accounts}
+    pairs = [(accounts[0], accounts[1]), (accounts[2], accounts[3])]
+
+    def post(pair: tuple[Account, Account]) -> Entry:
+        return services.entry_post(
+            idempotency_key="same-key",
+            kind="bank_funding",
+            value_date=D(2026, 1, 6),
+            legs=[services.Posting(pair[0], 500), services.Posting(pair[1], -500)],
+            actor=maker,
+        )
+
+    results = run_together([lambda p=p: post(p) for p in pairs] * 3)
+    # then every call answers with the one entry, posted once, and only its accounts moved
+    assert all(isinstance(r, Entry) for r in results), results
+    assert len({r.pk for r in results}) == 1
+    assert Entry.objects.filter(idempotency_key="same-key").count() == 1
+    moved = {a.pk for a in accounts if services.account_balance(a.pk) != before[a.pk]}
+    assert moved in ({accounts[0].pk, accounts[1].pk}, {accounts[2].pk, accounts[3].pk})
+    _assert_one_clean_chain()
