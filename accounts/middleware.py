@@ -13,7 +13,8 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 class ReadOnlyAuditorMiddleware:
     """An auditor reads everything and changes nothing: any write request from a user
     whose only role is auditor is refused, whatever the view (admin included). Logging
-    out, changing one's own password and switching language stay possible."""
+    out, changing one's own password, switching language, marking one's own messages read,
+preparing a workbook and exporting an admin list stay possible."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -23,10 +24,26 @@ class ReadOnlyAuditorMiddleware:
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated and not user.is_superuser:
                 roles = scope_of(user).roles
-                if roles == {Role.AUDITOR} and request.path not in self._allowed_paths():
+                if roles == {Role.AUDITOR} and not self._allowed(request.path):
                     return HttpResponseForbidden(_("Auditors have read-only access."))
         return self.get_response(request)
 
+    @classmethod
+    def _allowed(cls, path: str) -> bool:
+        # an admin list's .xlsx export (django-import-export posts its column choice)
+        # reads only
+        return path in cls._allowed_paths() or (
+            path.startswith(reverse("admin:index")) and path.endswith("/export/")
+        )
+
     @staticmethod
     def _allowed_paths() -> set[str]:
-        return {reverse("logout"), reverse("password_change"), reverse("set_language")}
+        # reading one's own messages, and a workbook prepared for oneself, change no record
+        return {
+            reverse("logout"),
+            reverse("password_change"),
+            reverse("set_language"),
+            reverse("notices:read"),
+            reverse("notices:read_all"),
+            reverse("reports:year_end"),
+        }
