@@ -12,9 +12,9 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 class ReadOnlyAuditorMiddleware:
     """An auditor reads everything and changes nothing: any write request from a user
-    whose only role is auditor is refused, whatever the view (admin included). Logging
-    out, changing one's own password, switching language, marking one's own messages read,
-preparing a workbook and exporting an admin list stay possible."""
+        whose only role is auditor is refused, whatever the view (admin included). Logging
+        out, changing one's own password, switching language, marking one's own messages read,
+    preparing a workbook and exporting an admin list stay possible."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
