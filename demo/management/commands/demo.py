@@ -8,6 +8,7 @@ from demo import (
     contracts_world,
     funding_world,
     ledger_world,
+    notices_world,
     projects_world,
     reviews_world,
 )
@@ -28,6 +29,7 @@ class Command(BaseCommand):
             projects_world.build(log)
             reviews_world.build(log)
             contracts_world.build(log)
+            notices_world.build(log)
         if log.total == 0:
             self.stdout.write("Nothing created: the demo world is already complete.")
             return
