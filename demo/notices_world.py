@@ -1,5 +1,5 @@
 """Inbox messages of the demo world: the calendar's reminders (``jobs.reminders``) run as
-of the days the demo's own data makes them due: two days before the first open panel's
+of the days the demo's own data makes them due: the day before the first open panel's
 scoring deadline, ten days before the first unpaid instalment, five days before the
 first open call's district deadline. Each is recorded once, so a second run adds none."""
 
@@ -21,7 +21,7 @@ def _days() -> list[dt.date]:
     days = []
     panel = Panel.objects.filter(status=Panel.Status.OPEN).order_by("deadline", "pk").first()
     if panel is not None:
-        days.append(panel.deadline - dt.timedelta(days=2))
+        days.append(panel.deadline - dt.timedelta(days=1))
     instalment = (
         Instalment.objects.filter(account__status__in=OPEN)
         .filter(UNPAID)
