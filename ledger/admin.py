@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from core.admin import ReadOnlyModelAdmin
+from core.exports import XlsxExportMixin
 
 from .models import (
     Account,
@@ -31,6 +32,7 @@ from .models import (
     StatementLine,
     WriteOff,
 )
+from .resources import DisbursementResource, RepayableAccountResource
 
 
 class LegInline(admin.TabularInline):
@@ -123,7 +125,8 @@ class BankAccountAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(Disbursement)
-class DisbursementAdmin(ReadOnlyModelAdmin):
+class DisbursementAdmin(XlsxExportMixin, ReadOnlyModelAdmin):
+    resource_classes = [DisbursementResource]
     list_display = ("number", "payee_name", "amount_fen", "status", "maker", "approver")
     list_filter = ("status",)
     search_fields = ("number", "payee_name", "project_ref", "bank_reference")
@@ -131,7 +134,8 @@ class DisbursementAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(RepayableAccount)
-class RepayableAccountAdmin(ReadOnlyModelAdmin):
+class RepayableAccountAdmin(XlsxExportMixin, ReadOnlyModelAdmin):
+    resource_classes = [RepayableAccountResource]
     list_display = ("number", "borrower_name", "principal_fen", "status", "aging", "days_overdue")
     list_filter = ("status", "aging")
     search_fields = ("number", "borrower_name", "project_ref")

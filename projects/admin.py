@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyModelAdmin
+from core.exports import XlsxExportMixin
 
 from .models import (
     Acceptance,
@@ -26,6 +27,7 @@ from .models import (
     Tranche,
     TransitionLog,
 )
+from .resources import ApplicationResource
 
 
 class TransitionInline(admin.TabularInline):
@@ -47,7 +49,8 @@ class TransitionInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(ReadOnlyModelAdmin):
+class ApplicationAdmin(XlsxExportMixin, ReadOnlyModelAdmin):
+    resource_classes = [ApplicationResource]
     list_display = ("number", "title", "category", "district", "status", "amount_requested_fen")
     list_filter = ("status", "call", "category")
     search_fields = ("number", "title", "organisation__name", "person__name")

@@ -220,6 +220,13 @@ TASKS = {
     }
 }
 
+# django-import-export: the admin lists of applications, disbursements and repayable
+# accounts export .xlsx (declared resources, */resources.py) to whoever may view them
+# (the auditor, the administrator); formulae are escaped. Imports never go through it
+# (core.importing; docs/decisions.md).
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # Content-Security-Policy on every response (core.middleware).

@@ -10,6 +10,7 @@ from demo import (
     ledger_world,
     midterm_world,
     people_world,
+    notices_world,
     projects_world,
     reviews_world,
     sealing_world,
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             subsidy_world.build(log)
             midterm_world.build(log)
             people_world.build(log)
+            notices_world.build(log)
             sealing_world.build(log)
         if log.total == 0:
             self.stdout.write("Nothing created: the demo world is already complete.")
