@@ -24,6 +24,7 @@ from .models import (
     RecommendationList,
     ReminderSent,
     Spending,
+    TeamMember,
     Tranche,
     TransitionLog,
 )
@@ -97,3 +98,10 @@ for _model in (
     ReminderSent,
 ):
     admin.site.register(_model, ReadOnlyModelAdmin)
+
+
+@admin.register(TeamMember)
+class TeamMemberAdmin(ReadOnlyModelAdmin):
+    list_display = ("application", "person", "kind", "title", "duty", "order")
+    list_filter = ("kind",)
+    search_fields = ("application__number", "person__name")

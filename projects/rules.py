@@ -124,6 +124,7 @@ for model in (
     "budgetchange",
     "acceptance",
     "remindersent",
+    "teammember",
 ):
     if model != "contract":
         rules.add_perm(f"projects.view_{model}", is_admin | has_role(Role.AUDITOR))
