@@ -13,10 +13,15 @@ from .models import (
     ApplicationFunding,
     Attachment,
     BudgetChange,
+    ChangeRequest,
     Contract,
     ContractBudgetItem,
     ContractIndicator,
+    ContractVersion,
+    ExtensionRule,
     IndicatorActual,
+    MidtermCheck,
+    MidtermFinding,
     Notice,
     Objection,
     ProgressReport,
@@ -96,6 +101,11 @@ for _model in (
     BudgetChange,
     Acceptance,
     ReminderSent,
+    ChangeRequest,
+    ContractVersion,
+    ExtensionRule,
+    MidtermCheck,
+    MidtermFinding,
 ):
     admin.site.register(_model, ReadOnlyModelAdmin)
 

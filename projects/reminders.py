@@ -101,7 +101,7 @@ def run(*, today: dt.date | None = None) -> Result:
             for user in _applicant_users(application):
                 _send(
                     result,
-                    key=f"soon:{report.pk}:{report.due_on:%Y%m%d}:{user.pk}",  # a moved date reminds again
+                    key=f"soon:{report.pk}:{report.due_on.isoformat()}:{user.pk}",  # moved: anew
                     user=user,
                     subject=subject,
                     body=body,
