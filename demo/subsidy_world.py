@@ -59,7 +59,7 @@ def _pay(order: Any, bank: BankAccount, day: dt.date, n: int) -> None:
             disbursement=order,
             bank_account=bank,
             paid_on=day,
-            bank_reference=f"DEMOTX{day:%Y%m%d}{n:04d}",
+            bank_reference=f"DEMOTX{clock.iso_date(day).replace('-', '')}{n:04d}",
             actor=_u("finance"),
         )
 
