@@ -124,6 +124,10 @@ for model in (
     "budgetchange",
     "acceptance",
     "remindersent",
+    "loan",
+    "approvalcut",
+    "contractsubsidy",
+    "interestcertificate",
 ):
     if model != "contract":
         rules.add_perm(f"projects.view_{model}", is_admin | has_role(Role.AUDITOR))
