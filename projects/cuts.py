@@ -104,6 +104,8 @@ def approval_cut(
     Possible from the end of the review until the 任务书 is drafted, by whoever may
     approve the application. An amount equal to the request takes a cut back."""
     application = locks.lock_application(application.pk)
+    if application.is_award:
+        raise ApplicationError(_("An award is granted as nominated; 核减 applies to projects."))
     if not actor.has_perm("projects.decide_application", application):
         raise ApplicationError(_("Only the approving officer may cut the amount (核减)."))
     has_contract = Contract.objects.filter(application=application).exists()

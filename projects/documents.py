@@ -47,6 +47,10 @@ def contract_pdf(contract: Contract, version: ContractVersion | None = None) -> 
     if version is not None:
         number += f"（第{version.number}版，{clock.cn_date(version.made_at)}）"
     doc = Document(title="项目任务书", subtitle=application.call.title, number=number)
+    from .funding_models import ContractSubsidy, Loan
+
+    subsidy = ContractSubsidy.objects.filter(contract=contract).first()
+    loan = Loan.objects.filter(application=application).first()
     team = list(application.team.in_order())
     lead = next((m for m in team if m.is_lead), None)
     start, end = (
@@ -68,6 +72,7 @@ def contract_pdf(contract: Contract, version: ContractVersion | None = None) -> 
                 if content["repay_principal_fen"]
                 else "—",
             ),
+            ("其中贷款贴息（元）", format_fen(subsidy.amount_fen) if subsidy else "—"),
         ]
     )
     doc.heading("负责人及项目组成员")
@@ -129,6 +134,20 @@ def contract_pdf(contract: Contract, version: ContractVersion | None = None) -> 
             f"每 {contract.repay_period_months or 6} 个月一期，{contract.get_repay_method_display()}），"
             f"年占用费率 {format_rate(contract.fee_rate or 0)}，"
             f"逾期按日 {format_quantity((contract.overdue_rate or 0) * 10000)}‱ 计收逾期占用费。"
+        )
+    if subsidy is not None and loan is not None:
+        programme = application.call.programme
+        rule = f"按实付利息的 {format_quantity(programme.subsidy_share_pct)}%"
+        if programme.subsidy_cap_at_benchmark and programme.subsidy_benchmark_rate:
+            rule += (
+                f"、且不超过按基准年利率 {format_rate(programme.subsidy_benchmark_rate)} 计算的利息"
+            )
+        doc.heading("贷款贴息条款")
+        doc.paragraph(
+            f"贷款贴息 {format_fen(subsidy.amount_fen)} 元，对应 {loan.bank} 借款合同 {loan.contract_no}"
+            f"（本金 {format_fen(loan.principal_fen)} 元，年利率 {format_rate(loan.annual_rate)}，"
+            f"{clock.cn_date(loan.start_date)} 起 {loan.term_months} 个月）。"
+            f"凭银行付息凭证{rule}拨付，累计不超过核定贴息额；同一凭证、同一计息期只贴息一次。"
         )
     doc.paragraph(
         "承担单位应按本任务书组织实施，按期报送进展报告，项目结束后申请验收；"

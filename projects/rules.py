@@ -125,6 +125,10 @@ for model in (
     "acceptance",
     "remindersent",
     "teammember",
+    "loan",
+    "approvalcut",
+    "contractsubsidy",
+    "interestcertificate",
 ):
     if model != "contract":
         rules.add_perm(f"projects.view_{model}", is_admin | has_role(Role.AUDITOR))

@@ -127,6 +127,7 @@ def batch_summary(*, scope: ReportScope, year: int) -> BatchSummary:
         .filter(scope.region_q("district__path"))
         .values("pk")
     )
+    numbers = Application.objects.filter(pk__in=approved).values("number")
     call_of = dict(Application.objects.filter(pk__in=approved).values_list("number", "call_id"))
     calls = {
         c.pk: c
@@ -164,7 +165,7 @@ def batch_summary(*, scope: ReportScope, year: int) -> BatchSummary:
     committed = (
         Leg.objects.filter(
             account__kind=Account.Kind.COMMITTED,
-            account__project_ref__in=list(call_of),
+            account__project_ref__in=numbers,
             entry__kind__in=[Entry.Kind.COMMIT, Entry.Kind.RELEASE],
         )
         .values("account__project_ref", "account__budget_line__instrument")
@@ -174,7 +175,7 @@ def batch_summary(*, scope: ReportScope, year: int) -> BatchSummary:
     for ref, instrument, fen in committed:
         figures[(call_of[ref], instrument)].committed_fen += fen or 0
     principal = (
-        RepayableAccount.objects.filter(project_ref__in=list(call_of))
+        RepayableAccount.objects.filter(project_ref__in=numbers)
         .values("project_ref")
         .annotate(fen=Sum("principal_fen"))
         .values_list("project_ref", "fen")
@@ -182,7 +183,7 @@ def batch_summary(*, scope: ReportScope, year: int) -> BatchSummary:
     for ref, fen in principal:
         figures[(call_of[ref], Instrument.REPAYABLE)].committed_fen += fen or 0
     paid = (
-        Disbursement.objects.filter(project_ref__in=list(call_of), status__in=PAID)
+        Disbursement.objects.filter(project_ref__in=numbers, status__in=PAID)
         .values("project_ref", instrument=F("budget_line__instrument"))
         .annotate(fen=Sum("amount_fen"))
         .values_list("project_ref", "instrument", "fen")

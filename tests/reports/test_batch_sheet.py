@@ -57,3 +57,46 @@ def test_the_batch_page_shows_each_batch_by_instrument(demo):
         assert batch.title in html
     assert "无偿资助" in html
     assert login("applicant").get(reverse("reports:batches")).status_code == 403
+
+
+def test_the_batch_summary_reads_in_a_fixed_number_of_queries(demo):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from projects.models import ApplicationFunding
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            batch_summary(scope=whole_database(), year=2025)
+        return len(captured)
+
+    small = queries()
+    # given: many more approved projects in the year's batch
+    first = Application.objects.filter(call__year=2025, approved_amount_fen__isnull=False).first()
+    made = Application.objects.bulk_create(
+        [
+            Application(
+                number=f"BATCH-{n:04d}",
+                call=first.call,
+                category=first.category,
+                title=f"批量 {n}",
+                organisation=first.organisation,
+                district=first.district,
+                status="approved",
+                approved_amount_fen=100_000,
+                created_by=first.created_by,
+            )
+            for n in range(30)
+        ]
+    )
+    ApplicationFunding.objects.bulk_create(
+        ApplicationFunding(
+            application=a, instrument="grant", amount_fen=100_000, approved_fen=100_000
+        )
+        for a in made
+    )
+    # then the same number of queries, and the new projects are counted
+    assert queries() == small
+    summary = batch_summary(scope=whole_database(), year=2025)
+    batch = next(b for b in summary.batches if b.call_id == first.call_id)
+    assert dict(batch.rows)["grant"].approved_fen >= 30 * 100_000
