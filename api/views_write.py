@@ -317,6 +317,14 @@ class AssignmentOutput(serializers.Serializer):
 MAX_CRITERIA = 50
 
 
+def _score_field(name: str) -> str:
+    """The API's name of a scoring form field: ``scores.<criterion code>``, ``comment``,
+    or the whole request."""
+    if name.startswith("c_"):
+        return "scores." + name[2:]
+    return "non_field_errors" if name == "__all__" else name
+
+
 class ScoreView(LanguageMixin, APIView):
     """The assigned expert scores an item (评分): save a draft or submit, with the checks
     of the scoring form (each criterion within its range)."""
@@ -340,9 +348,7 @@ class ScoreView(LanguageMixin, APIView):
         if not form.is_valid():
             raise serializers.ValidationError(
                 {
-                    ("scores." + name[2:] if name.startswith("c_") else name): [
-                        str(e) for e in errors
-                    ]
+                    _score_field(name): [str(e) for e in errors]
                     for name, errors in form.errors.items()
                 }
             )

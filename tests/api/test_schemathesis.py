@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
@@ -36,10 +36,13 @@ EXAMPLES = 10
 @pytest.fixture
 def wsgi_in_test_transaction() -> Any:
     """Requests go straight to Django's WSGI handler, in the test's transaction: the
-    handler must not close the connection after each request (the test client does the
-    same)."""
+    handler must not close the connection before or after each request (the test client
+    does the same; on SQLite's in-memory database closing does nothing, on PostgreSQL it
+    would end the test's transaction)."""
+    request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield WSGIHandler()
+    request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 
 
