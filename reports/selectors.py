@@ -386,15 +386,19 @@ def repayable_accounts(*, scope: ReportScope, year: int) -> QuerySet[RepayableAc
 
 def repayable_frame(*, scope: ReportScope, year: int) -> pd.DataFrame:
     accounts = repayable_accounts(scope=scope, year=year)
+    # How late each account is, read from its schedule as of the year's end (or today,
+    # within the year): never the figure of the last nightly run, which may have missed.
+    as_of = min(clock.today(), dt.date(year, 12, 31))
     rows = list(
-        accounts.order_by("project_ref", "number").values_list(
+        with_current_aging(accounts, as_of)
+        .order_by("project_ref", "number")
+        .values_list(
             "pk",
             "project_ref",
             "borrower_name",
             "principal_fen",
-            "days_overdue",
-            "aging",
-            "aged_as_of",
+            "overdue_since",
+            "current_aging",
             "status",
         )
     )
@@ -425,10 +429,9 @@ def repayable_frame(*, scope: ReportScope, year: int) -> pd.DataFrame:
                 for r in rows
             ),
             "fee_paid_fen": _ints(repaid.get(r[0], (0, 0))[1] for r in rows),
-            # Not yet aged: how late it is, is not known.
-            "days_overdue": _ints(r[4] if r[6] is not None else None for r in rows),
-            "aging": [str(aging.get(r[5], r[5])) if r[6] is not None else "" for r in rows],
-            "status": [str(status.get(r[7], r[7])) for r in rows],
+            "days_overdue": _ints((as_of - r[4]).days if r[4] is not None else 0 for r in rows),
+            "aging": [str(aging.get(r[5], r[5])) for r in rows],
+            "status": [str(status.get(r[6], r[6])) for r in rows],
         }
     )
     return frame

@@ -173,7 +173,7 @@ REPAYABLE = Sheet(
         Column("已还本金", "repaid_fen", "money", 14, "元", True),
         Column("应收占用费", "fee_due_fen", "money", 14, "元；截至目前已到期的占用费", True),
         Column("已收占用费", "fee_paid_fen", "money", 14, "元", True),
-        Column("逾期天数", "days_overdue", "int", 10, "最近一次账龄计算之日；未计算为空"),
+        Column("逾期天数", "days_overdue", "int", 10, "按还款计划，截至年末（本年度为今日）"),
         Column("账龄", "aging", "text", 12),
         Column("状态", "status", "text", 10),
     ],

@@ -87,6 +87,14 @@ def test_days_overdue_are_read_from_the_schedule_when_the_nightly_aging_never_ra
         assert "76 · 31–90" in page or "76 · 31–90 天" in page
         listed = client.get(reverse("ledger:repayable_list") + "?aging=31-90").content.decode()
         assert account.number in listed
+        # and so does the year-end workbook's sheet of repayable funding
+        from reports.scope import scope_for_user
+        from reports.selectors import repayable_frame
+
+        frame = repayable_frame(scope=scope_for_user(finance), year=day.year)
+        sheet_row = frame[frame["project_ref"] == account.project_ref].iloc[0]
+        assert int(sheet_row["days_overdue"]) == 76
+        assert sheet_row["aging"] == str(AgingBucket.D31_90.label)
     # and the nightly aging, when it runs, agrees
     with clock.frozen(day):
         call_command("age_receivables", "--as-of", day.isoformat(), stdout=StringIO())
