@@ -188,11 +188,11 @@ def entry_post(
     memo = memo[:300]
     db = connections[DEFAULT_DB_ALIAS]
     if db.vendor == "postgresql":
-        # One statement, atomic by itself: no savepoint round trips.
-        with transaction.atomic(savepoint=False):
-            row = _post_on_server(
-                db, idempotency_key, kind, value_date, legs, actor, memo, reverses
-            )
+        # One statement, atomic by itself: inside a caller's transaction it joins it
+        # (no savepoint); outside one it is its own transaction in autocommit, so a
+        # posting is one round trip (no BEGIN and COMMIT of their own), the deferred
+        # balance check still running before it commits.
+        row = _post_on_server(db, idempotency_key, kind, value_date, legs, actor, memo, reverses)
         return _entry_from_server(
             row, idempotency_key, kind, value_date, legs, actor, memo, reverses
         )
