@@ -17,7 +17,7 @@ from typing import Any
 from accounts.models import Organisation, OrgUnit, User
 from core import clock
 from ledger import services
-from ledger.models import BankAccount, BudgetLine, Disbursement, RepayableAccount
+from ledger.models import BankAccount, BudgetLine, Disbursement, RepayableAccount, WriteOffBasis
 
 from .log import Log
 
@@ -499,6 +499,7 @@ def build(log: Log) -> None:
         account=written_off,
         value_date=D(2026, 6, 30),
         reason="企业已注销，经追偿无可执行财产",
+        basis=WriteOffBasis.DISSOLVED,
         document_no="杭财核〔2026〕3号",
         actor=w.finance,
     )
@@ -519,6 +520,7 @@ def build(log: Log) -> None:
             account=bucket_181_365,
             value_date=D(2026, 11, 30),
             reason="企业进入破产程序",
+            basis=WriteOffBasis.BANKRUPTCY,
             actor=w.finance,
         )
     )

@@ -13,7 +13,7 @@ from django.utils import translation
 from core import clock
 from core.pdf import Document, render
 
-from .models import Disbursement
+from .models import Disbursement, DunningStep
 from .money import fen_in_capitals, format_fen
 
 
@@ -57,4 +57,37 @@ def disbursement_pdf(disbursement: Disbursement) -> bytes:
     else:
         approver = "—"
     doc.signature([f"经办人：{d.maker}　{_when(d.created_at)}", f"审核人：{approver}"])
+    return render(doc)
+
+
+def dunning_notice_pdf(step: DunningStep) -> bytes:
+    """催收通知书: what was overdue on the notice's date (as the ledger stood), in figures
+    and in capitals, the day to pay by and the office that issues it."""
+    account = step.account
+    doc = Document(title="催收通知书", number=f"编号：{step.letter_no}")
+    doc.paragraph(f"{account.borrower_name}：")
+    doc.paragraph(
+        f"你单位承担的项目（项目编号 {account.project_ref}）使用的有偿资金"
+        f"（借款编号 {account.number}，本金￥{format_fen(account.principal_fen)}），"
+        f"截至{clock.cn_date(step.date)}已逾期未还，明细如下："
+    )
+    doc.table(
+        ["项目", "金额（元）", "金额（大写）"],
+        [
+            (label, format_fen(fen), f"人民币{fen_in_capitals(fen)}")
+            for label, fen in (
+                ("逾期本金", step.principal_overdue_fen),
+                ("应付未付占用费", step.fee_overdue_fen),
+                ("逾期占用费", step.penalty_fen),
+                ("合计", step.owed_fen),
+            )
+        ],
+    )
+    doc.paragraph(
+        f"请于{clock.cn_date(step.pay_by)}前将上述款项足额汇入指定账户。"
+        "逾期占用费按日计收至实际还款日；逾期仍不归还的，我局将依法移送人民法院处理。"
+    )
+    if step.text:
+        doc.paragraph(step.text)
+    doc.signature([step.office, clock.cn_date(step.date)])
     return render(doc)

@@ -10,7 +10,16 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .errors import MoneyError
-from .models import BankAccount, BudgetLine, Commitment, Instrument, RepayableAccount
+from .models import (
+    BankAccount,
+    BudgetLine,
+    Commitment,
+    DunningStep,
+    Instrument,
+    LegalCase,
+    RepayableAccount,
+    WriteOffBasis,
+)
 from .money import parse_yuan
 
 
@@ -119,6 +128,7 @@ class RescheduleForm(forms.Form):
 class WriteOffForm(forms.Form):
     value_date = forms.DateField(label=_("write-off date"), widget=DateInput)
     document_no = forms.CharField(label=_("document number"), max_length=60, required=False)
+    basis = forms.ChoiceField(label=_("basis of the write-off"), choices=WriteOffBasis.choices)
     reason = forms.CharField(label=_("reason"), max_length=300)
 
 
@@ -231,3 +241,58 @@ class FundingForm(forms.Form):
     def __init__(self, *args: Any, banks: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["bank_account"].queryset = banks  # type: ignore[attr-defined]
+
+
+# --- recovery: 催收 and the legal case --------------------------------------------------
+
+
+class DunningForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("kind"),
+        choices=[(k, label) for k, label in DunningStep.Kind.choices if k != "notice"],
+    )
+    date = forms.DateField(label=_("date"), widget=DateInput)
+    text = forms.CharField(
+        label=_("what was said or written"), max_length=1000, required=False, widget=forms.Textarea
+    )
+    promised_amount = YuanField(label=_("amount promised (yuan)"), required=False)
+    promised_date = forms.DateField(label=_("promised by"), widget=DateInput, required=False)
+    letter_no = forms.CharField(label=_("letter number"), max_length=40, required=False)
+
+
+class DunningNoticeForm(forms.Form):
+    date = forms.DateField(label=_("date of the notice"), widget=DateInput)
+    pay_by = forms.DateField(label=_("pay by"), widget=DateInput)
+    office = forms.CharField(label=_("issuing office"), max_length=100)
+    text = forms.CharField(
+        label=_("further text of the letter"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea,
+    )
+
+
+class LegalReferForm(forms.Form):
+    court = forms.CharField(label=_("court"), max_length=100)
+    referred_on = forms.DateField(label=_("referred on"), widget=DateInput)
+    note = forms.CharField(label=_("note"), max_length=500, required=False)
+
+
+class LegalAdvanceForm(forms.Form):
+    stage = forms.ChoiceField(
+        label=_("stage reached"),
+        choices=[(k, label) for k, label in LegalCase.Stage.choices if k != "referred"],
+    )
+    date = forms.DateField(label=_("date"), widget=DateInput)
+    case_number = forms.CharField(label=_("case number"), max_length=60, required=False)
+    note = forms.CharField(label=_("note"), max_length=500, required=False)
+
+
+def recovery_forms() -> dict[str, Any]:
+    """The empty recovery forms the account page shows."""
+    return {
+        "dunning_form": DunningForm(prefix="dunning"),
+        "notice_form": DunningNoticeForm(prefix="notice"),
+        "refer_form": LegalReferForm(prefix="refer"),
+        "advance_form": LegalAdvanceForm(prefix="advance"),
+    }

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core import clock
 
@@ -21,7 +23,9 @@ from .models import (
     BudgetLine,
     Commitment,
     Disbursement,
+    DunningStep,
     Instalment,
+    LegalCase,
     RepayableAccount,
     Repayment,
     Reschedule,
@@ -84,9 +88,25 @@ def repayable_list(*, user: Any) -> Any:
             fee_owed_fen=owed(Account.Kind.FEE_RECEIVABLE),
             penalty_owed_fen=owed(Account.Kind.PENALTY_RECEIVABLE),
             recovered_fen=-owed(Account.Kind.RECOVERY_INCOME),
+            # the path it is on (``recovery_path_label``), in the same query
+            legal_stage=F("legal_case__stage"),
+            chased=Exists(DunningStep.objects.filter(account=OuterRef("pk"))),
         )
         .order_by(F("overdue_since").asc(nulls_last=True), "number")
     )
+
+
+def recovery_path_label(account: RepayableAccount) -> str:
+    """正常 / 催收中 / 诉讼中 · stage / 已核销, from ``repayable_list``'s annotations."""
+    if account.status == RepayableAccount.Status.WRITTEN_OFF:
+        return pgettext("recovery", "Written off")
+    stage = getattr(account, "legal_stage", None)
+    if stage:
+        return _("In court · %(stage)s") % {"stage": LegalCase.Stage(stage).label}
+    overdue = getattr(account, "current_aging", AgingBucket.CURRENT) != AgingBucket.CURRENT
+    if getattr(account, "chased", False) and overdue:
+        return pgettext("recovery", "Being chased")
+    return pgettext("recovery", "Normal")
 
 
 def aging_summary(*, user: Any) -> list[dict[str, Any]]:
@@ -116,6 +136,10 @@ def repayable_detail(account: RepayableAccount) -> dict[str, Any]:
         "write_offs": list(
             WriteOff.objects.filter(account=account).select_related("requested_by", "decided_by")
         ),
+        "dunning_steps": list(
+            DunningStep.objects.filter(account=account).select_related("recorded_by")
+        ),
+        "legal_case": LegalCase.objects.filter(account=account).first(),
     }
 
 

@@ -1,7 +1,7 @@
 from django.urls import path, reverse_lazy
 from django.views.generic import RedirectView
 
-from . import setup_views, statement_views, views
+from . import recovery_views, setup_views, statement_views, views
 
 app_name = "ledger"
 
@@ -27,6 +27,16 @@ urlpatterns = [
     ),
     path("repayable/", views.RepayableListView.as_view(), name="repayable_list"),
     path("repayable/<int:pk>/", views.RepayableDetailView.as_view(), name="repayable_detail"),
+    path(
+        "repayable/<int:pk>/recovery/",
+        recovery_views.RecoveryActionView.as_view(),
+        name="repayable_recovery",
+    ),
+    path(
+        "repayable/<int:pk>/notices/<int:step>.pdf",
+        recovery_views.DunningNoticePdfView.as_view(),
+        name="dunning_notice_pdf",
+    ),
     path("statements/", statement_views.StatementListView.as_view(), name="statement_list"),
     # Statements are imported on the shared import pages; the old addresses lead there.
     path(

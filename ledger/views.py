@@ -41,6 +41,7 @@ from .forms import (
     RescheduleForm,
     ReturnForm,
     WriteOffForm,
+    recovery_forms,
 )
 from .models import (
     AgingBucket,
@@ -508,6 +509,8 @@ class RepayableListView(LedgerView, ListView):
             for key in AgingBucket.values
             if key != AgingBucket.CURRENT
         ]
+        for account in ctx["object_list"]:  # from the list's own annotations: no query
+            account.path_label = selectors.recovery_path_label(account)
         ctx["aging"] = self.request.GET.get("aging", "")
         ctx["overdue"] = bool(self.request.GET.get("overdue"))
         ctx["can_import"] = self.request.user.has_perm("ledger.record_repayment")
@@ -551,6 +554,7 @@ class RepayableDetailView(LedgerView):
                 RepayableAccount.Status.OVERDUE,
                 RepayableAccount.Status.RESCHEDULED,
             ),
+            **recovery_forms(),
         }
         return render(request, self.template_name, context)
 
@@ -631,6 +635,7 @@ class RepayableDetailView(LedgerView):
                         account=account,
                         value_date=data["value_date"],
                         document_no=data["document_no"],
+                        basis=data["basis"],
                         reason=data["reason"],
                         actor=actor,
                     ),

@@ -65,6 +65,12 @@ from .payments import (
     Disbursement,
     DisbursementQuerySet,
 )
+from .recovery import (
+    DunningStep,
+    LegalCase,
+    RecoveryPath,
+    WriteOffBasis,
+)
 from .repayable import (
     AgingBucket,
     Instalment,
@@ -97,11 +103,14 @@ __all__ = [
     "Commitment",
     "Disbursement",
     "DisbursementQuerySet",
+    "DunningStep",
     "Entry",
     "IndicatorSupplement",
     "Instalment",
     "Instrument",
     "Leg",
+    "LegalCase",
+    "RecoveryPath",
     "RepayableAccount",
     "Repayment",
     "Reschedule",
@@ -109,6 +118,7 @@ __all__ = [
     "Side",
     "StatementLine",
     "WriteOff",
+    "WriteOffBasis",
     "aging_bucket",
     "scope_q",
 ]

@@ -140,6 +140,8 @@ class Entry(models.Model):
         FEE = "fee", _("Usage fee due")
         PENALTY = "penalty", _("Overdue fee accrued")
         REPAYMENT = "repayment", _("Repayment")
+        REPAYMENT_DUNNING = "repayment_dunning", _("Repayment recovered by dunning")
+        REPAYMENT_COURT = "repayment_court", _("Repayment recovered through the courts")
         WRITE_OFF = "write_off", _("Write-off")
         RECOVERY = "recovery", _("Recovery after write-off")
         REVERSAL = "reversal", _("Reversal")

@@ -255,6 +255,25 @@ class Instalment(models.Model):
         return self.principal_due_fen + self.fee_due_fen
 
 
+class RecoveryPath(models.TextChoices):
+    """How money came back on a repayable account (``Repayment.path``; the rule is
+    ``ledger.services.recovery.repayment_path``)."""
+
+    NORMAL = "normal", pgettext_lazy("recovery", "Normal repayment")
+    DUNNING = "dunning", pgettext_lazy("recovery", "Recovered by dunning")
+    COURT = "court", pgettext_lazy("recovery", "Recovered through the courts")
+
+
+class WriteOffBasis(models.TextChoices):
+    """On what a 核销 rests: the court's 终结本次执行, or, for an account never handed
+    to a court, one of the grounds on which suing is pointless."""
+
+    COURT = "court", pgettext_lazy("recovery", "Court ended enforcement (终结本次执行)")
+    BANKRUPTCY = "bankruptcy", pgettext_lazy("recovery", "Borrower's bankruptcy concluded")
+    DISSOLVED = "dissolved", pgettext_lazy("recovery", "Borrower dissolved with no assets")
+    UNECONOMIC = "uneconomic", pgettext_lazy("recovery", "Too small to sue for")
+
+
 class Repayment(models.Model):
     """还款: money received on a repayable account, allocated penalty → fee → principal
     (or, after a write-off, booked as a recovery)."""
@@ -272,6 +291,9 @@ class Repayment(models.Model):
     fee_fen = fen_field(_("to usage fee (fen)"), default=0)
     principal_fen = fen_field(_("to principal (fen)"), default=0)
     recovery_fen = fen_field(_("recovered after write-off (fen)"), default=0)
+    path = models.CharField(
+        _("recovery path"), max_length=10, choices=RecoveryPath.choices, default="normal"
+    )
     bank_reference = models.CharField(_("bank reference"), max_length=60, blank=True)
     payer_name = models.CharField(_("payer"), max_length=200, blank=True)
     scope_path = models.CharField(_("region path"), max_length=200, db_index=True)
@@ -322,6 +344,10 @@ class Repayment(models.Model):
                 condition=~Q(bank_reference=""),
                 name="ledger_repayment_bank_reference_unique",
             ),
+            models.CheckConstraint(
+                condition=Q(path__in=["normal", "dunning", "court"]),
+                name="ledger_repayment_path_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -371,6 +397,10 @@ class WriteOff(ApprovedChange):
     )
     value_date = models.DateField(_("write-off date"))
     document_no = models.CharField(_("document number"), max_length=60, blank=True)
+    # blank on the write-offs requested before issue 15
+    basis = models.CharField(
+        _("basis of the write-off"), max_length=12, choices=WriteOffBasis.choices, blank=True
+    )
     principal_fen = fen_field(_("principal written off (fen)"), default=0)
     fee_fen = fen_field(_("usage fee written off (fen)"), default=0)
     penalty_fen = fen_field(_("overdue fee written off (fen)"), default=0)

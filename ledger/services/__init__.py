@@ -77,6 +77,13 @@ from .posting import (
     entry_post,
     entry_reverse,
 )
+from .recovery import (
+    dunning_notice_issue,
+    dunning_record,
+    legal_case_advance,
+    legal_case_refer,
+)
+from .recovery_rules import UNECONOMIC_MAX_FEN, repayment_path, write_off_problem
 from .repayable import (
     MAX_TERM_MONTHS,
     OPEN_REPAYABLE,
@@ -107,6 +114,7 @@ __all__ = [
     "OPEN_ORDERS",
     "OPEN_REPAYABLE",
     "REPAYABLE_KINDS",
+    "UNECONOMIC_MAX_FEN",
     "AgingReport",
     "BalanceCheck",
     "Book",
@@ -137,6 +145,8 @@ __all__ = [
     "disbursement_reject",
     "disbursement_return",
     "disbursement_submit",
+    "dunning_notice_issue",
+    "dunning_record",
     "entries_post",
     "entry_post",
     "entry_reverse",
@@ -145,6 +155,8 @@ __all__ = [
     "indicator_supplement_request",
     "ledger_bank_balance",
     "ledger_seal",
+    "legal_case_advance",
+    "legal_case_refer",
     "line_account",
     "paid_out_on",
     "payments_stop",
@@ -155,6 +167,7 @@ __all__ = [
     "repayable_call_in",
     "repayable_open",
     "repayment_date_problem",
+    "repayment_path",
     "repayment_record",
     "reschedule_approve",
     "reschedule_reject",
@@ -169,6 +182,7 @@ __all__ = [
     "statement_line_record_repayment",
     "unsealed_summary",
     "write_off_approve",
+    "write_off_problem",
     "write_off_reject",
     "write_off_request",
 ]

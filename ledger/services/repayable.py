@@ -50,6 +50,7 @@ from .posting import (
     check_value_date,
     entry_post,
 )
+from .recovery_rules import ENTRY_KIND, repayment_path, write_off_problem
 
 # --- repayable funding ---------------------------------------------------------------
 
@@ -384,7 +385,10 @@ def repayment_record(
             % {"ref": bank_reference}
         )
     accounts = {a.kind: a for a in Account.objects.filter(repayable=account)}
+    # the path it came by (``recovery_rules.repayment_path``), read before it is applied
+    path = repayment_path(account, value_date)
     common = {
+        "path": path,
         "account": account,
         "value_date": value_date,
         "amount_fen": fen,
@@ -457,7 +461,7 @@ def repayment_record(
         legs.append(_credit(accounts[Kind.RECEIVABLE], principal))
     entry = entry_post(
         idempotency_key=f"repayment:{account.pk}:{bank_reference or clock.now().isoformat()}",
-        kind=Entry.Kind.REPAYMENT,
+        kind=ENTRY_KIND[path],
         value_date=value_date,
         legs=legs,
         actor=actor,
@@ -652,9 +656,12 @@ def write_off_request(
     value_date: dt.date,
     reason: str,
     actor: Any,
+    basis: str,
     document_no: str = "",
 ) -> WriteOff:
-    """核销: asks to take what is still owed off the books; a second person approves."""
+    """核销: asks to take what is still owed off the books; a second person approves.
+    ``basis`` is what it rests on (``recovery_rules.write_off_problem``): the court's
+    终结本次执行 for an account in court, otherwise a recorded ground."""
     account = RepayableAccount.objects.get(pk=account.pk)
     if account.status not in (
         RepayableAccount.Status.ACTIVE,
@@ -664,6 +671,16 @@ def write_off_request(
         raise LedgerError(_("Only an open repayable account can be written off."))
     if not reason.strip():
         raise LedgerError(_("Give the reason for the write-off."))
+    owed = sum(
+        a.normal_balance
+        for a in Account.objects.filter(
+            repayable=account,
+            kind__in=[Kind.RECEIVABLE, Kind.FEE_RECEIVABLE, Kind.PENALTY_RECEIVABLE],
+        )
+    )
+    problem = write_off_problem(account, basis, owed)
+    if problem:
+        raise LedgerError(problem)
     out = paid_out_on(account)
     check_value_date(
         value_date,
@@ -674,6 +691,7 @@ def write_off_request(
         account=account,
         value_date=value_date,
         reason=reason.strip(),
+        basis=basis,
         document_no=document_no.strip(),
         scope_path=account.scope_path,
         requested_by_id=_actor_id(actor),
@@ -698,6 +716,11 @@ def write_off_approve(*, write_off: WriteOff, actor: Any) -> WriteOff:
     total = sum(parts.values())
     if total <= 0:
         raise LedgerError(_("Nothing is owed on this account; there is nothing to write off."))
+    # the ground is asked again: the account may have gone to court since the request
+    # (a request made before issue 15 has no basis recorded and is decided as it was)
+    problem = write_off_problem(account, write_off.basis, total) if write_off.basis else None
+    if problem:
+        raise LedgerError(problem)
     legs = [_debit(accounts[Kind.WRITE_OFF], total)]
     legs += [_credit(accounts[kind], fen) for kind, fen in parts.items() if fen]
     write_off.entry = entry_post(

@@ -209,6 +209,7 @@ def test_worked_example_matches_the_hand_calculation(repayable_line, maker, chec
         account=account,
         value_date=D(2027, 4, 30),
         reason="企业破产清算",
+        basis="bankruptcy",
         actor=maker,
         document_no="杭财核〔2027〕5号",
     )
@@ -253,7 +254,7 @@ def test_a_maker_cannot_approve_their_own_write_off_or_reschedule(
     with pytest.raises(LedgerError):
         services.reschedule_approve(reschedule=reschedule, actor=maker)
     write_off = services.write_off_request(
-        account=account, value_date=D(2026, 6, 1), reason="核销", actor=maker
+        account=account, value_date=D(2026, 6, 1), reason="核销", basis="dissolved", actor=maker
     )
     with pytest.raises(LedgerError):
         services.write_off_approve(write_off=write_off, actor=maker)
