@@ -27,6 +27,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
+from django_fsm import can_proceed
 
 from ..aging import days_overdue
 from ..errors import LedgerError
@@ -39,7 +40,7 @@ from ..models import (
     RepayableAccount,
 )
 from ..money import positive_fen
-from .posting import Kind, _actor_id, _save_transition, _transition, check_value_date
+from .posting import Kind, _actor_id, _save_transition, check_value_date
 from .recovery_rules import MAX_NOTICE_DAYS
 from .repayable import OPEN_REPAYABLE, _accrue, _lock_repayable, paid_out_on
 
@@ -259,7 +260,12 @@ def legal_case_advance(
     name, field, previous = _ADVANCE[LegalCase.Stage(stage)]
     labels = dict(LegalCase.Stage.choices)
     before = getattr(case, previous)
-    _transition(case, name)
+    if not can_proceed(getattr(case, name)):
+        raise LedgerError(
+            _("The case is at the stage %(now)s; it cannot move to %(stage)s.")
+            % {"now": case.get_stage_display(), "stage": labels[stage]}
+        )
+    getattr(case, name)()
     check_value_date(
         date,
         what=_("The date of %(stage)s") % {"stage": labels[stage]},

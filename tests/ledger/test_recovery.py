@@ -75,7 +75,7 @@ def test_an_overdue_account_chased_then_sued_keeps_each_path_in_the_ledger(
     account = open_and_pay(line, maker, checker, bank)
 
     # a step before anything is overdue is refused
-    with pytest.raises(LedgerError, match="not overdue"):
+    with pytest.raises(LedgerError, match="未逾期"):
         services.dunning_record(
             account=account, kind="phone", date=D(2026, 3, 15), text="提醒", actor=maker
         )
@@ -143,7 +143,7 @@ def test_an_overdue_account_chased_then_sued_keeps_each_path_in_the_ledger(
     )
     assert case.principal_referred_fen == 12_000_000 - chased.principal_fen
     assert case.principal_referred_fen == balances(account)[Account.Kind.RECEIVABLE]
-    with pytest.raises(LedgerError, match="already been referred"):
+    with pytest.raises(LedgerError, match="已移送法院"):
         services.legal_case_refer(
             account=account, court=COURT, referred_on=D(2026, 12, 11), actor=maker
         )
@@ -158,7 +158,7 @@ def test_an_overdue_account_chased_then_sued_keeps_each_path_in_the_ledger(
             actor=maker,
         )
     # stages move forward only, each dated not before the previous one
-    with pytest.raises(LedgerError, match="before"):
+    with pytest.raises(LedgerError, match="早于"):
         services.legal_case_advance(
             case=case,
             stage="filed",
@@ -211,7 +211,7 @@ def test_an_overdue_account_chased_then_sued_keeps_each_path_in_the_ledger(
     )
     assert [label for label, _day in case.stage_dates][-1] == str(LegalCase.Stage.TERMINATED.label)
     # after 终结本次执行, on the court's ground only
-    with pytest.raises(LedgerError, match="court"):
+    with pytest.raises(LedgerError, match="核销须以法院"):
         services.write_off_request(
             account=account,
             value_date=D(2027, 2, 25),
@@ -242,7 +242,7 @@ def test_an_account_never_sued_is_written_off_only_on_a_recorded_ground(
     account = open_and_pay(line, maker, checker, bank)
     services.receivables_age(as_of=D(2027, 2, 1))
     # the court's ground needs a case
-    with pytest.raises(LedgerError, match="no legal case"):
+    with pytest.raises(LedgerError, match="未经诉讼"):
         services.write_off_request(
             account=account,
             value_date=D(2027, 2, 1),
@@ -251,7 +251,7 @@ def test_an_account_never_sued_is_written_off_only_on_a_recorded_ground(
             actor=maker,
         )
     # 120 000 yuan is no small sum: too much to give up without suing
-    with pytest.raises(LedgerError, match="too small to sue"):
+    with pytest.raises(LedgerError, match="不得超过"):
         services.write_off_request(
             account=account,
             value_date=D(2027, 2, 1),
@@ -269,7 +269,7 @@ def test_an_account_never_sued_is_written_off_only_on_a_recorded_ground(
     )
     # …but not once the account has gone to court in the meantime
     services.legal_case_refer(account=account, court=COURT, referred_on=D(2027, 2, 5), actor=maker)
-    with pytest.raises(LedgerError, match="in court"):
+    with pytest.raises(LedgerError, match="正在诉讼中"):
         services.write_off_approve(write_off=write_off, actor=checker)
     account.refresh_from_db()
     assert account.status != RepayableAccount.Status.WRITTEN_OFF
@@ -288,11 +288,11 @@ def test_money_received_on_time_is_a_normal_repayment(frozen, line, maker, check
     assert paid.path == RecoveryPath.NORMAL
     assert paid.entry.kind == Entry.Kind.REPAYMENT
     # a promise must say how much and by when; a call says nothing of the kind
-    with pytest.raises(LedgerError, match="amount and the date"):
+    with pytest.raises(LedgerError, match="还款承诺须写明"):
         services.dunning_record(
             account=account, kind="promise", date=D(2026, 8, 1), text="承诺", actor=maker
         )
-    with pytest.raises(LedgerError, match="Only a promise"):
+    with pytest.raises(LedgerError, match="只有还款承诺"):
         services.dunning_record(
             account=account,
             kind="phone",
