@@ -14,10 +14,27 @@ Where the figures come from (the same sources as the other sheets, so they tie):
 * paid (已拨付): disbursements paid or reconciled, by the instrument of their budget
   line (returned ones are not paid).
 
-Three grouped queries whatever the number of projects; amounts in fen."""
+Three grouped queries whatever the number of projects; amounts in fen.
+
+The year's recovery figures (``year_recovery``, issue 15), from the ledger and the case
+rows, in the scope:
+
+* overdue principal at the year's end: the principal the ledger shows owed at the end of
+  31 December (today within the year) on the accounts of the year's repayable portfolio
+  (the 有偿资金 sheet's rows) that were overdue that day by their schedule;
+* recovered by 催收 / through the courts: what the repayable accounts were credited by
+  entries of kind ``repayment_dunning`` / ``repayment_court`` dated in the year (the
+  path is fixed when the money is recorded, ``ledger.services.recovery_rules``);
+* handed to the courts: the cases referred (移送) in the year, and the principal the
+  ledger showed owed on each the day it was referred;
+* written off: the write-off entries dated in the year (principal, usage and overdue
+  fee, as booked).
+
+Five queries."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,11 +43,14 @@ import pandas as pd
 from django.db.models import Count, F, Sum
 from django.db.models.functions import Coalesce
 
+from core import clock
 from funding.models import Call, Instrument
-from ledger.models import Account, Disbursement, Entry, Leg, RepayableAccount
+from ledger.aging import with_current_aging
+from ledger.models import Account, Disbursement, Entry, Leg, LegalCase, RepayableAccount
 from projects.models import Application, ApplicationFunding
 
 from .scope import ReportScope
+from .selectors import repayable_accounts
 
 PAID = (Disbursement.Status.PAID, Disbursement.Status.RECONCILED)
 # the order of the columns and rows, as the district reports write them
@@ -95,9 +115,73 @@ class Batch:
 
 
 @dataclass
+class Recovery:
+    """The year's recovery of repayable funds, in fen (see the module's docstring)."""
+
+    as_of: dt.date
+    overdue_principal_fen: int = 0
+    overdue_accounts: int = 0
+    dunning_fen: int = 0
+    court_fen: int = 0
+    referred_fen: int = 0
+    referred_cases: int = 0
+    written_off_fen: int = 0
+
+    @property
+    def rows(self) -> list[tuple[str, int, int | None]]:
+        """(the figure in Chinese, fen, how many accounts or cases where it counts them)."""
+        return [
+            ("年末逾期本金", self.overdue_principal_fen, self.overdue_accounts),
+            ("催收收回", self.dunning_fen, None),
+            ("诉讼收回", self.court_fen, None),
+            ("移送法院", self.referred_fen, self.referred_cases),
+            ("核销", self.written_off_fen, None),
+        ]
+
+
+def _credited(scope: ReportScope, year: int, kind: str) -> int:
+    """What the repayable accounts in the scope were credited by entries of ``kind``
+    dated in ``year`` (a debit, for a write-off loss)."""
+    fen = (
+        Leg.objects.filter(
+            scope.ledger_q("account__scope_path"),
+            account__repayable__isnull=False,
+            entry__kind=kind,
+            entry__value_date__year=year,
+        )
+        .exclude(account__kind=Account.Kind.WRITE_OFF)
+        .aggregate(fen=Sum("amount"))["fen"]
+    )
+    return -int(fen or 0)
+
+
+def year_recovery(*, scope: ReportScope, year: int) -> Recovery:
+    as_of = min(clock.today(), dt.date(year, 12, 31))
+    figures = Recovery(as_of=as_of)
+    overdue = with_current_aging(repayable_accounts(scope=scope, year=year), as_of).filter(
+        overdue_since__isnull=False
+    )
+    row = Leg.objects.filter(
+        account__repayable__in=overdue.values("pk"),
+        account__kind=Account.Kind.RECEIVABLE,
+        entry__value_date__lte=as_of,
+    ).aggregate(fen=Sum("amount"), n=Count("account__repayable", distinct=True))
+    figures.overdue_principal_fen, figures.overdue_accounts = int(row["fen"] or 0), row["n"]
+    figures.dunning_fen = _credited(scope, year, Entry.Kind.REPAYMENT_DUNNING)
+    figures.court_fen = _credited(scope, year, Entry.Kind.REPAYMENT_COURT)
+    cases = LegalCase.objects.filter(scope.ledger_q(), referred_on__year=year).aggregate(
+        fen=Sum("principal_referred_fen"), n=Count("pk")
+    )
+    figures.referred_fen, figures.referred_cases = int(cases["fen"] or 0), cases["n"]
+    figures.written_off_fen = _credited(scope, year, Entry.Kind.WRITE_OFF)
+    return figures
+
+
+@dataclass
 class BatchSummary:
     year: int
     batches: list[Batch]
+    recovery: Recovery
 
     @property
     def year_rows(self) -> list[tuple[str, Figures]]:
@@ -192,7 +276,11 @@ def batch_summary(*, scope: ReportScope, year: int) -> BatchSummary:
         figures[(call_of[ref], instrument)].paid_fen += fen or 0
     for (call_id, instrument), f in figures.items():
         batches[call_id].by_instrument[instrument] = f
-    return BatchSummary(year=year, batches=list(batches.values()))
+    return BatchSummary(
+        year=year,
+        batches=list(batches.values()),
+        recovery=year_recovery(scope=scope, year=year),
+    )
 
 
 def batch_frame(summary: BatchSummary) -> pd.DataFrame:
@@ -227,4 +315,15 @@ def batch_frame(summary: BatchSummary) -> pd.DataFrame:
     )
     for column in frame.columns[4:]:
         frame[column] = frame[column].astype("Int64")
+    return frame
+
+
+def recovery_frame(recovery: Recovery) -> pd.DataFrame:
+    """The year's recovery figures, for the workbook's 收回情况 sheet."""
+    frame = pd.DataFrame.from_records(
+        [(label, fen, n) for label, fen, n in recovery.rows],
+        columns=["figure", "amount_fen", "count"],
+    )
+    frame["amount_fen"] = frame["amount_fen"].astype("Int64")
+    frame["count"] = frame["count"].astype("Int64")
     return frame

@@ -11,4 +11,5 @@ urlpatterns = [
     path("year-end/<int:pk>/status/", views.ExportStatusView.as_view(), name="export_status"),
     path("year-end/<int:pk>/file/", views.ExportFileView.as_view(), name="export_file"),
     path("batches/", views.BatchSummaryView.as_view(), name="batches"),
+    path("batches/report.pdf", views.DistrictReportPdfView.as_view(), name="district_report"),
 ]

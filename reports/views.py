@@ -23,11 +23,13 @@ from django.views import View
 from accounts.models import OrgUnit
 from accounts.permissions import scope_of
 from core import clock
-from core.http import attach
+from core.http import attach, download
+from core.pdf import PDF_CONTENT_TYPE
 from core.xlsx import XLSX_CONTENT_TYPE
 
 from . import dashboard, exports, selectors
 from .batches import batch_summary
+from .district_report import district_report_pdf
 from .forms import YearEndForm, YearForm
 from .models import WorkbookExport
 from .scope import ReportScope, scope_for_user
@@ -161,17 +163,22 @@ class ExportFileView(ReportView):
 
 
 class BatchSummaryView(ReportView):
-    """批次汇总: per batch of the year and for the year, by instrument."""
+    """批次汇总: per batch of the year and for the year, by instrument, and the year's
+    recovery of repayable funds."""
 
     template_name = "reports/batches.html"
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        scope = scope_for_user(request.user)
+    def year_of(self, request: HttpRequest, scope: ReportScope) -> tuple[int, YearForm]:
         years = self.years(scope)
         form = YearForm(request.GET or None, years=years)
         year = form.cleaned_data["year"] if form.is_valid() else clock.today().year
         if not form.is_bound or not form.is_valid():
             form = YearForm(years=years, initial={"year": year})
+        return year, form
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        scope = scope_for_user(request.user)
+        year, form = self.year_of(request, scope)
         context = {
             "form": form,
             "year": year,
@@ -179,3 +186,18 @@ class BatchSummaryView(ReportView):
             "summary": batch_summary(scope=scope, year=year),
         }
         return render(request, self.template_name, context)
+
+
+class DistrictReportPdfView(BatchSummaryView):
+    """区县科技三项费用使用情况: the batch summary and the recovery paragraph, one page."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        scope = scope_for_user(request.user)
+        year, _form = self.year_of(request, scope)
+        summary = batch_summary(scope=scope, year=year)
+        return download(
+            district_report_pdf(summary=summary, scope=scope),
+            f"{year}年度科技三项费用使用情况-{scope.label}.pdf",
+            fallback=f"district-report-{year}.pdf",
+            content_type=PDF_CONTENT_TYPE,
+        )

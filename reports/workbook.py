@@ -1,5 +1,5 @@
-"""The year-end workbook (年度报表, DESIGN §7): seven sheets (the six of the design and
-the 批次汇总 of ``reports.batches``), pandas frames from
+"""The year-end workbook (年度报表, DESIGN §7): eight sheets (the six of the design, and
+the 批次汇总 and 收回情况 of ``reports.batches``), pandas frames from
 ``reports.selectors`` written with XlsxWriter.
 
 The sheet names and headers are the official Chinese ones, whatever the user's
@@ -31,7 +31,7 @@ from core import clock
 from core.money import fen_to_yuan
 
 from . import selectors
-from .batches import batch_frame, batch_summary
+from .batches import batch_frame, batch_summary, recovery_frame
 from .scope import ReportScope
 
 OPTIONS = {
@@ -249,7 +249,23 @@ BATCHES = Sheet(
     ],
 )
 
-SHEETS = (PROJECTS, BUDGET, REPAYABLE, DISTRICTS, ACCEPTANCE, INDICATORS, BATCHES)
+RECOVERY = Sheet(
+    "收回情况",
+    [
+        Column(
+            "项目",
+            "figure",
+            "text",
+            16,
+            "年末逾期本金：有偿资金表中年末逾期账户的未还本金；催收收回、诉讼收回：本年度按收回途径"
+            "入账的还款；移送法院：本年度移送法院的案件移送时的未还本金；核销：本年度核销入账金额",
+        ),
+        Column("金额", "amount_fen", "money", 16, "元；取自台账"),
+        Column("户数", "count", "int", 10, "逾期账户数、移送法院的案件数"),
+    ],
+)
+
+SHEETS = (PROJECTS, BUDGET, REPAYABLE, DISTRICTS, ACCEPTANCE, INDICATORS, BATCHES, RECOVERY)
 
 
 @dataclass
@@ -263,6 +279,7 @@ class YearEndData:
     acceptance: pd.DataFrame
     indicators: pd.DataFrame
     batches: pd.DataFrame
+    recovery: pd.DataFrame
 
 
 def year_end_data(*, scope: ReportScope, year: int) -> YearEndData:
@@ -273,6 +290,7 @@ def year_end_data(*, scope: ReportScope, year: int) -> YearEndData:
         projects["conclusion_label"] = [CONCLUSION_ZH.get(c, c) for c in projects["conclusion"]]
         acceptance, indicators = selectors.acceptance_frames(scope=scope, year=year)
         acceptance["conclusion"] = [CONCLUSION_ZH.get(c, c) for c in acceptance["conclusion"]]
+        summary = batch_summary(scope=scope, year=year)
         return YearEndData(
             year=year,
             scope=scope,
@@ -282,7 +300,8 @@ def year_end_data(*, scope: ReportScope, year: int) -> YearEndData:
             districts=selectors.district_statistics(scope=scope, projects=projects),
             acceptance=acceptance,
             indicators=indicators,
-            batches=batch_frame(batch_summary(scope=scope, year=year)),
+            batches=batch_frame(summary),
+            recovery=recovery_frame(summary.recovery),
         )
 
 
@@ -455,6 +474,7 @@ def write_workbook(data: YearEndData, target: str | IO[bytes]) -> None:
     writer.sheet(ACCEPTANCE, data.acceptance, percent_of_100=("completion_pct",))
     writer.sheet(INDICATORS, data.indicators)
     writer.sheet(BATCHES, data.batches)
+    writer.sheet(RECOVERY, data.recovery)
     book.close()
 
 
