@@ -60,3 +60,28 @@ def test_demo_world_has_what_the_readme_promises():
     held = set(User.objects.values_list("memberships__role", flat=True))
     assert held >= set(Role.values)
     assert all(u.check_password("Demo@2026") for u in User.objects.all())
+
+
+def test_demo_world_shows_an_account_chased_and_one_in_court():
+    from django.db.models import Sum
+
+    from ledger.models import DunningStep, Entry, Leg, LegalCase, RecoveryPath, Repayment
+
+    call_command("demo", stdout=io.StringIO())
+    # an account chased, with its 催收通知书, and money recovered by 催收
+    notice = DunningStep.objects.get(account__project_ref="KJ2026-YC-021", kind="notice")
+    assert notice.letter_no and notice.pay_by and notice.owed_fen > 0
+    chased = Repayment.objects.get(account__project_ref="KJ2026-YC-021")
+    assert chased.path == RecoveryPath.DUNNING
+    # an account in court (judged), part of it recovered through the court
+    case = LegalCase.objects.get(account__project_ref="KJ2026-YC-022")
+    assert case.stage == LegalCase.Stage.JUDGED and case.case_number
+    sued = Repayment.objects.get(account__project_ref="KJ2026-YC-022")
+    assert sued.path == RecoveryPath.COURT
+    # the ledger tells the two apart
+    court_entries = Leg.objects.filter(
+        entry__kind=Entry.Kind.REPAYMENT_COURT, account__kind="bank"
+    ).aggregate(fen=Sum("amount"))
+    assert court_entries["fen"] == sued.amount_fen
+    out = io.StringIO()
+    call_command("ledger_verify", "--quiet-accounts", stdout=out)

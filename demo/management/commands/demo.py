@@ -12,6 +12,7 @@ from demo import (
     notices_world,
     people_world,
     projects_world,
+    recovery_world,
     reviews_world,
     sealing_world,
     subsidy_world,
@@ -37,6 +38,7 @@ class Command(BaseCommand):
             midterm_world.build(log)
             people_world.build(log)
             notices_world.build(log)
+            recovery_world.build(log)
             sealing_world.build(log)
         if log.total == 0:
             self.stdout.write("Nothing created: the demo world is already complete.")
