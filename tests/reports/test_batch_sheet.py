@@ -100,3 +100,35 @@ def test_the_batch_summary_reads_in_a_fixed_number_of_queries(demo):
     summary = batch_summary(scope=whole_database(), year=2025)
     batch = next(b for b in summary.batches if b.call_id == first.call_id)
     assert dict(batch.rows)["grant"].approved_fen >= 30 * 100_000
+
+
+def test_the_recovery_sheet_ties_to_the_repayable_sheet_and_the_case_rows(demo, tmp_path):
+    from django.db.models import Sum
+
+    from ledger.models import LegalCase, Repayment, WriteOff
+
+    # given the demo's books of 2026 (an account chased, one in court, one written off)
+    book = book_of(tmp_path, 2026)
+    recovery = {r["项目"]: r for r in rows_of(book, "收回情况")}
+    assert list(recovery) == ["年末逾期本金", "催收收回", "诉讼收回", "移送法院", "核销"]
+    # then the overdue principal is what the 有偿资金 sheet's overdue rows still owe
+    overdue = [r for r in rows_of(book, "有偿资金") if r["逾期天数"] > 0]
+    assert overdue
+    owed = sum(fen(r["本金"]) - (fen(r["已还本金"]) or 0) for r in overdue)
+    assert fen(recovery["年末逾期本金"]["金额"]) == owed
+    assert recovery["年末逾期本金"]["户数"] == len(overdue)
+
+    # the money recovered on each path is the year's repayments recorded on it
+    def repaid(path):
+        rows = Repayment.objects.filter(path=path, value_date__year=2026)
+        return rows.aggregate(fen=Sum("amount_fen"))["fen"] or 0
+
+    assert fen(recovery["催收收回"]["金额"]) == repaid("dunning") > 0
+    assert fen(recovery["诉讼收回"]["金额"]) == repaid("court") > 0
+    # handed to the courts: the cases referred in the year, at the principal then owed
+    cases = LegalCase.objects.filter(referred_on__year=2026)
+    assert fen(recovery["移送法院"]["金额"]) == sum(c.principal_referred_fen for c in cases)
+    assert recovery["移送法院"]["户数"] == cases.count() == 1
+    # written off: the write-offs approved with a 2026 date, as booked
+    written = WriteOff.objects.filter(status="approved", value_date__year=2026)
+    assert fen(recovery["核销"]["金额"]) == sum(w.total_fen for w in written) > 0
