@@ -8,6 +8,7 @@ from __future__ import annotations
 from core import clock
 from core.money import format_fen
 from core.pdf import Document, render
+from funding.models import Instrument
 
 from .batches import INSTRUMENT_ZH, INSTRUMENTS, BatchSummary
 from .scope import ReportScope
@@ -62,7 +63,8 @@ def district_report_pdf(*, summary: BatchSummary, scope: ReportScope) -> bytes:
     lines = []
     for batch in summary.batches:
         parts = "，".join(
-            f"{INSTRUMENT_ZH[i]}{f.projects}项{_yuan(f.approved_fen)}元" for i, f in batch.rows
+            f"{INSTRUMENT_ZH[Instrument(i)]}{f.projects}项{_yuan(f.approved_fen)}元"
+            for i, f in batch.rows
         )
         lines.append(
             f"{batch.title}：立项{batch.projects}个项目，共计{_yuan(batch.total.approved_fen)}元，"

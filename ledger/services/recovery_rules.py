@@ -27,7 +27,7 @@ UNECONOMIC_MAX_FEN = 1_000_000
 # The longest a 催收通知书 may give to pay (a year).
 MAX_NOTICE_DAYS = 366
 
-ENTRY_KIND = {
+ENTRY_KIND: dict[str, str] = {
     RecoveryPath.NORMAL: Entry.Kind.REPAYMENT,
     RecoveryPath.DUNNING: Entry.Kind.REPAYMENT_DUNNING,
     RecoveryPath.COURT: Entry.Kind.REPAYMENT_COURT,
