@@ -69,7 +69,7 @@ def dunning_notice_pdf(step: DunningStep) -> bytes:
     doc.paragraph(
         f"你单位承担的项目（项目编号 {account.project_ref}）使用的有偿资金"
         f"（借款编号 {account.number}，本金￥{format_fen(account.principal_fen)}），"
-        f"截至{clock.cn_date(step.date)}已逾期未还，明细如下："
+        f"截至{clock.cn_date(step.step_date)}已逾期未还，明细如下："
     )
     doc.table(
         ["项目", "金额（元）", "金额（大写）"],
@@ -89,5 +89,5 @@ def dunning_notice_pdf(step: DunningStep) -> bytes:
     )
     if step.text:
         doc.paragraph(step.text)
-    doc.signature([step.office, clock.cn_date(step.date)])
+    doc.signature([step.office, clock.cn_date(step.step_date)])
     return render(doc)

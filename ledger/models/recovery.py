@@ -41,7 +41,7 @@ class DunningStep(models.Model):
         related_name="dunning_steps",
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    date = models.DateField(_("date"))
+    step_date = models.DateField(_("date"))
     text = models.CharField(_("what was said or written"), max_length=1000, blank=True)
     promised_fen = fen_field(_("amount promised (fen)"), null=True, blank=True)
     promised_date = models.DateField(_("promised by"), null=True, blank=True)
@@ -64,7 +64,7 @@ class DunningStep(models.Model):
     class Meta:
         verbose_name = _("dunning step")
         verbose_name_plural = _("dunning steps")
-        ordering = ["account", "date", "pk"]
+        ordering = ["account", "step_date", "pk"]
         constraints = [
             *amount_checks(
                 "ledger_dunning",
@@ -82,11 +82,11 @@ class DunningStep(models.Model):
                 name="ledger_dunning_promise_positive",
             ),
             models.CheckConstraint(
-                condition=Q(promised_date__isnull=True) | Q(promised_date__gte=F("date")),
+                condition=Q(promised_date__isnull=True) | Q(promised_date__gte=F("step_date")),
                 name="ledger_dunning_promise_after_step",
             ),
             models.CheckConstraint(
-                condition=Q(pay_by__isnull=True) | Q(pay_by__gt=F("date")),
+                condition=Q(pay_by__isnull=True) | Q(pay_by__gt=F("step_date")),
                 name="ledger_dunning_pay_by_after_notice",
             ),
             models.CheckConstraint(
@@ -101,7 +101,7 @@ class DunningStep(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.account.number} {self.get_kind_display()} {self.date}"
+        return f"{self.account.number} {self.get_kind_display()} {self.step_date}"
 
     @property
     def owed_fen(self) -> int:

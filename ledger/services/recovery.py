@@ -114,7 +114,7 @@ def dunning_record(
             return DunningStep.objects.create(
                 account=account,
                 kind=kind,
-                date=date,
+                step_date=date,
                 text=text,
                 promised_fen=promised_fen,
                 promised_date=promised_date if promised_fen else None,
@@ -169,7 +169,7 @@ def dunning_notice_issue(
     step = DunningStep.objects.create(
         account=account,
         kind=DunningStep.Kind.NOTICE,
-        date=date,
+        step_date=date,
         text=text,
         letter_no=f"tmp-{uuid.uuid4().hex[:24]}",
         pay_by=pay_by,

@@ -38,7 +38,7 @@ def repayment_path(account: RepayableAccount, value_date: dt.date) -> str:
     """The path money received on ``value_date`` came by (the rule above)."""
     if LegalCase.objects.filter(account=account, referred_on__lte=value_date).exists():
         return RecoveryPath.COURT
-    chased = DunningStep.objects.filter(account=account, date__lte=value_date).exists()
+    chased = DunningStep.objects.filter(account=account, step_date__lte=value_date).exists()
     if chased and (
         account.status == RepayableAccount.Status.WRITTEN_OFF
         or days_overdue(account, value_date) > 0
