@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledger', '0016_sealed_blocks'),
+        ('ledger', '0017_one_balance_check_per_entry'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
