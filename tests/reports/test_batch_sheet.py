@@ -132,3 +132,24 @@ def test_the_recovery_sheet_ties_to_the_repayable_sheet_and_the_case_rows(demo, 
     # written off: the write-offs approved with a 2026 date, as booked
     written = WriteOff.objects.filter(status="approved", value_date__year=2026)
     assert fen(recovery["核销"]["金额"]) == sum(w.total_fen for w in written) > 0
+
+
+def test_the_district_report_downloads_from_the_batch_page_on_one_page(demo):
+    from pypdf import PdfReader
+
+    from core.money import format_fen
+
+    client = login("city_officer")
+    html = client.get(reverse("reports:batches") + "?year=2026").content.decode()
+    address = reverse("reports:district_report") + "?year=2026"
+    assert address in html and "催收收回" in html and "诉讼收回" in html
+    response = client.get(address)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text().replace("\n", "")
+    r = batch_summary(scope=whole_database(), year=2026).recovery
+    assert f"通过催收收回{format_fen(r.dunning_fen)}元" in text
+    assert f"通过诉讼收回{format_fen(r.court_fen)}元" in text
+    assert f"核销{format_fen(r.written_off_fen)}元" in text
+    assert login("applicant").get(address).status_code == 403
