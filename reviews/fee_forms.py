@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ledger.models import BankAccount, BudgetLine
+
 from .fee_models import MAX_HALF_DAYS, FeeBasis
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -15,7 +17,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class ExpertFeeSheetForm(forms.Form):
     """Preparing the fee sheet of a closed panel."""
 
-    budget_line = forms.ModelChoiceField(label=_("budget line"), queryset=None)
+    budget_line = forms.ModelChoiceField(label=_("budget line"), queryset=BudgetLine.objects.none())
     basis = forms.ChoiceField(label=_("fee basis"), choices=FeeBasis.choices)
     half_days = forms.IntegerField(
         label=_("half-day sessions"),
@@ -37,7 +39,7 @@ class ExpertFeeDecisionForm(forms.Form):
 
 
 class ExpertFeePayForm(forms.Form):
-    bank_account = forms.ModelChoiceField(label=_("paid from"), queryset=None)
+    bank_account = forms.ModelChoiceField(label=_("paid from"), queryset=BankAccount.objects.none())
     paid_on = forms.DateField(label=_("paid on"), widget=DATE)
     bank_reference = forms.CharField(label=_("bank reference (流水号)"), max_length=60)
 

@@ -330,7 +330,9 @@ def test_payment_posts_gross_net_and_tax_to_the_fen_and_the_books_verify(closed)
         ),
         lambda: fees.fee_sheet_reject(sheet=sheet, actor=user("finance_checker"), note="重复"),
         lambda: fees.fee_line_set_account(
-            line=sheet.lines.first(), account="6222020200112233", actor=user("city_officer")
+            line=sheet.lines.order_by("pk")[0],
+            account="6222020200112233",
+            actor=user("city_officer"),
         ),
     ):
         with pytest.raises(ReviewError):
