@@ -32,6 +32,7 @@ from .fee_xlsx import fee_sheet_xlsx
 from .models import Panel
 from .services import ReviewError
 
+PREPARE = gettext_lazy("Prepare the fee sheet")
 SHEET_ACTIONS_TO_CONFIRM = {
     "approve": gettext_lazy("Approve the expert fees"),
     "reject": gettext_lazy("Reject the fee sheet"),
@@ -100,6 +101,15 @@ def panel_fees_prepare(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         form_errors_to_messages(request, form)
         return redirect("reviews:panel_fees", pk=panel.pk)
+    asked = confirmation_needed(
+        request,
+        action=str(PREPARE),
+        subject=panel.name,
+        back=reverse("reviews:panel_fees", args=[panel.pk]),
+        form=form,
+    )
+    if asked is not None:
+        return asked
     data = form.cleaned_data
     actor = actor_of(request)
     sheet = run_service(

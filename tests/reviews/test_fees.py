@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import OrgUnit, RoleMembership
+from accounts.models import OrgUnit, Person, RoleMembership
 from accounts.roles import Role
 from core import clock
 from core.confirm import CONFIRMED
@@ -375,10 +375,16 @@ def test_the_payroll_sheet_reads_back_with_the_sheet_totals(closed):
     sheet = fees.fee_sheet_prepare(
         panel=panel, budget_line=_line(), basis=FeeBasis.PER_ITEM, actor=user("city_officer")
     )
+    # a name that looks like a formula stays text in the download
+    first = sheet.lines.order_by("pk")[0].expert.person
+    Person.objects.filter(pk=first.pk).update(name='=HYPERLINK("http://x","y")')
     client = Client()
     client.force_login(user("finance"))
     response = client.get(reverse("reviews:fee_sheet_download", args=[sheet.pk]))
     assert response.status_code == 200
+    cells = [c for row in openpyxl.load_workbook(io.BytesIO(response.content)).active for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert any(c.value == '=HYPERLINK("http://x","y")' and c.data_type == "s" for c in cells)
     headers, body, total = _read_back(response.content)
     assert headers[:4] == ["序号", "姓名", "身份证号", "工作单位"]
     assert "签名" in headers
@@ -415,10 +421,10 @@ def test_the_pages_take_a_sheet_from_preparing_to_paid(closed):
     officer = _client("city_officer")
     page = officer.get(reverse("reviews:panel_fees", args=[panel.pk]))
     assert page.status_code == 200 and "准备专家劳务费" in page.content.decode()
-    officer.post(
-        reverse("reviews:panel_fees_prepare", args=[panel.pk]),
-        {"budget_line": line.pk, "basis": FeeBasis.PER_ITEM},
-    )
+    prepare = reverse("reviews:panel_fees_prepare", args=[panel.pk])
+    asked = officer.post(prepare, {"budget_line": line.pk, "basis": FeeBasis.PER_ITEM})
+    assert asked.status_code == 200 and not ExpertFeeSheet.objects.filter(panel=panel).exists()
+    officer.post(prepare, {"budget_line": line.pk, "basis": FeeBasis.PER_ITEM, CONFIRMED: "1"})
     sheet = ExpertFeeSheet.objects.get(panel=panel)
     detail = officer.get(reverse("reviews:fee_sheet", args=[sheet.pk])).content.decode()
     assert sheet.number in detail and "等待财务复核" in detail
