@@ -658,3 +658,12 @@ class SpotCheckItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id}: {self.result}"
+
+
+# Later subjects live in their own modules; their models stay importable from here.
+from .fee_models import (  # noqa: E402,F401
+    ExpertFeeLine,
+    ExpertFeeRate,
+    ExpertFeeSheet,
+    FeeBasis,
+)

@@ -62,3 +62,25 @@ rules.add_perm(
 )
 rules.add_perm("reviews.read_rubrics", readers)
 rules.add_perm("reviews.view_callrubric", is_admin | has_role(Role.AUDITOR))
+
+
+# Expert fees (reviews.fees): the officer who manages the panel, or the finance maker of
+# its region, prepares the fee sheet; the finance checker approves it (never the person
+# who prepared it: the service refuses that); finance records the payment. The officer
+# and finance download the 发放表; every reader of the region reads the sheet.
+finance_maker = in_region_as(Role.FINANCE)
+finance_checker = in_region_as(Role.FINANCE_CHECKER)
+manages_panel = (is_district_panel & district_officer) | (~is_district_panel & city_officer)
+
+rules.add_perm("reviews.view_expertfeesheet", readers)
+rules.add_perm("reviews.prepare_expertfeesheet", manages_panel | finance_maker)
+rules.add_perm("reviews.approve_expertfeesheet", finance_checker)
+rules.add_perm("reviews.pay_expertfeesheet", finance_maker | finance_checker)
+rules.add_perm(
+    "reviews.download_expertfeesheet",
+    finance_maker
+    | finance_checker
+    | in_region_as(Role.CITY_OFFICER, Role.DISTRICT_OFFICER, Role.AUDITOR),
+)
+rules.add_perm("reviews.manage_expertfeerate", in_region_as(Role.CITY_OFFICER, Role.ADMIN))
+rules.add_perm("reviews.view_expertfeerate", readers)

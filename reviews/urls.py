@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import rubric_views, views
+from . import fee_views, rubric_views, views
 
 app_name = "reviews"
 
@@ -36,6 +36,16 @@ urlpatterns = [
         name="rubric_next_version",
     ),
     path("calls/<int:pk>/rubric/", rubric_views.call_rubric, name="call_rubric"),
+    path("panels/<int:pk>/fees/", fee_views.panel_fees, name="panel_fees"),
+    path("panels/<int:pk>/fees/prepare/", fee_views.panel_fees_prepare, name="panel_fees_prepare"),
+    path("fee-sheets/<int:pk>/", fee_views.fee_sheet_detail, name="fee_sheet"),
+    path("fee-sheets/<int:pk>/do/<str:name>/", fee_views.fee_sheet_action, name="fee_sheet_action"),
+    path(
+        "fee-sheets/<int:pk>/expert-fees.xlsx",
+        fee_views.fee_sheet_download,
+        name="fee_sheet_download",
+    ),
+    path("fee-lines/<int:pk>/account/", fee_views.fee_line_account, name="fee_line_account"),
     path("acceptances/<int:pk>/", views.acceptance_detail, name="acceptance"),
     path("acceptances/<int:pk>/do/<str:name>/", views.acceptance_action, name="acceptance_action"),
 ]

@@ -55,6 +55,8 @@ class Account(models.Model):
         PENALTY_INCOME = "penalty_income", _("Overdue fee income")
         WRITE_OFF = "write_off", _("Write-off loss")
         RECOVERY_INCOME = "recovery_income", _("Recovered after write-off")
+        EXPERT_FEE_EXPENSE = "expert_fee_expense", _("Expert fee expenditure")
+        TAX_PAYABLE = "tax_payable", _("Individual income tax withheld, payable")
 
     code = models.CharField(_("account code"), max_length=120, unique=True)
     name = models.CharField(pgettext_lazy("ledger", "name"), max_length=200)
@@ -144,6 +146,7 @@ class Entry(models.Model):
         REPAYMENT_COURT = "repayment_court", _("Repayment recovered through the courts")
         WRITE_OFF = "write_off", _("Write-off")
         RECOVERY = "recovery", _("Recovery after write-off")
+        EXPERT_FEES = "expert_fees", _("Expert fees paid")
         REVERSAL = "reversal", _("Reversal")
 
     seq = models.BigIntegerField(_("sequence"), unique=True, null=True, blank=True)

@@ -5,6 +5,7 @@
 * ``disbursements`` — 拨付单 from draft to payment and return;
 * ``repayable`` — repayable funding: schedules, accrual and aging, repayments, 展期, 核销;
 * ``bank`` — bank accounts, funds received, statements and reconciliation;
+* ``expert_fees`` — expert fees of a review panel: approval and payment net of tax;
 * ``sealing`` — sealing posted entries into the hash chain, in blocks.
 
 Every function is atomic; callers (views, commands, the domain apps) wrap the outermost
@@ -61,6 +62,13 @@ from .disbursements import (
     disbursement_submit,
     payments_stop,
 )
+from .expert_fees import (
+    FEE_KINDS,
+    expert_fees_approve,
+    expert_fees_pay,
+    expert_fees_release,
+    fee_account,
+)
 from .posting import (
     BOOKS_BEGIN,
     FUTURE_TOLERANCE,
@@ -108,6 +116,7 @@ from .sealing import SealResult, ledger_seal, unsealed_summary
 
 __all__ = [
     "BOOKS_BEGIN",
+    "FEE_KINDS",
     "FUTURE_TOLERANCE",
     "LINE_KINDS",
     "MAX_TERM_MONTHS",
@@ -150,6 +159,10 @@ __all__ = [
     "entries_post",
     "entry_post",
     "entry_reverse",
+    "expert_fees_approve",
+    "expert_fees_pay",
+    "expert_fees_release",
+    "fee_account",
     "indicator_supplement_approve",
     "indicator_supplement_reject",
     "indicator_supplement_request",

@@ -55,6 +55,8 @@ KIND_RULES: dict[str, tuple[str, str, bool]] = {
     Kind.PENALTY_INCOME: (Book.CASH, Side.CREDIT, False),
     Kind.WRITE_OFF: (Book.CASH, Side.DEBIT, False),
     Kind.RECOVERY_INCOME: (Book.CASH, Side.CREDIT, False),
+    Kind.EXPERT_FEE_EXPENSE: (Book.CASH, Side.DEBIT, False),
+    Kind.TAX_PAYABLE: (Book.CASH, Side.CREDIT, True),
 }
 
 LINE_KINDS = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -85,3 +86,29 @@ def test_demo_world_shows_an_account_chased_and_one_in_court():
     assert court_entries["fen"] == sued.amount_fen
     out = io.StringIO()
     call_command("ledger_verify", "--quiet-accounts", stdout=out)
+
+
+def test_demo_world_has_a_closed_panel_with_a_paid_expert_fee_sheet():
+    from ledger.models import Leg
+    from reviews.fee_models import ExpertFeeSheet
+    from reviews.fee_tax import labour_remuneration_tax
+    from reviews.models import Assignment
+
+    call_command("demo", stdout=io.StringIO())
+    sheet = ExpertFeeSheet.objects.get(status=ExpertFeeSheet.Status.PAID)
+    assert sheet.panel.status == "closed"
+    paid = set(
+        Assignment.objects.filter(panel=sheet.panel, status="submitted").values_list(
+            "expert_id", flat=True
+        )
+    )
+    lines = list(sheet.lines.all())
+    assert {line.expert_id for line in lines} == paid
+    for line in lines:
+        tax = labour_remuneration_tax(Decimal(line.gross_fen) / 100)
+        assert line.tax_fen == int(tax.tax * 100) and line.net_fen == line.gross_fen - line.tax_fen
+    assert sum(line.net_fen for line in lines) == sheet.net_fen
+    legs = dict(Leg.objects.filter(entry=sheet.pay_entry).values_list("account__kind", "amount"))
+    assert legs["expert_fee_expense"] == sheet.gross_fen
+    assert legs["tax_payable"] == -sheet.tax_fen
+    assert legs["bank"] == -sheet.net_fen

@@ -6,6 +6,7 @@ from django.db import transaction
 from demo import (
     accounts_world,
     contracts_world,
+    fees_world,
     funding_world,
     ledger_world,
     midterm_world,
@@ -39,6 +40,7 @@ class Command(BaseCommand):
             people_world.build(log)
             notices_world.build(log)
             recovery_world.build(log)
+            fees_world.build(log)
             sealing_world.build(log)
         if log.total == 0:
             self.stdout.write("Nothing created: the demo world is already complete.")
