@@ -15,6 +15,7 @@ mid-term checks").
 * 成员: the member list as a whole is replaced by the one asked for (persons of the
   undertaking organisation, not the leader, none debarred).
 
+Every decision is told to the applicant (inbox and mail, ``notices.services.notify``).
 Every approved change writes a new ``ContractVersion`` (version 1, the 任务书 as signed,
 is kept first). Request and decision are rows of the 状态记录.
 
@@ -29,6 +30,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, Person, User
@@ -36,6 +38,7 @@ from core import clock
 from core.numbers import format_quantity
 from funding.models import Call, Programme
 from funding.services import active_debarment
+from notices.services import notify
 
 from . import limits, locks, team
 from .change_models import DEFAULT_MAX_EXTENSION_MONTHS, DEFAULT_MAX_EXTENSIONS
@@ -51,6 +54,7 @@ from .models import (
     TeamMember,
     TransitionLog,
 )
+from .reminders import _applicant_users
 from .services import ApplicationError
 
 S = Application.Status
@@ -390,7 +394,25 @@ def change_decide(
         actor,
         f"{change.get_kind_display()}：{describe(change)}；{reason}",
     )
+    _tell_applicant(change, application)
     return change
+
+
+def _tell_applicant(change: ChangeRequest, application: Application) -> None:
+    """The decision in the inbox (and by mail) of the applicant's users and of whoever
+    asked, with a link to the project."""
+    approved = change.status == ChangeRequest.Status.APPROVED
+    subject = (
+        _("Project change approved: %(number)s %(kind)s")
+        if approved
+        else _("Project change rejected: %(number)s %(kind)s")
+    ) % {"number": application.number, "kind": change.get_kind_display()}
+    body = _("%(change)s. Reason: %(reason)s") % {
+        "change": describe(change),
+        "reason": change.decision_reason,
+    }
+    users = [*_applicant_users(application), change.requested_by]
+    notify(users, subject, body, reverse("application_detail", args=[application.pk]))
 
 
 def _approve(change: ChangeRequest, application: Application, contract: Contract) -> None:

@@ -227,3 +227,39 @@ def test_the_page_asks_for_a_leader_change(world, client):
     assert change.new_leader == wu and change.get_kind_display() == "负责人"
     detail = client.get(reverse("change_detail", args=[change.pk])).content.decode()
     assert "林涛 → 吴芳" in detail
+
+
+def test_each_decision_is_in_the_applicants_inbox_with_a_link_to_the_project(world, client):
+    from notices.models import Message
+
+    application, contract = project_with_team()
+    applicant = user("applicant")
+    before = Message.objects.filter(user=applicant).count()
+    wu = Person.objects.get(name="吴芳")
+    with at(dt.date(2027, 3, 1)):
+        rejected = ask_leader(contract, person=wu)
+        changes.change_decide(
+            change=rejected, approve=False, reason="理由不充分", actor=user("city_officer")
+        )
+        approved = ask_leader(contract, person=wu)
+        changes.change_decide(
+            change=approved, approve=True, reason="同意", actor=user("city_officer")
+        )
+    inbox = list(Message.objects.filter(user=applicant).order_by("pk"))[before:]
+    assert [m.title for m in inbox] == [
+        f"项目变更已驳回：{application.number} 负责人",
+        f"项目变更已批准：{application.number} 负责人",
+    ]
+    assert "理由不充分" in inbox[0].body and "林涛 → 吴芳" in inbox[1].body
+    assert {m.link for m in inbox} == {reverse("application_detail", args=[application.pk])}
+    assert all(m.read_at is None for m in inbox)
+    # the officer who decided is not told his own decision
+    assert not Message.objects.filter(
+        user=user("city_officer"), title__startswith="项目变更"
+    ).exists()
+    # the inbox page lists it and the top bar counts it
+    client.force_login(applicant)
+    page = client.get(reverse("notices:inbox")).content.decode()
+    assert f"项目变更已批准：{application.number} 负责人" in page
+    unread = Message.objects.filter(user=applicant, read_at__isnull=True).count()
+    assert f'<span class="badge" title="未读">{unread}</span>' in page
