@@ -10,6 +10,7 @@ from demo import (
     ledger_world,
     midterm_world,
     notices_world,
+    people_changes_world,
     people_world,
     projects_world,
     reviews_world,
@@ -37,6 +38,7 @@ class Command(BaseCommand):
             midterm_world.build(log)
             people_world.build(log)
             notices_world.build(log)
+            people_changes_world.build(log)
             sealing_world.build(log)
         if log.total == 0:
             self.stdout.write("Nothing created: the demo world is already complete.")
