@@ -17,6 +17,7 @@ creates nothing.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from accounts.models import User
 from core import clock
@@ -37,7 +38,7 @@ def _u(username: str) -> User:
     return User.objects.get(username=username)
 
 
-def _at(moment: str) -> clock.frozen:
+def _at(moment: str) -> Any:
     return clock.frozen(dt.datetime.fromisoformat(moment))
 
 
