@@ -211,6 +211,10 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "application": application,
             "summary": changes.describe(change),
             "form": form if can_decide else None,
+            # a new leader's 限项 as of today, for the officer about to decide
+            "problem": changes.leader_refusal(application, change.new_leader)
+            if can_decide and change.new_leader is not None
+            else None,
         },
     )
 

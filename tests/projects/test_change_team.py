@@ -111,7 +111,7 @@ def test_an_approved_leader_change_replaces_the_leader_and_shows_in_the_new_vers
     assert "林涛 → 何军" in last.reason
 
 
-def test_a_leader_at_the_limit_is_refused_with_the_reason(world):
+def test_a_leader_at_the_limit_is_refused_with_the_reason(world, client):
     application, contract = project_with_team()
     zhao = person("赵刚", 605)
     with clock.frozen(TODAY):
@@ -130,6 +130,11 @@ def test_a_leader_at_the_limit_is_refused_with_the_reason(world):
     with at(dt.date(2027, 3, 1)):
         change = ask_leader(contract, person=zhao)
     Programme.objects.filter(code="KJJH").update(lead_max_in_progress=1)
+    # the officer sees why before deciding
+    client.force_login(user("city_officer"))
+    with at(dt.date(2027, 3, 2)):
+        page = client.get(reverse("change_detail", args=[change.pk])).content.decode()
+    assert "限项" in page and other.number in page
     with at(dt.date(2027, 3, 2)), pytest.raises(ChangeError, match="限项"):
         changes.change_decide(
             change=change, approve=True, reason="同意", actor=user("city_officer")
