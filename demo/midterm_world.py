@@ -16,16 +16,29 @@ from funding import services as funding
 from funding.models import Call, Category, Programme
 from ledger import services as ledger
 from ledger.models import BankAccount, BudgetLine
-from projects import changes, contracts, midterm
+from projects import changes, contracts, midterm, team
 from projects import services as projects
 from projects.models import Application, ChangeRequest, MidtermFinding, Tranche
 from reviews import services as reviews
 from reviews.models import Assignment, Panel, Rubric
 
+from .codes import id_number
 from .ledger_world import CITY_BANK
 from .log import Log
 
 D = Decimal
+# The call is of the 2023 batch, opened in March 2024: the programme's one call for 2024
+# is the loan-interest call of ``subsidy_world`` (one call per programme and year).
+CALL_YEAR = 2023
+CALL_TITLE = "2023年度杭州市科技计划项目"
+
+# the team named on the application (the 负责人 is changed later: people_changes_world)
+TEAMS = {
+    "西湖区茶园智能灌溉系统示范": [
+        ("赵立群", "19750308", 421, "lead", "高级工程师", "项目总体负责"),
+        ("孙晓", "19900522", 422, "member", "工程师", "灌溉控制软件"),
+    ],
+}
 
 PROJECTS_2024 = [
     # applicant user, organisation, category, title, amount (yuan)
@@ -59,11 +72,11 @@ def _call_2024(log: Log) -> Call:
     city = OrgUnit.objects.get(code="330100")
     log.created(
         ledger.budget_line_create(
-            year=2024,
+            year=CALL_YEAR,
             funding_source=BudgetLine.Source.CITY_SPECIAL,
             instrument="grant",
             programme_code="KJJH",
-            name="2024年市级科技计划项目专项（无偿资助）",
+            name="2023年度批次市级科技计划项目专项（无偿资助）",
             scope_path=city.path,
             amount=D("1000000.00"),
             value_date=dt.date(2024, 1, 10),
@@ -75,8 +88,8 @@ def _call_2024(log: Log) -> Call:
         funding.call_create(
             programme=programme,
             categories=list(programme.categories.all()),
-            year=2024,
-            title="2024年度杭州市科技计划项目",
+            year=CALL_YEAR,
+            title=CALL_TITLE,
             doc_number="杭科发〔2024〕9号",
             opens_on=dt.date(2024, 3, 1),
             closes_on=dt.date(2024, 4, 30),
@@ -130,6 +143,18 @@ def _approved_2024(log: Log, call: Call) -> list[Application]:
                     "labour": big * 2 / 10,
                 },
             )
+            for name, birth, seq, kind, role, duty in TEAMS.get(title, []):
+                log.created(
+                    team.team_person_create(
+                        application=application,
+                        name=name,
+                        id_number=id_number(division="330106", birth=birth, seq=seq),
+                        kind=kind,
+                        title=role,
+                        duty=duty,
+                        actor=user,
+                    )
+                )
             apps.append(projects.application_submit(application=application, actor=user))
     with _at("2024-05-12T09:00"):
         officer = _u("district_officer")
@@ -149,7 +174,7 @@ def _approved_2024(log: Log, call: Call) -> list[Application]:
             reviews.panel_create(
                 call=call,
                 stage=Panel.Stage.CITY,
-                name="2024年度科技计划项目市级评审组",
+                name="2023年度科技计划项目市级评审组",
                 unit=OrgUnit.objects.get(code="330100"),
                 rubric=rubric,
                 deadline=dt.date(2024, 6, 20),
@@ -229,7 +254,7 @@ def _three_tranches(amount: int) -> list[dict[str, Any]]:
 
 
 def build(log: Log) -> None:
-    if Call.objects.filter(programme__code="KJJH", year=2024).exists():
+    if Call.objects.filter(programme__code="KJJH", year=CALL_YEAR).exists():
         return
     call = _call_2024(log)
     extended, checked = _approved_2024(log, call)
@@ -271,8 +296,8 @@ def build(log: Log) -> None:
         check_round = log.created(
             midterm.midterm_check_create(
                 programme=call.programme,
-                year=2024,
-                title="2024年度科技计划项目中期检查",
+                year=CALL_YEAR,
+                title="2023年度科技计划项目中期检查",
                 check_date=dt.date(2026, 11, 10),
                 actor=_u("city_officer"),
             )

@@ -10,11 +10,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Organisation
+from accounts.forms import IdNumberField
+from accounts.models import Organisation, Person
 from funding.models import Call, Programme
 
 from .changes import TARGET_MAX
-from .models import Application, ChangeRequest, ContractIndicator, MidtermFinding
+from .models import Application, ChangeRequest, ContractIndicator, MidtermFinding, TeamMember
+from .team_forms import PersonChoiceField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # the date columns' useful range: a project term or a deadline within this century
@@ -36,6 +38,12 @@ def _in_range(value: dt.date | None) -> dt.date | None:
     return value
 
 
+class _OptionalIdNumberField(IdNumberField):
+    def validate(self, value: Any) -> None:
+        if value:
+            super().validate(value)
+
+
 class ChangeRequestForm(forms.Form):
     kind = forms.ChoiceField(label=_("kind of change"), choices=ChangeRequest.Kind.choices)
     new_end_date = _date(_("new end date (延期)"))
@@ -43,6 +51,27 @@ class ChangeRequestForm(forms.Form):
         label=_("new undertaking organisation (承担单位)"),
         queryset=Organisation.objects.none(),
         required=False,
+    )
+    leader_person = PersonChoiceField(
+        label=_("new project leader (负责人)"),
+        queryset=Person.objects.none(),
+        required=False,
+        help_text=_("A person of the undertaking organisation; or record a new one below."),
+    )
+    leader_name = forms.CharField(
+        label=_("new leader not yet recorded: name"), max_length=50, required=False
+    )
+    leader_id_number = _OptionalIdNumberField(
+        label=_("new leader not yet recorded: ID card number"), max_length=30, required=False
+    )
+    leader_mobile = forms.CharField(
+        label=_("new leader not yet recorded: mobile"), max_length=20, required=False
+    )
+    leader_title = forms.CharField(
+        label=_("new leader's professional title (职称)"), max_length=50, required=False
+    )
+    leader_duty = forms.CharField(
+        label=_("new leader's task in the project (分工)"), max_length=100, required=False
     )
     reason = forms.CharField(
         label=_("reason"),
@@ -55,10 +84,40 @@ class ChangeRequestForm(forms.Form):
         *args: Any,
         indicators: list[ContractIndicator],
         organisations: Any,
+        persons: Any = None,
+        members: list[TeamMember] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["new_organisation"].queryset = organisations  # type: ignore[attr-defined]
+        persons = list(persons if persons is not None else [])
+        self.fields["leader_person"].queryset = Person.objects.filter(  # type: ignore[attr-defined]
+            pk__in=[p.pk for p in persons]
+        ).order_by("name", "pk")
+        # 成员: one tick, title and task per person of the organisation (the members now
+        # ticked, in their order first)
+        self.persons = persons
+        current = {m.person_id: m for m in members or []}
+        for person in persons:
+            place = current.get(person.pk)
+            self.fields[f"member_{person.pk}"] = forms.BooleanField(
+                label=_("member (成员): %(name)s") % {"name": person.name},
+                required=False,
+                initial=place is not None,
+            )
+            self.fields[f"member_title_{person.pk}"] = forms.CharField(
+                label=_("%(name)s: professional title (职称)") % {"name": person.name},
+                max_length=50,
+                required=False,
+                initial=place.title if place else "",
+            )
+            self.fields[f"member_duty_{person.pk}"] = forms.CharField(
+                label=_("%(name)s: task in the project (分工)") % {"name": person.name},
+                max_length=100,
+                required=False,
+                initial=place.duty if place else "",
+            )
+        self.member_order = {pk: (0, m.order) for pk, m in current.items()}
         self.indicators = indicators
         for indicator in indicators:
             self.fields[f"target_{indicator.pk}"] = forms.DecimalField(
@@ -84,7 +143,54 @@ class ChangeRequestForm(forms.Form):
             self.add_error("new_organisation", _("Choose the new undertaking organisation."))
         if kind == ChangeRequest.Kind.INDICATORS and not self.targets():
             self.add_error(None, _("Enter at least one new target."))
+        if kind == ChangeRequest.Kind.LEADER:
+            if not data.get("leader_person") and not (
+                data.get("leader_name") and data.get("leader_id_number")
+            ):
+                self.add_error(
+                    "leader_person",
+                    _("Choose the new leader, or give the name and ID card number of one."),
+                )
+            if not data.get("leader_title"):
+                self.add_error("leader_title", _("State the person's professional title (职称)."))
+        if kind == ChangeRequest.Kind.MEMBERS:
+            for person in self.persons:
+                if data.get(f"member_{person.pk}") and not data.get(f"member_title_{person.pk}"):
+                    self.add_error(
+                        f"member_title_{person.pk}",
+                        _("State the person's professional title (职称)."),
+                    )
         return data
+
+    def leader(self) -> dict[str, Any] | None:
+        data = self.cleaned_data
+        if data.get("kind") != ChangeRequest.Kind.LEADER:
+            return None
+        entry = {"title": data.get("leader_title", ""), "duty": data.get("leader_duty", "")}
+        if data.get("leader_person"):
+            return entry | {"person": data["leader_person"]}
+        return entry | {
+            "name": data.get("leader_name", ""),
+            "id_number": data.get("leader_id_number", ""),
+            "mobile": data.get("leader_mobile", ""),
+        }
+
+    def members(self) -> list[dict[str, Any]] | None:
+        """The member list asked for: the present members in their order, then the others
+        ticked, by name."""
+        data = self.cleaned_data
+        if data.get("kind") != ChangeRequest.Kind.MEMBERS:
+            return None
+        ticked = [p for p in self.persons if data.get(f"member_{p.pk}")]
+        ticked.sort(key=lambda p: self.member_order.get(p.pk, (1, 0)))
+        return [
+            {
+                "person": p,
+                "title": data.get(f"member_title_{p.pk}", ""),
+                "duty": data.get(f"member_duty_{p.pk}", ""),
+            }
+            for p in ticked
+        ]
 
     def targets(self) -> dict[int, Decimal]:
         return {

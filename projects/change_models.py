@@ -1,7 +1,8 @@
 """Changes after the 任务书 and mid-term checks (imported by ``projects.models``).
 
 * ``ChangeRequest`` (项目变更): the applicant asks to extend the term (延期), to move
-  the project to another organisation (承担单位) or to edit indicator targets (指标);
+  the project to another organisation (承担单位), to edit indicator targets (指标), to
+  name another leader (负责人) or another member list (成员);
   the city officer approves or rejects it with a reason. An approved change writes a new
   ``ContractVersion`` (the 任务书 as it now stands; every version is kept and printable).
 * ``ExtensionRule``: how often and how far a programme (or one of its calls) lets a
@@ -120,6 +121,8 @@ class ChangeRequest(models.Model):
         EXTENSION = "extension", _("Term extension (延期)")
         ORGANISATION = "organisation", _("Undertaking organisation (承担单位)")
         INDICATORS = "indicators", _("Indicators (指标)")
+        LEADER = "leader", _("Project leader (负责人)")
+        MEMBERS = "members", _("Team members (成员)")
 
     class Status(models.TextChoices):
         REQUESTED = "requested", pgettext_lazy("project change", "Requested")
@@ -154,6 +157,19 @@ class ChangeRequest(models.Model):
     )
     # {indicator pk (as text): [old target, new target]} as decimal strings
     new_targets = models.JSONField(_("new indicator targets"), default=dict, blank=True)
+    # 负责人 / 成员: the person asked for as leader, and the team asked for as
+    # {"lead": {...}} or {"members": [{...}, ...]}, each {"person": pk, "name", "title",
+    # "duty"}; ``team_before`` keeps the team as it was when the change was approved.
+    new_leader = models.ForeignKey(
+        "accounts.Person",
+        verbose_name=_("new project leader"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    new_team = models.JSONField(_("new team"), default=dict, blank=True)
+    team_before = models.JSONField(_("team before"), default=list, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED
     )
@@ -197,6 +213,10 @@ class ChangeRequest(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="organisation") | Q(new_organisation__isnull=False),
                 name="changerequest_organisation_named",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="leader") | Q(new_leader__isnull=False),
+                name="changerequest_leader_named",
             ),
             models.CheckConstraint(
                 condition=Q(status="requested") | Q(decided_at__isnull=False),

@@ -19,7 +19,7 @@ from core.http import download, run_service
 from core.pdf import PDF_CONTENT_TYPE
 from funding.models import Programme
 
-from . import changes, documents, midterm
+from . import changes, documents, midterm, team
 from .change_forms import (
     ChangeDecisionForm,
     ChangeRequestForm,
@@ -78,6 +78,8 @@ def change_new(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None,
         indicators=list(contract.indicators.all()),
         organisations=changes.eligible_organisations(application),
+        persons=team.team_candidates(application=application),
+        members=list(application.team.filter(kind="member").order_by("order", "pk")),
     )
     if request.method == "POST":
         kind = dict(ChangeRequest.Kind.choices).get(request.POST.get("kind", ""), "")
@@ -100,6 +102,8 @@ def change_new(request: HttpRequest, pk: int) -> HttpResponse:
                 new_end_date=data.get("new_end_date"),
                 new_organisation=data.get("new_organisation"),
                 targets=form.targets(),
+                leader=form.leader(),
+                members=form.members(),
                 actor=actor_of(request),
             ),
             _("Change requested: the city officer decides on it."),
@@ -207,6 +211,10 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "application": application,
             "summary": changes.describe(change),
             "form": form if can_decide else None,
+            # a new leader's 限项 as of today, for the officer about to decide
+            "problem": changes.leader_refusal(application, change.new_leader)
+            if can_decide and change.new_leader is not None
+            else None,
         },
     )
 

@@ -9,7 +9,13 @@ mid-term checks").
 * 承担单位: another organisation of the project's district, not a government body, not
   debarred; the project and its contract pass to it.
 * 指标: new targets of the contract's indicators (their names and units stay).
+* 负责人: another person of the undertaking organisation leads the project; the 限项
+  rules of a new application (``limits.leader_problems``) apply to them, asked again on
+  approval. The former leader leaves the team; a member promoted leaves the members.
+* 成员: the member list as a whole is replaced by the one asked for (persons of the
+  undertaking organisation, not the leader, none debarred).
 
+Every decision is told to the applicant (inbox and mail, ``notices.services.notify``).
 Every approved change writes a new ``ContractVersion`` (version 1, the 任务书 as signed,
 is kept first). Request and decision are rows of the 状态记录.
 
@@ -24,15 +30,17 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.models import Organisation, User
+from accounts.models import Organisation, Person, User
 from core import clock
 from core.numbers import format_quantity
 from funding.models import Call, Programme
 from funding.services import active_debarment
+from notices.services import notify
 
-from . import locks
+from . import limits, locks, team
 from .change_models import DEFAULT_MAX_EXTENSION_MONTHS, DEFAULT_MAX_EXTENSIONS
 from .contracts import add_months
 from .documents import contract_content
@@ -43,8 +51,10 @@ from .models import (
     ContractVersion,
     ExtensionRule,
     ProgressReport,
+    TeamMember,
     TransitionLog,
 )
+from .reminders import _applicant_users
 from .services import ApplicationError
 
 S = Application.Status
@@ -191,6 +201,19 @@ def describe(change: ChangeRequest) -> str:
             "old": before_org.name if before_org else "—",
             "new": change.new_organisation.name if change.new_organisation else "—",
         }
+    if change.kind == Kind.LEADER:
+        leads = [m["name"] for m in _before(change) if m["kind"] == TeamMember.Kind.LEAD]
+        lead = change.new_team.get("lead") or {}
+        return _("project leader %(old)s → %(new)s") % {
+            "old": "、".join(leads) or "—",
+            "new": lead.get("name", "—"),
+        }
+    if change.kind == Kind.MEMBERS:
+        kept = [m["name"] for m in _before(change) if m["kind"] == TeamMember.Kind.MEMBER]
+        return _("team members %(old)s → %(new)s") % {
+            "old": "、".join(kept) or "—",
+            "new": "、".join(m["name"] for m in change.new_team.get("members", [])) or "—",
+        }
     names = dict(change.contract.indicators.values_list("pk", "name"))
     return "；".join(
         _("%(name)s target %(old)s → %(new)s")
@@ -234,8 +257,14 @@ def change_request(
     new_end_date: dt.date | None = None,
     new_organisation: Organisation | None = None,
     targets: dict[int, Any] | None = None,
+    leader: dict[str, Any] | None = None,
+    members: list[dict[str, Any]] | None = None,
 ) -> ChangeRequest:
-    """The applicant asks for a change of the signed 任务书."""
+    """The applicant asks for a change of the signed 任务书.
+
+    ``leader`` (负责人) and each of ``members`` (成员, the whole new list) is a dict with
+    ``title`` (职称), ``duty`` (分工) and either ``person`` (a Person of the undertaking
+    organisation) or ``name``, ``id_number`` and ``mobile`` of a person to record."""
     application, contract = _lock_contract(contract)
     if not actor.has_perm("projects.request_change", application):
         raise ChangeError(_("Only the applicant of the project asks for a change."))
@@ -266,6 +295,22 @@ def change_request(
         change.new_organisation = new_organisation
     elif kind == Kind.INDICATORS:
         change.new_targets = _targets(contract, targets or {})
+    elif kind == Kind.LEADER:
+        if not leader:
+            raise ChangeError(_("Name the new project leader."))
+        entry = _team_entry(application, leader, actor)
+        person = Person.objects.get(pk=entry["person"])
+        refusal = leader_refusal(application, person)
+        if refusal:
+            raise ChangeError(refusal)
+        change.new_leader = person
+        change.new_team = {"lead": entry}
+    elif kind == Kind.MEMBERS:
+        entries = [_team_entry(application, m, actor) for m in members or []]
+        refusal = members_refusal(application, entries)
+        if refusal:
+            raise ChangeError(refusal)
+        change.new_team = {"members": entries}
     else:
         raise ChangeError(_("Unknown kind of change."))
     if contract.change_requests.filter(kind=kind, status=ChangeRequest.Status.REQUESTED).exists():
@@ -349,7 +394,25 @@ def change_decide(
         actor,
         f"{change.get_kind_display()}：{describe(change)}；{reason}",
     )
+    _tell_applicant(change, application)
     return change
+
+
+def _tell_applicant(change: ChangeRequest, application: Application) -> None:
+    """The decision in the inbox (and by mail) of the applicant's users and of whoever
+    asked, with a link to the project."""
+    approved = change.status == ChangeRequest.Status.APPROVED
+    subject = (
+        _("Project change approved: %(number)s %(kind)s")
+        if approved
+        else _("Project change rejected: %(number)s %(kind)s")
+    ) % {"number": application.number, "kind": change.get_kind_display()}
+    body = _("%(change)s. Reason: %(reason)s") % {
+        "change": describe(change),
+        "reason": change.decision_reason,
+    }
+    users = [*_applicant_users(application), change.requested_by]
+    notify(users, subject, body, reverse("application_detail", args=[application.pk]))
 
 
 def _approve(change: ChangeRequest, application: Application, contract: Contract) -> None:
@@ -375,6 +438,9 @@ def _approve(change: ChangeRequest, application: Application, contract: Contract
         change.old_organisation = application.organisation
         application.organisation = organisation
         application.save(update_fields=["organisation", "updated_at"])
+    elif change.kind in (Kind.LEADER, Kind.MEMBERS):
+        _first_version(contract)
+        _apply_team(change, application)
     else:
         _first_version(contract)
         indicators = {i.pk: i for i in contract.indicators.select_for_update(of=("self",))}
@@ -384,6 +450,154 @@ def _approve(change: ChangeRequest, application: Application, contract: Contract
                 continue
             indicator.target = Decimal(new)
             indicator.save(update_fields=["target"])
+
+
+# --- 负责人 and 成员 ----------------------------------------------------------------------
+
+MAX_MEMBERS = 50
+
+
+def _team_snapshot(application: Application) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": m.kind,
+            "person": m.person_id,
+            "name": m.person.name,
+            "title": m.title,
+            "duty": m.duty,
+        }
+        for m in application.team.in_order()
+    ]
+
+
+def _before(change: ChangeRequest) -> list[dict[str, Any]]:
+    """The team before the change: as kept on approval, else as it stands."""
+    if change.status == ChangeRequest.Status.APPROVED:
+        return list(change.team_before)
+    return _team_snapshot(change.contract.application)
+
+
+def _team_entry(application: Application, entry: dict[str, Any], actor: User) -> dict[str, Any]:
+    """One person asked for (found, or recorded in the undertaking organisation), as kept
+    on the change."""
+    organisation = application.organisation
+    if organisation is None:
+        raise ChangeError(_("Only an organisation's project names a team."))
+    title = str(entry.get("title") or "").strip()
+    duty = str(entry.get("duty") or "").strip()
+    person = entry.get("person")
+    label = person.name if isinstance(person, Person) else str(entry.get("name") or "").strip()
+    if not title:
+        raise ChangeError(
+            _("%(name)s: state the person's professional title (职称).") % {"name": label or "—"}
+        )
+    if len(title) > 50 or len(duty) > 100:
+        raise ChangeError(
+            _("%(name)s: the title has at most 50 characters, the task at most 100.")
+            % {"name": label or "—"}
+        )
+    if person is None:
+        person = team.team_person_record(
+            organisation=organisation,
+            name=label,
+            id_number=str(entry.get("id_number") or ""),
+            mobile=str(entry.get("mobile") or ""),
+            actor=actor,
+        )
+    if person.organisation_id != organisation.pk:
+        raise ChangeError(
+            _("%(name)s is not a person of %(organisation)s, the undertaking organisation.")
+            % {"name": person.name, "organisation": organisation.name}
+        )
+    return {"person": person.pk, "name": person.name, "title": title, "duty": duty}
+
+
+def leader_refusal(application: Application, person: Person) -> str | None:
+    """Why ``person`` may not take over as the project's leader (None: they may)."""
+    if person.organisation_id != application.organisation_id:
+        return _("%(name)s is not a person of the undertaking organisation.") % {
+            "name": person.name
+        }
+    if application.team.leads().filter(person=person).exists():
+        return _("%(name)s already leads the project.") % {"name": person.name}
+    problems = limits.leader_problems(application, person, day=clock.today())
+    return " ".join(problems) or None
+
+
+def members_refusal(application: Application, entries: list[dict[str, Any]]) -> str | None:
+    """Why the member list ``entries`` may not replace the project's (None: it may)."""
+    if len(entries) > MAX_MEMBERS:
+        return _("At most %(max)d members.") % {"max": MAX_MEMBERS}
+    ids = [e["person"] for e in entries]
+    if len(set(ids)) != len(ids):
+        return _("A person is listed twice.")
+    lead = application.team.leads().select_related("person").first()
+    if lead is not None and lead.person_id in ids:
+        return _("%(name)s leads the project and cannot also be a member.") % {
+            "name": lead.person.name
+        }
+    current = [
+        (m.person_id, m.title, m.duty)
+        for m in application.team.filter(kind=TeamMember.Kind.MEMBER).order_by("order", "pk")
+    ]
+    if current == [(e["person"], e["title"], e["duty"]) for e in entries]:
+        return _("The member list is unchanged.")
+    persons = Person.objects.in_bulk(ids)
+    for entry in entries:
+        person = persons.get(entry["person"])
+        if person is None or person.organisation_id != application.organisation_id:
+            return _("%(name)s is not a person of the undertaking organisation.") % {
+                "name": entry["name"]
+            }
+        debarment = active_debarment(organisation=None, person=person, day=clock.today())
+        if debarment is not None:
+            return _("%(role)s %(name)s is barred from applying until %(date)s (%(reason)s).") % {
+                "role": _("Team member"),
+                "name": person.name,
+                "date": debarment.ends_on,
+                "reason": debarment.reason,
+            }
+    return None
+
+
+def _apply_team(change: ChangeRequest, application: Application) -> None:
+    """Replace the leader or the members (the checks asked again first)."""
+    change.team_before = _team_snapshot(application)
+    list(application.team.select_for_update(of=("self",)))  # the rows replaced, locked
+    rows = application.team.all()
+    if change.kind == Kind.LEADER:
+        person = change.new_leader
+        assert person is not None
+        refusal = leader_refusal(application, person)
+        if refusal:
+            raise ChangeError(refusal)
+        lead = change.new_team["lead"]
+        rows.filter(Q(kind=TeamMember.Kind.LEAD) | Q(person=person)).delete()
+        TeamMember.objects.create(
+            application=application,
+            person=person,
+            kind=TeamMember.Kind.LEAD,
+            title=lead["title"],
+            duty=lead["duty"],
+            order=0,
+        )
+        return
+    entries = change.new_team.get("members", [])
+    refusal = members_refusal(application, entries)
+    if refusal:
+        raise ChangeError(refusal)
+    rows.filter(kind=TeamMember.Kind.MEMBER).delete()
+    TeamMember.objects.bulk_create(
+        TeamMember(
+            application=application,
+            person_id=entry["person"],
+            kind=TeamMember.Kind.MEMBER,
+            title=entry["title"],
+            duty=entry["duty"],
+            order=n,
+        )
+        for n, entry in enumerate(entries, start=1)
+    )
 
 
 @transaction.atomic

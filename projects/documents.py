@@ -36,6 +36,18 @@ def contract_content(contract: Contract) -> dict[str, Any]:
         "tranches": [
             [t.seq, t.trigger, t.amount_fen, t.repayable] for t in contract.tranches.all()
         ],
+        # who leads and works on the project in this version (负责人 and 成员 change)
+        "team": [
+            [
+                m.kind,
+                m.person.name,
+                mask_id_number(m.person.id_number),
+                m.title,
+                m.person.organisation.name if m.person.organisation else "—",
+                m.duty,
+            ]
+            for m in application.team.in_order()
+        ],
     }
 
 
@@ -51,8 +63,11 @@ def contract_pdf(contract: Contract, version: ContractVersion | None = None) -> 
 
     subsidy = ContractSubsidy.objects.filter(contract=contract).first()
     loan = Loan.objects.filter(application=application).first()
-    team = list(application.team.in_order())
-    lead = next((m for m in team if m.is_lead), None)
+    # the team as the version kept it (versions written before teams were kept: as now)
+    team = content.get("team")
+    if team is None:
+        team = contract_content(contract)["team"]
+    lead = next((row for row in team if row[0] == "lead"), None)
     start, end = (
         dt.date.fromisoformat(content["start_date"]),
         dt.date.fromisoformat(content["end_date"]),
@@ -63,7 +78,7 @@ def contract_pdf(contract: Contract, version: ContractVersion | None = None) -> 
             ("项目名称", application.title),
             ("承担单位", content["organisation"]),
             ("所属区县", application.district.name),
-            ("项目负责人", lead.person.name if lead else "—"),
+            ("项目负责人", lead[1] if lead else "—"),
             ("实施期限", f"{clock.cn_date(start)} 至 {clock.cn_date(end)}"),
             ("资助金额（元）", format_fen(content["amount_fen"])),
             (
@@ -78,17 +93,7 @@ def contract_pdf(contract: Contract, version: ContractVersion | None = None) -> 
     doc.heading("负责人及项目组成员")
     doc.table(
         ["", "姓名", "身份证号", "职称", "工作单位", "分工"],
-        [
-            [
-                "负责人" if m.is_lead else "成员",
-                m.person.name,
-                mask_id_number(m.person.id_number),
-                m.title,
-                m.person.organisation.name if m.person.organisation else "—",
-                m.duty,
-            ]
-            for m in team
-        ]
+        [["负责人" if kind == "lead" else "成员", *rest] for kind, *rest in team]
         or [["—", "（未填写）", "", "", "", ""]],
         widths=[16, 22, 38, 26, 42, 26],
     )

@@ -21,6 +21,7 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from accounts.models import Person
 from core import clock
 from funding.services import active_debarment
 
@@ -91,8 +92,33 @@ def limit_problems(application: Application, *, day: dt.date) -> list[str]:
         if programme.lead_required:
             problems.append(_("Name the project leader (负责人) on the team page."))
         return problems
-    name = lead.person.name
-    others = led_by(lead.person_id, excluding=application)
+    return problems + lead_rule_problems(application, lead.person, day=day)
+
+
+def leader_problems(application: Application, person: Person, *, day: dt.date) -> list[str]:
+    """Why ``person`` may not take over as the leader of ``application`` on ``day`` (a
+    负责人 change): an active debarment and every 限项 rule of a new application."""
+    problems: list[str] = []
+    debarment = active_debarment(organisation=None, person=person, day=day)
+    if debarment is not None:
+        problems.append(
+            _("%(role)s %(name)s is barred from applying until %(date)s (%(reason)s).")
+            % {
+                "role": _("Project leader"),
+                "name": person.name,
+                "date": debarment.ends_on,
+                "reason": debarment.reason,
+            }
+        )
+    return problems + lead_rule_problems(application, person, day=day)
+
+
+def lead_rule_problems(application: Application, person: Person, *, day: dt.date) -> list[str]:
+    """The 限项 rules of the programme for ``person`` leading ``application``."""
+    programme = application.call.programme
+    problems: list[str] = []
+    name = person.name
+    others = led_by(person.pk, excluding=application)
     limit = programme.lead_max_in_progress
     if limit is not None:
         held = list(others.filter(status__in=HELD).order_by("number"))

@@ -9,7 +9,10 @@ and records one finding per project.
   (``closing.project_terminate``: its planned tranches stop, open payment orders are
   cancelled and the commitment is released, ``projects.payments.money_stops``).
 
-Every finding, report and acceptance is a row of the 状态记录. Refusals are
+Every finding, report and acceptance is a row of the 状态记录. A 整改 finding and its
+acceptance are told (inbox and mail) to the applicant and to the finance staff of the
+programme's unit, who pay the tranches held; a reported rectification to the officer
+who recorded the finding. Refusals are
 ``MidtermError`` (an ``ApplicationError``), whose message the user sees.
 """
 
@@ -18,14 +21,18 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.roles import Role
 from core import clock
 from funding.models import Programme
+from notices.services import notify
 
 from . import closing, locks
 from .models import Application, MidtermCheck, MidtermFinding, TransitionLog
+from .reminders import _applicant_users
 from .services import ApplicationError
 
 S = Application.Status
@@ -47,6 +54,22 @@ def _log(application: Application, name: str, actor: User, reason: str) -> None:
         actor=actor,
         reason=reason,
         at=clock.now(),
+    )
+
+
+def _tell_applicant_and_finance(
+    finding: MidtermFinding, application: Application, subject: str, body: str
+) -> None:
+    finance = User.objects.filter(
+        is_active=True,
+        memberships__role=Role.FINANCE,
+        memberships__org_unit_id=finding.check_round.programme.owner_unit_id,
+    ).distinct()
+    notify(
+        [*_applicant_users(application), *finance],
+        subject,
+        body,
+        reverse("finding_detail", args=[finding.pk]),
     )
 
 
@@ -150,6 +173,15 @@ def midterm_finding_record(
     elif note:
         summary += f"；{note}"
     _log(application, "midterm_finding", actor, summary)
+    if result == Result.RECTIFY:
+        _tell_applicant_and_finance(
+            finding,
+            application,
+            _("Mid-term check: %(number)s must rectify by %(date)s")
+            % {"number": application.number, "date": rectify_due},
+            _("%(fix)s. The project's payments are held until the rectification is accepted.")
+            % {"fix": to_fix},
+        )
     if result == Result.FAIL:
         closing.project_terminate(
             application=application,
@@ -189,6 +221,12 @@ def midterm_rectification_report(
     finding.rectified_by, finding.rectified_at = actor, clock.now()
     finding.save(update_fields=["rectification", "rectified_by", "rectified_at"])
     _log(application, "midterm_rectified", actor, f"{finding.check_round.title}：{text}")
+    notify(
+        finding.recorded_by,
+        _("Mid-term check: %(number)s reported its rectification") % {"number": application.number},
+        text,
+        reverse("finding_detail", args=[finding.pk]),
+    )
     return finding
 
 
@@ -208,6 +246,14 @@ def midterm_rectification_accept(*, finding: MidtermFinding, actor: User) -> Mid
         application,
         "midterm_resolved",
         actor,
+        _("%(check)s: rectification accepted; payments may resume.")
+        % {"check": finding.check_round.title},
+    )
+    _tell_applicant_and_finance(
+        finding,
+        application,
+        _("Mid-term check: the rectification of %(number)s is accepted")
+        % {"number": application.number},
         _("%(check)s: rectification accepted; payments may resume.")
         % {"check": finding.check_round.title},
     )

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from accounts import services as accounts
 from accounts.identifiers import normalise
-from accounts.models import Person, User
+from accounts.models import Organisation, Person, User
 
 from . import locks
 from .models import Application
@@ -91,6 +91,35 @@ def team_member_add(
     return _place(application, person, kind=kind, title=title, duty=duty)
 
 
+def team_person_record(
+    *, organisation: Organisation, name: str, id_number: str, mobile: str = "", actor: User
+) -> Person:
+    """The person of ``organisation`` with this 身份证号: found, or recorded now. A number
+    already recorded under another employer is refused without saying whose it is."""
+    number = normalise(id_number)
+    existing = Person.objects.filter(id_number=number).first()
+    if existing is not None:
+        if existing.organisation_id != organisation.pk:
+            raise ApplicationError(
+                _(
+                    "A person with this ID card number is already recorded under another "
+                    "employer; ask the science bureau to move the record to your organisation."
+                )
+            )
+        return existing
+    try:
+        return accounts.person_create(
+            name=name,
+            id_number=number,
+            region=organisation.region,
+            organisation=organisation,
+            mobile=mobile,
+            actor=actor,
+        )
+    except ValidationError as error:
+        raise ApplicationError(" ".join(error.messages)) from error
+
+
 @transaction.atomic
 def team_person_create(
     *,
@@ -107,29 +136,9 @@ def team_person_create(
     application = _editable(application, actor)
     organisation = application.organisation
     assert organisation is not None  # _editable refuses applications without one
-    number = normalise(id_number)
-    existing = Person.objects.filter(id_number=number).first()
-    if existing is not None:
-        if existing.organisation_id != organisation.pk:
-            raise ApplicationError(
-                _(
-                    "A person with this ID card number is already recorded under another "
-                    "employer; ask the science bureau to move the record to your organisation."
-                )
-            )
-        person = existing
-    else:
-        try:
-            person = accounts.person_create(
-                name=name,
-                id_number=number,
-                region=organisation.region,
-                organisation=organisation,
-                mobile=mobile,
-                actor=actor,
-            )
-        except ValidationError as error:
-            raise ApplicationError(" ".join(error.messages)) from error
+    person = team_person_record(
+        organisation=organisation, name=name, id_number=id_number, mobile=mobile, actor=actor
+    )
     return _place(application, person, kind=kind, title=title, duty=duty)
 
 

@@ -1,6 +1,7 @@
 """项目变更 in Debian's chromium: the applicant asks for a 延期 on the contract page, the
 city officer finds it through the menu (合同与验收 → 项目变更) and approves it, and the
-applicant's home then shows the reports due on the new dates."""
+applicant's home then shows the reports due on the new dates, and the decision waits in
+the applicant's inbox (the unread count in the top bar, the message on the inbox page)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,17 @@ from core import clock
 from projects.models import ChangeRequest
 
 from .conftest import Pages
+
+
+def unread_badge(page: Pages) -> int:
+    """The unread count in the top bar (no badge: none unread)."""
+    page.driver.implicitly_wait(0)
+    try:
+        badges = page.driver.find_elements("css selector", ".inboxlink .badge")
+    finally:
+        page.driver.implicitly_wait(5)
+    return int(badges[0].text) if badges else 0
+
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,6 +51,7 @@ def test_an_extension_asked_approved_and_shown_on_the_applicants_home(
         # the applicant asks on the contract page
         page.login("applicant")
         page.visit(f"/contracts/{contract.pk}/")
+        unread_before = unread_badge(page)
         page.go(f'a[href="/contracts/{contract.pk}/changes/new/"]')
         page.select("kind", "延期")
         page.driver.execute_script(
@@ -72,6 +85,14 @@ def test_an_extension_asked_approved_and_shown_on_the_applicants_home(
         page.shot("home")
         home = page.text()
         assert "2029-06-30" in home and "2028-12-31" not in home
+        # the decision is in the inbox: one more unread in the top bar, the message listed
+        assert unread_badge(page) == unread_before + 1
+        page.go(".inboxlink")
+        page.shot("inbox")
+        inbox = page.text()
+        number = contract.application.number
+        assert f"项目变更已批准：{number} 延期" in inbox
+        assert "受灾情况属实，同意延期" in inbox
     contract.refresh_from_db()
     assert contract.end_date == dt.date(2029, 6, 30)
     assert list(contract.versions.values_list("number", flat=True)) == [1, 2]

@@ -112,3 +112,32 @@ def test_demo_world_has_a_closed_panel_with_a_paid_expert_fee_sheet():
     assert legs["expert_fee_expense"] == sheet.gross_fen
     assert legs["tax_payable"] == -sheet.tax_fen
     assert legs["bank"] == -sheet.net_fen
+
+
+def test_demo_world_has_inbox_messages_and_a_change_history():
+    from notices.models import Message
+    from projects.models import Application, ChangeRequest
+
+    call_command("demo", stdout=io.StringIO())
+    # several people find something in their inbox: the applicant, an expert, a district
+    # officer, a city officer and finance
+    titles = {
+        username: list(
+            Message.objects.filter(user__username=username).values_list("title", flat=True)
+        )
+        for username in ("applicant", "expert", "district_officer", "city_officer", "finance")
+    }
+    assert all(titles.values()), titles
+    assert any(t.startswith("项目变更已批准") and t.endswith("负责人") for t in titles["applicant"])
+    assert any("整改" in t for t in titles["finance"])
+    assert any("公示" in t for t in titles["city_officer"])
+    # a project whose 变更 history has a 延期 and a 负责人 change, each a 任务书 version
+    project = Application.objects.get(title="西湖区茶园智能灌溉系统示范")
+    history = ChangeRequest.objects.filter(contract__application=project).order_by("decided_at")
+    assert [(c.get_kind_display(), c.get_status_display()) for c in history] == [
+        ("延期", "已批准"),
+        ("负责人", "已批准"),
+    ]
+    assert project.team.leads().get().person.name == "郑伟"
+    versions = project.contract.versions.order_by("number")
+    assert [v.content["team"][0][1] for v in versions] == ["赵立群", "赵立群", "郑伟"]

@@ -11,6 +11,7 @@ from demo import (
     ledger_world,
     midterm_world,
     notices_world,
+    people_changes_world,
     people_world,
     projects_world,
     recovery_world,
@@ -41,6 +42,7 @@ class Command(BaseCommand):
             notices_world.build(log)
             recovery_world.build(log)
             fees_world.build(log)
+            people_changes_world.build(log)
             sealing_world.build(log)
         if log.total == 0:
             self.stdout.write("Nothing created: the demo world is already complete.")
