@@ -78,6 +78,7 @@ from .statements import (
     BankStatement,
     StatementLine,
 )
+from .surplus import SurplusReturn
 
 __all__ = [
     "USER",
@@ -108,6 +109,7 @@ __all__ = [
     "ScopedQuerySet",
     "Side",
     "StatementLine",
+    "SurplusReturn",
     "WriteOff",
     "aging_bucket",
     "scope_q",

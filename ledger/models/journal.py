@@ -55,6 +55,7 @@ class Account(models.Model):
         PENALTY_INCOME = "penalty_income", _("Overdue fee income")
         WRITE_OFF = "write_off", _("Write-off loss")
         RECOVERY_INCOME = "recovery_income", _("Recovered after write-off")
+        SURPLUS_RECEIVABLE = "surplus_receivable", _("Unspent balance receivable")
 
     code = models.CharField(_("account code"), max_length=120, unique=True)
     name = models.CharField(pgettext_lazy("ledger", "name"), max_length=200)
@@ -142,6 +143,8 @@ class Entry(models.Model):
         REPAYMENT = "repayment", _("Repayment")
         WRITE_OFF = "write_off", _("Write-off")
         RECOVERY = "recovery", _("Recovery after write-off")
+        SURPLUS_DUE = "surplus_due", _("Unspent balance due")
+        SURPLUS_RETURN = "surplus_return", _("Unspent balance returned")
         REVERSAL = "reversal", _("Reversal")
 
     seq = models.BigIntegerField(_("sequence"), unique=True, null=True, blank=True)

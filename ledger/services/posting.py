@@ -55,6 +55,7 @@ KIND_RULES: dict[str, tuple[str, str, bool]] = {
     Kind.PENALTY_INCOME: (Book.CASH, Side.CREDIT, False),
     Kind.WRITE_OFF: (Book.CASH, Side.DEBIT, False),
     Kind.RECOVERY_INCOME: (Book.CASH, Side.CREDIT, False),
+    Kind.SURPLUS_RECEIVABLE: (Book.CASH, Side.DEBIT, True),
 }
 
 LINE_KINDS = (
