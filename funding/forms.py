@@ -146,7 +146,11 @@ class ProgrammeForm(forms.Form):
         label=_("unspent balance at closing"),
         choices=SurplusRule.choices,
         initial=SurplusRule.RETURN,
-        help_text=_("What happens to a grant's unspent balance (结余) when the project closes."),
+        required=False,
+        help_text=_(
+            "What happens to a grant's unspent balance (结余) when the project closes; "
+            "left empty: returned."
+        ),
     )
     active = forms.BooleanField(label=_("active"), required=False, initial=True)
 
@@ -158,6 +162,9 @@ class ProgrammeForm(forms.Form):
 
     def clean_code(self) -> str:
         return str(self.cleaned_data["code"]).strip().upper()
+
+    def clean_surplus_rule(self) -> str:
+        return str(self.cleaned_data.get("surplus_rule") or SurplusRule.RETURN)
 
     def clean_subsidy_share_pct(self) -> Decimal:
         value = self.cleaned_data.get("subsidy_share_pct")

@@ -70,7 +70,9 @@ def final_spending_check(contract: Contract, spending: dict[str, Decimal]) -> di
             )
         fen = yuan_to_fen(amount)
         if fen < 0:
-            raise ContractError(_("%(item)s: the amount spent cannot be negative.") % {"item": label})
+            raise ContractError(
+                _("%(item)s: the amount spent cannot be negative.") % {"item": label}
+            )
         if fen > funded:
             raise ContractError(
                 _(

@@ -12,8 +12,8 @@ from core import clock
 from core.money import amount_checks
 from funding.models import SurplusRule
 
-from .contract_models import Acceptance
 from .budget_items import BudgetItem
+from .contract_models import Acceptance
 
 
 class AcceptanceSpending(models.Model):

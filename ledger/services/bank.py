@@ -231,7 +231,8 @@ def _repayment_candidates(line: StatementLine) -> tuple[str, list[Repayment]]:
 def _surplus_candidates(line: StatementLine) -> tuple[str, list[SurplusReturn]]:
     """结余 due of the line's amount, due on or before its date: first those the line
     names (the 结余's number or the project's number in its memo), else those from the
-    line's counterparty (the unit's account or name)."""
+    line's counterparty (the unit's account or name); else, with no method, those of the
+    amount alone, for a person to choose from."""
     open_surplus = list(
         SurplusReturn.objects.filter(
             status=SurplusReturn.Status.DUE,
@@ -240,7 +241,9 @@ def _surplus_candidates(line: StatementLine) -> tuple[str, list[SurplusReturn]]:
         ).order_by("pk")
     )
     by_reference = [
-        s for s in open_surplus if line.memo and (s.number in line.memo or s.project_ref in line.memo)
+        s
+        for s in open_surplus
+        if line.memo and (s.number in line.memo or s.project_ref in line.memo)
     ]
     if by_reference:
         return StatementLine.Method.REFERENCE, by_reference
@@ -250,7 +253,10 @@ def _surplus_candidates(line: StatementLine) -> tuple[str, list[SurplusReturn]]:
         if (line.counterparty_account and s.payer_account == line.counterparty_account)
         or (line.counterparty_name and s.payer_name == line.counterparty_name)
     ]
-    return StatementLine.Method.AMOUNT, by_counterparty
+    if by_counterparty:
+        return StatementLine.Method.AMOUNT, by_counterparty
+    # the amount alone: offered to a person, never matched on it
+    return "", open_surplus
 
 
 def _apply_match(
@@ -330,14 +336,14 @@ def _plan_matches(statement: BankStatement) -> list[_Planned]:
             # what the line names beats what only has its amount and counterparty
             named_r = method == StatementLine.Method.REFERENCE and bool(repayments)
             named_s = method_s == StatementLine.Method.REFERENCE and bool(surpluses)
-            if named_r and not named_s:
+            if (named_r and not named_s) or (repayments and not method_s):
                 surpluses = []
             elif named_s and not named_r:
                 repayments = []
             if len(repayments) == 1 and not surpluses:
                 taken_r.add(repayments[0].pk)
                 plan.append(_Planned(line, method, repayment=repayments[0]))
-            elif len(surpluses) == 1 and not repayments:
+            elif len(surpluses) == 1 and not repayments and method_s:
                 taken_s.add(surpluses[0].pk)
                 plan.append(_Planned(line, method_s, surplus=surpluses[0]))
             else:

@@ -75,7 +75,11 @@ def surplus_due_post(
                     "An unspent balance of %(due)s yuan is already due from project %(ref)s; "
                     "it cannot be posted again as %(new)s yuan."
                 )
-                % {"due": format_fen(existing.amount_fen), "ref": project_ref, "new": format_fen(fen)}
+                % {
+                    "due": format_fen(existing.amount_fen),
+                    "ref": project_ref,
+                    "new": format_fen(fen),
+                }
             )
         return existing
     expense = line_account(budget_line, Kind.GRANT_EXPENSE)

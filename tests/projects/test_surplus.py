@@ -11,8 +11,10 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from core import clock
+from core.confirm import CONFIRMED
 from funding.models import Programme, SurplusRule
 from ledger import services as ledger
 from ledger.errors import LedgerError
@@ -25,6 +27,7 @@ from projects.models import Application, BudgetItem, ClosingSurplus
 from reviews import services as reviews
 from reviews.models import Panel
 
+from ..conftest import login
 from .conftest import refresh, user
 from .lifecycle import (
     acceptance_rubric,
@@ -116,7 +119,9 @@ def _statement(books, rows, *, day=dt.date(2029, 2, 10)):
         )
 
 
-def _row(n, amount_fen, memo, ref, *, name="杭州西湖智慧农业科技有限公司", day=dt.date(2029, 2, 10)):
+def _row(
+    n, amount_fen, memo, ref, *, name="杭州西湖智慧农业科技有限公司", day=dt.date(2029, 2, 10)
+):
     return StatementRow(
         row_no=n,
         txn_date=day,
@@ -201,9 +206,8 @@ def test_the_surplus_is_computed_posted_at_closing_and_returned_from_the_stateme
     assert _line_balance(line, Kind.AVAILABLE) == available_before + 4_999_950
     assert _line_balance(line, Kind.DISBURSED) == disbursed_before - 4_999_950
     # the same money a second time is refused, clearly
-    with clock.frozen(dt.datetime(2029, 2, 10, 18, 0)):
-        with pytest.raises(LedgerError) as twice:
-            ledger.statement_line_match(line=second, surplus=due, actor=user("finance"))
+    with clock.frozen(dt.datetime(2029, 2, 10, 18, 0)), pytest.raises(LedgerError) as twice:
+        ledger.statement_line_match(line=second, surplus=due, actor=user("finance"))
     assert due.number in str(twice.value) and "2029-02-10" in str(twice.value)
     assert refresh_line(second).status == StatementLine.MatchStatus.UNMATCHED
     assert Account.objects.get(pk=books["bank"].account_id).balance == bank_before + 4_999_950
@@ -217,13 +221,15 @@ def refresh_line(line: StatementLine) -> StatementLine:
 def test_a_wrong_amount_is_refused_and_a_person_matches_the_right_line(world):
     books = money()
     application, contract = _grant_project(books)
-    acceptance = _request(application, contract, {"equipment": D("180000"), "materials": D("20000")})
+    acceptance = _request(
+        application, contract, {"equipment": D("180000"), "materials": D("20000")}
+    )
     _accepted_and_paid(books, application, contract, acceptance)
     _close(application)
     due = SurplusReturn.objects.get(project_ref=application.number)
     assert due.amount_fen == 10_000_000
     # one fen short: no candidate for the matching, and a person is refused naming both
-    statement, report = _statement(
+    statement, _report = _statement(
         books,
         [
             _row(1, 9_999_999, "退回结余", "JY-W-1"),
@@ -232,14 +238,26 @@ def test_a_wrong_amount_is_refused_and_a_person_matches_the_right_line(world):
     )
     short, right = statement.lines.order_by("row_no")
     assert short.status == StatementLine.MatchStatus.UNMATCHED
-    # the right amount from an unknown name and no reference: left for a person
-    assert right.status == StatementLine.MatchStatus.UNMATCHED
+    # the right amount from an unknown name and no reference: offered to a person only
+    assert right.status == StatementLine.MatchStatus.AMBIGUOUS
+    assert right.candidates == [f"surplus:{due.pk}"]
+    with clock.frozen(dt.datetime(2029, 2, 10, 18, 0)), pytest.raises(LedgerError) as wrong:
+        ledger.statement_line_match(line=short, surplus=due, actor=user("finance"))
+    message = str(wrong.value)
+    assert "100,000.00" in message and "99,999.99" in message
+    # finance reads the 决算 and the 结余 on the acceptance page
+    client = login("finance")
+    html = client.get(reverse("reviews:acceptance", args=[acceptance.pk])).content.decode()
+    assert "结余" in html and "100,000.00" in html and due.number in html
+    # and matches the line on the reconciliation workbench
+    url = reverse("ledger:statement_detail", args=[statement.pk])
     with clock.frozen(dt.datetime(2029, 2, 10, 18, 0)):
-        with pytest.raises(LedgerError) as wrong:
-            ledger.statement_line_match(line=short, surplus=due, actor=user("finance"))
-        message = str(wrong.value)
-        assert "100,000.00" in message and "99,999.99" in message
-        ledger.statement_line_match(line=right, surplus=due, actor=user("finance"))
+        html = client.get(url).content.decode()
+        assert f'value="surplus:{due.pk}"' in html
+        client.post(
+            url,
+            {"action": "match", "line": right.pk, "target": f"surplus:{due.pk}", CONFIRMED: "1"},
+        )
     due.refresh_from_db()
     assert due.status == SurplusReturn.Status.RETURNED
     assert refresh_line(right).method == StatementLine.Method.MANUAL
@@ -251,7 +269,9 @@ def test_a_programme_that_lets_the_unit_keep_it_posts_nothing_and_records_it(wor
     books = money()
     Programme.objects.filter(code="KJJH").update(surplus_rule=SurplusRule.KEEP)
     application, contract = _grant_project(books)
-    acceptance = _request(application, contract, {"equipment": D("100000"), "materials": D("50000")})
+    acceptance = _request(
+        application, contract, {"equipment": D("100000"), "materials": D("50000")}
+    )
     _accepted_and_paid(books, application, contract, acceptance)
     entries = Entry.objects.count()
     expense = _line_balance(contract.budget_line, Kind.GRANT_EXPENSE)
