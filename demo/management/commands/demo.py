@@ -15,6 +15,7 @@ from demo import (
     reviews_world,
     sealing_world,
     subsidy_world,
+    surplus_world,
 )
 from demo.log import Log
 
@@ -37,6 +38,7 @@ class Command(BaseCommand):
             midterm_world.build(log)
             people_world.build(log)
             notices_world.build(log)
+            surplus_world.build(log)
             sealing_world.build(log)
         if log.total == 0:
             self.stdout.write("Nothing created: the demo world is already complete.")
