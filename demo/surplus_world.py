@@ -47,6 +47,8 @@ def build(log: Log) -> None:
         for tranche in contract.tranches.filter(
             trigger=Tranche.Trigger.AFTER_ACCEPTANCE, status=Tranche.Status.ORDERED
         ).select_related("disbursement"):
+            if tranche.disbursement is None:
+                continue
             order = ledger.disbursement_submit(
                 disbursement=tranche.disbursement, actor=_u("finance")
             )

@@ -166,9 +166,8 @@ def statement_lines(statement: BankStatement) -> list[StatementLine]:
         found[f"surplus:{s.pk}"] = s
     for line in lines:
         line.candidate_objects = [found[k] for k in line.candidates if k in found]  # type: ignore[attr-defined]
-        line.candidate_choices = [
-            (k, _candidate_text(found[k])) for k in line.candidates if k in found
-        ]  # type: ignore[attr-defined]
+        choices = [(k, _candidate_text(found[k])) for k in line.candidates if k in found]
+        line.candidate_choices = choices  # type: ignore[attr-defined]
     return lines
 
 
