@@ -146,6 +146,9 @@ def test_spending_above_the_money_paid_is_refused_naming_the_item(world):
     with pytest.raises(ContractError) as foreign:
         _request(application, contract, {"travel": D("10")})
     assert str(BudgetItem("travel").label) in str(foreign.value)
+    # the request form tells the applicant the bound: paid so far and paid or to be paid
+    html = login("applicant").get(reverse("acceptance_new", args=[application.pk])).content
+    assert "180,000.00" in html.decode() and "300,000.00" in html.decode()
     # nothing was written: the application still waits for its request
     assert refresh(application).status == S.IN_PROGRESS
     assert not application.acceptances.exists()
@@ -183,6 +186,9 @@ def test_the_surplus_is_computed_posted_at_closing_and_returned_from_the_stateme
     assert Account.objects.get(pk=due.account_id).balance == 4_999_950
     assert _line_balance(line, Kind.GRANT_EXPENSE) == expense_before - 4_999_950
     assert due.due_entry.kind == Entry.Kind.SURPLUS_DUE
+    # the project page says what is due, under which number
+    html = login("city_officer").get(reverse("application_detail", args=[application.pk]))
+    assert due.number in html.content.decode() and "49,999.50" in html.content.decode()
     _verify_clean()
     bank_before = Account.objects.get(pk=books["bank"].account_id).balance
     # the bank statement brings it back: matched by the project's number in the memo
