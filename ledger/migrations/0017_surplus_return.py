@@ -5,6 +5,23 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+TABLE = "ledger_surplusreturn"
+
+
+def guard(apps, schema_editor):
+    """The new ledger table refuses TRUNCATE too (migration 0014)."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            f"CREATE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE}"
+            " FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_truncate();",
+            params=None,
+        )
+
+
+def unguard(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {TABLE}_no_truncate ON {TABLE};")
+
 
 class Migration(migrations.Migration):
 
@@ -51,4 +68,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('amount_fen__gte', -1000000000000), ('amount_fen__lte', 1000000000000)), ('amount_fen__isnull', True), _connector='OR'), name='ledger_surplus_amount_fen_bounded'), models.CheckConstraint(condition=models.Q(('amount_fen__gt', 0)), name='ledger_surplus_amount_positive'), models.CheckConstraint(condition=models.Q(models.Q(('return_entry__isnull', True), ('statement_line__isnull', True), ('status', 'due')), models.Q(('return_entry__isnull', False), ('returned_on__isnull', False), ('statement_line__isnull', False), ('status', 'returned')), _connector='OR'), name='ledger_surplus_returned_whole')],
             },
         ),
+        migrations.RunPython(guard, unguard),
     ]
