@@ -238,8 +238,12 @@ def _surplus_candidates(line: StatementLine) -> tuple[str, list[SurplusReturn]]:
             status=SurplusReturn.Status.DUE,
             amount_fen=line.amount_fen,
             due_entry__value_date__lte=line.txn_date,
-        ).order_by("pk")
+        )
+        .select_related("budget_line")
+        .order_by("pk")
     )
+    bank_path = line.bank_account.scope_path
+    open_surplus = [s for s in open_surplus if s.budget_line.scope_path.startswith(bank_path)]
     by_reference = [
         s
         for s in open_surplus

@@ -137,6 +137,18 @@ def check_surplus_fits(surplus: SurplusReturn, line: StatementLine) -> None:
         )
     if line.direction != StatementLine.Direction.IN:
         raise LedgerError(_("A payment out cannot be the return of an unspent balance."))
+    if not surplus.budget_line.scope_path.startswith(line.bank_account.scope_path):
+        raise LedgerError(
+            _(
+                "The unspent balance %(number)s goes back to %(line)s: a line of %(bank)s "
+                "cannot be its return."
+            )
+            % {
+                "number": surplus.number,
+                "line": surplus.budget_line.name,
+                "bank": line.bank_account.name,
+            }
+        )
     if line.amount_fen != surplus.amount_fen:
         raise LedgerError(
             _(

@@ -251,6 +251,21 @@ def test_a_wrong_amount_is_refused_and_a_person_matches_the_right_line(world):
         ledger.statement_line_match(line=short, surplus=due, actor=user("finance"))
     message = str(wrong.value)
     assert "100,000.00" in message and "99,999.99" in message
+    # the district's bank account is not where the city's grant goes back to
+    with clock.frozen(dt.datetime(2029, 2, 10, 18, 0)):
+        district, _r = ledger.statement_import(
+            bank_account=books["district_bank"],
+            rows=[_row(1, 10_000_000, f"退回结余 {application.number}", "JY-D-1")],
+            period_start=dt.date(2029, 2, 10),
+            period_end=dt.date(2029, 2, 10),
+            opening_balance=D("0"),
+            closing_balance=D("0"),
+            actor=user("finance"),
+        )
+        elsewhere = district.lines.get()
+        assert elsewhere.status == StatementLine.MatchStatus.UNMATCHED
+        with pytest.raises(LedgerError, match=due.number):
+            ledger.statement_line_match(line=elsewhere, surplus=due, actor=user("finance"))
     # finance reads the 决算 and the 结余 on the acceptance page
     client = login("finance")
     html = client.get(reverse("reviews:acceptance", args=[acceptance.pk])).content.decode()
