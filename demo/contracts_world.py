@@ -169,8 +169,10 @@ def _projects_2025(log: Log, bank: BankAccount, refs: _Bank, rubric: Rubric) -> 
     # acceptance requests in August 2026: the first two complete everything, the third 85 %
     actuals = [("320", "560", "2"), ("300", "520", "3"), ("260", "430", "1")]
     requested = []
-    for contract, (area, people, patents) in zip(signed, actuals, strict=False):
+    for n, (contract, (area, people, patents)) in enumerate(zip(signed, actuals, strict=False)):
         application = contract.application
+        # the second spent 1 万元 less on labour than budgeted: its 结余 (surplus_world)
+        unspent = {"labour": D("10000")} if n == 1 else {}
         with _at("2026-08-20T10:00"):
             indicators = list(contract.indicators.order_by("order"))
             closing.acceptance_request(
@@ -183,7 +185,10 @@ def _projects_2025(log: Log, bank: BankAccount, refs: _Bank, rubric: Rubric) -> 
                     indicators[1].pk: D(people),
                     indicators[2].pk: D(patents),
                 },
-                spending={b.item: D(b.amount_fen) / 100 for b in contract.budget.all()},
+                spending={
+                    b.item: D(b.amount_fen) / 100 - unspent.get(b.item, 0)
+                    for b in contract.budget.all()
+                },
             )
         requested.append(Application.objects.get(pk=application.pk))
     if not requested:

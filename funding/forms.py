@@ -13,7 +13,16 @@ from accounts.models import Organisation, OrgUnit
 from core.forms import YuanField
 
 from .facts import FACTS, Fact
-from .models import Call, Category, DayKind, EligibilityRule, Flow, Instrument, Programme
+from .models import (
+    Call,
+    Category,
+    DayKind,
+    EligibilityRule,
+    Flow,
+    Instrument,
+    Programme,
+    SurplusRule,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -133,6 +142,16 @@ class ProgrammeForm(forms.Form):
         decimal_places=6,
         required=False,
     )
+    surplus_rule = forms.ChoiceField(
+        label=_("unspent balance at closing"),
+        choices=SurplusRule.choices,
+        initial=SurplusRule.RETURN,
+        required=False,
+        help_text=_(
+            "What happens to a grant's unspent balance (结余) when the project closes; "
+            "left empty: returned."
+        ),
+    )
     active = forms.BooleanField(label=_("active"), required=False, initial=True)
 
     def __init__(self, *args: Any, units: Any, organisations: Any, **kwargs: Any) -> None:
@@ -143,6 +162,9 @@ class ProgrammeForm(forms.Form):
 
     def clean_code(self) -> str:
         return str(self.cleaned_data["code"]).strip().upper()
+
+    def clean_surplus_rule(self) -> str:
+        return str(self.cleaned_data.get("surplus_rule") or SurplusRule.RETURN)
 
     def clean_subsidy_share_pct(self) -> Decimal:
         value = self.cleaned_data.get("subsidy_share_pct")
@@ -175,6 +197,7 @@ class ProgrammeForm(forms.Form):
                 "subsidy_share_pct",
                 "subsidy_cap_at_benchmark",
                 "subsidy_benchmark_rate",
+                "surplus_rule",
                 "active",
             )
         }

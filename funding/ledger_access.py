@@ -53,6 +53,7 @@ LEDGER_MODELS = (
     "writeoff",
     "bankstatement",
     "statementline",
+    "surplusreturn",
 )
 
 

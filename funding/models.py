@@ -51,6 +51,13 @@ class Instrument(models.TextChoices):
     AWARD = "award", _("Award in lieu of subsidy (以奖代补)")
 
 
+class SurplusRule(models.TextChoices):
+    """What happens at closing to a grant's 结余 (paid to the unit, not spent)."""
+
+    RETURN = "return", _("Returned to the programme (结余收回)")
+    KEEP = "keep", _("Kept by the unit (结余留用)")
+
+
 class DayKind(models.TextChoices):
     CALENDAR = "calendar", _("calendar days")
     WORKING = "working", _("working days")
@@ -167,6 +174,14 @@ class Programme(models.Model):
         blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(1)],
     )
+    # 结余 at closing (projects.surplus): returned (a receivable, matched to the bank
+    # receipt) or kept by the unit (recorded, nothing posted). Awards keep it always.
+    surplus_rule = models.CharField(
+        _("unspent balance at closing"),
+        max_length=10,
+        choices=SurplusRule.choices,
+        default=SurplusRule.RETURN,
+    )
     active = models.BooleanField(_("active"), default=True)
 
     objects = ProgrammeQuerySet.as_manager()
@@ -181,6 +196,10 @@ class Programme(models.Model):
                     acceptance_fail_below_pct__lte=models.F("acceptance_rectify_below_pct")
                 ),
                 name="programme_thresholds_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(surplus_rule__in=["return", "keep"]),
+                name="programme_surplus_rule_valid",
             ),
             models.CheckConstraint(
                 condition=Q(subsidy_share_pct__gt=0) & Q(subsidy_share_pct__lte=100),

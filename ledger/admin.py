@@ -30,6 +30,7 @@ from .models import (
     Repayment,
     Reschedule,
     StatementLine,
+    SurplusReturn,
     WriteOff,
 )
 from .resources import DisbursementResource, RepayableAccountResource
@@ -172,3 +173,10 @@ class StatementLineAdmin(ReadOnlyModelAdmin):
     list_display = ("statement", "row_no", "bank_reference", "direction", "amount_fen", "status")
     list_filter = ("status", "direction")
     search_fields = ("bank_reference", "counterparty_name")
+
+
+@admin.register(SurplusReturn)
+class SurplusReturnAdmin(ReadOnlyModelAdmin):
+    list_display = ("number", "project_ref", "payer_name", "amount_fen", "status", "returned_on")
+    list_filter = ("status",)
+    search_fields = ("number", "project_ref", "payer_name")

@@ -30,6 +30,7 @@ from .models import (
     Repayment,
     Reschedule,
     StatementLine,
+    SurplusReturn,
     WriteOff,
     scope_q,
 )
@@ -168,8 +169,12 @@ def statement_list(*, user: Any) -> QuerySet[BankStatement]:
 
 
 def statement_lines(statement: BankStatement) -> list[StatementLine]:
-    lines = list(statement.lines.select_related("disbursement", "repayment", "repayment__account"))
-    wanted: dict[str, set[int]] = {"disbursement": set(), "repayment": set()}
+    lines = list(
+        statement.lines.select_related(
+            "disbursement", "repayment", "repayment__account", "surplus_return"
+        )
+    )
+    wanted: dict[str, set[int]] = {"disbursement": set(), "repayment": set(), "surplus": set()}
     for line in lines:
         for key in line.candidates:
             kind, _sep, pk = key.partition(":")
@@ -180,9 +185,24 @@ def statement_lines(statement: BankStatement) -> list[StatementLine]:
         found[f"disbursement:{d.pk}"] = d
     for r in Repayment.objects.filter(pk__in=wanted["repayment"]).select_related("account"):
         found[f"repayment:{r.pk}"] = r
+    for s in SurplusReturn.objects.filter(pk__in=wanted["surplus"]):
+        found[f"surplus:{s.pk}"] = s
     for line in lines:
         line.candidate_objects = [found[k] for k in line.candidates if k in found]  # type: ignore[attr-defined]
+        choices = [(k, _candidate_text(found[k])) for k in line.candidates if k in found]
+        line.candidate_choices = choices  # type: ignore[attr-defined]
     return lines
+
+
+def _candidate_text(candidate: Any) -> str:
+    if isinstance(candidate, Disbursement):
+        return f"{candidate.number} {candidate.payee_name}"
+    if isinstance(candidate, Repayment):
+        return f"{candidate.number} {candidate.account.borrower_name}"
+    return _("%(number)s %(unit)s (unspent balance)") % {
+        "number": candidate.number,
+        "unit": candidate.payer_name,
+    }
 
 
 def open_disbursements_for(line: StatementLine) -> QuerySet[Disbursement]:

@@ -19,7 +19,7 @@ from core.http import pk_or_404, posted_pk
 from . import selectors, services
 from .access import reader_paths
 from .errors import LedgerError
-from .models import RepayableAccount, Repayment, StatementLine
+from .models import RepayableAccount, Repayment, StatementLine, SurplusReturn
 from .views import LedgerView, _ask, _need, _run
 
 
@@ -126,6 +126,15 @@ class StatementDetailView(LedgerView):
                     lambda: services.statement_line_match(
                         line=line, repayment=repayment, actor=actor
                     ),
+                    _("Line matched."),
+                )
+            elif kind == "surplus":
+                surplus = get_object_or_404(
+                    SurplusReturn.objects.in_scope(reader_paths(actor)), pk=pk_or_404(target_pk)
+                )
+                _run(
+                    request,
+                    lambda: services.statement_line_match(line=line, surplus=surplus, actor=actor),
                     _("Line matched."),
                 )
             else:

@@ -8,6 +8,7 @@ from core.exports import XlsxExportMixin
 
 from .models import (
     Acceptance,
+    AcceptanceSpending,
     Application,
     ApplicationBudgetItem,
     ApplicationFunding,
@@ -15,6 +16,7 @@ from .models import (
     Attachment,
     BudgetChange,
     ChangeRequest,
+    ClosingSurplus,
     Contract,
     ContractBudgetItem,
     ContractIndicator,
@@ -114,6 +116,8 @@ for _model in (
     ApprovalCut,
     ContractSubsidy,
     InterestCertificate,
+    AcceptanceSpending,
+    ClosingSurplus,
 ):
     admin.site.register(_model, ReadOnlyModelAdmin)
 

@@ -15,7 +15,7 @@ from core import clock
 from ledger import services as ledger
 from ledger.models import Disbursement
 
-from . import locks
+from . import locks, surplus
 from .contracts import ContractError, _ledger, report_submit
 from .models import (
     Acceptance,
@@ -51,7 +51,8 @@ def acceptance_request(
     actuals: dict[int, Decimal],
     spending: dict[str, Decimal],
 ) -> Acceptance:
-    """申请验收: the final report with the indicator actuals and the fund-usage statement."""
+    """申请验收: the final report with the indicator actuals, the fund-usage statement and
+    the 经费决算 (``spending``: spent per budget item, checked by ``surplus``)."""
     application = locks.lock_application(application.pk)
     if not fund_usage.strip():
         raise ContractError(_("The fund-usage statement is required."))
@@ -75,6 +76,8 @@ def acceptance_request(
             title=_("Final report after rectification"),
             due_on=clock.today(),
         )
+    contract = Contract.objects.filter(application=application).first()
+    spent = surplus.final_spending_check(contract, spending) if contract is not None else None
     report_submit(report=report, actor=actor, text=text, actuals=actuals, spending=spending)
     round_ = application.acceptances.count() + 1
     acceptance = Acceptance.objects.create(
@@ -84,6 +87,8 @@ def acceptance_request(
         fund_usage=fund_usage.strip(),
         requested_at=clock.now(),
     )
+    if contract is not None and spent is not None:
+        surplus.final_spending_record(acceptance, contract, spent)
     application_take(
         application=application,
         name="request_acceptance",
@@ -152,7 +157,10 @@ def _close_subsidy(contract: Contract, application: Application, actor: User) ->
 
 @transaction.atomic
 def project_close(*, application: Application, actor: User) -> Application:
-    """已结项: nothing left to pay or recover (or the remainder written off)."""
+    """已结项: nothing left to pay or recover (or the remainder written off). The 结余 of
+    the 决算 is recorded and, where the programme recovers it, posted due back
+    (``surplus.surplus_settle``): the project closes with that receivable open, cleared
+    when the bank statement brings the money back."""
     application = locks.lock_application(application.pk)
     contract = (
         Contract.objects.filter(application=application)
@@ -212,6 +220,8 @@ def project_close(*, application: Application, actor: User) -> Application:
             )
     if problems:
         raise ContractError(problems[0], reasons=problems)
+    if contract is not None:
+        surplus.surplus_settle(application=application, contract=contract, actor=actor)
     return application_take(
         application=application,
         name="close",

@@ -140,8 +140,14 @@ class ReportForm(forms.Form):
                 required=final,
             )
         for item in items:
+            # the final report's spending is the 经费决算: every item is stated
+            label = (
+                _("%(i)s spent in all (final account), yuan")
+                if final
+                else _("%(i)s spent to date, yuan")
+            )
             self.fields[f"spent_{item}"] = YuanField(
-                label=_("%(i)s spent to date, yuan") % {"i": BudgetItem(item).label}, required=False
+                label=label % {"i": BudgetItem(item).label}, required=final
             )
         if final:
             self.fields["fund_usage"] = forms.CharField(

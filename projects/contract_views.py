@@ -24,7 +24,7 @@ from core.pdf import PDF_CONTENT_TYPE
 from funding.models import Call
 from ledger.models import IndicatorSupplement
 
-from . import awards, closing, contracts, documents, guidance, selectors
+from . import awards, closing, contracts, documents, guidance, selectors, surplus
 from .contract_forms import (
     AwardPayForm,
     BudgetChangeForm,
@@ -364,7 +364,14 @@ def acceptance_new(request: HttpRequest, pk: int) -> HttpResponse:
         if acceptance:
             return redirect("reviews:acceptance", pk=acceptance.pk)
     return render(
-        request, "projects/acceptance_form.html", {"form": form, "application": application}
+        request,
+        "projects/acceptance_form.html",
+        {
+            "form": form,
+            "application": application,
+            "paid_fen": surplus.paid_fen(contract) if contract else None,
+            "funded_fen": surplus.funded_fen(contract) if contract else None,
+        },
     )
 
 

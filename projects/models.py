@@ -701,4 +701,7 @@ from .notice_models import (  # noqa: E402,F401
     RecommendationList,
     RecommendationListQuerySet,
 )
+
+# 经费决算 and 结余 at closing: models in their own module.
+from .surplus_models import AcceptanceSpending, ClosingSurplus  # noqa: E402,F401
 from .team_models import TeamMember  # noqa: E402,F401

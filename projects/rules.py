@@ -129,6 +129,8 @@ for model in (
     "approvalcut",
     "contractsubsidy",
     "interestcertificate",
+    "acceptancespending",
+    "closingsurplus",
 ):
     if model != "contract":
         rules.add_perm(f"projects.view_{model}", is_admin | has_role(Role.AUDITOR))

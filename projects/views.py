@@ -197,7 +197,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _contract_context(application: Application, user: Any) -> dict[str, Any]:
     """What the page offers for the stage after approval."""
     from .contract_forms import AwardPayForm
-    from .models import Contract
+    from .models import ClosingSurplus, Contract
 
     contract = Contract.objects.filter(application=application).first()
     s = Application.Status
@@ -219,6 +219,9 @@ def _contract_context(application: Application, user: Any) -> dict[str, Any]:
         and application.status == s.APPROVED
         and user.has_perm("projects.pay_award", application),
         "award_pay_form": AwardPayForm(),
+        "closing_surplus": ClosingSurplus.objects.filter(application=application)
+        .select_related("surplus_return")
+        .first(),
     }
 
 

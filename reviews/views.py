@@ -714,6 +714,7 @@ def _acceptance(request: HttpRequest, pk: int) -> Any:
 
 def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
     from projects.contract_forms import ConclusionForm, FinanceForm
+    from projects.surplus import surplus_figures
 
     if not request.user.is_authenticated:
         return redirect("login")
@@ -727,6 +728,7 @@ def acceptance_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "application": application,
             "panel_item": services.acceptance_panel_item(application),
             "actuals": acceptance.report.actuals.select_related("indicator"),
+            "figures": surplus_figures(acceptance),
             "can_finance": not acceptance.conclusion
             and request.user.has_perm("projects.finance_acceptance", acceptance),
             "can_conclude": not acceptance.conclusion

@@ -53,6 +53,7 @@ PROGRAMME_FIELDS = (
     "subsidy_share_pct",
     "subsidy_cap_at_benchmark",
     "subsidy_benchmark_rate",
+    "surplus_rule",
     "active",
 )
 # Application numbers are made of the code (KPHN-2026-0001), and calls, applications and

@@ -84,6 +84,7 @@ from .statements import (
     BankStatement,
     StatementLine,
 )
+from .surplus import SurplusReturn
 
 __all__ = [
     "USER",
@@ -117,6 +118,7 @@ __all__ = [
     "ScopedQuerySet",
     "Side",
     "StatementLine",
+    "SurplusReturn",
     "WriteOff",
     "WriteOffBasis",
     "aging_bucket",

@@ -57,6 +57,7 @@ class Account(models.Model):
         RECOVERY_INCOME = "recovery_income", _("Recovered after write-off")
         EXPERT_FEE_EXPENSE = "expert_fee_expense", _("Expert fee expenditure")
         TAX_PAYABLE = "tax_payable", _("Individual income tax withheld, payable")
+        SURPLUS_RECEIVABLE = "surplus_receivable", _("Unspent balance receivable")
 
     code = models.CharField(_("account code"), max_length=120, unique=True)
     name = models.CharField(pgettext_lazy("ledger", "name"), max_length=200)
@@ -147,6 +148,8 @@ class Entry(models.Model):
         WRITE_OFF = "write_off", _("Write-off")
         RECOVERY = "recovery", _("Recovery after write-off")
         EXPERT_FEES = "expert_fees", _("Expert fees paid")
+        SURPLUS_DUE = "surplus_due", _("Unspent balance due")
+        SURPLUS_RETURN = "surplus_return", _("Unspent balance returned")
         REVERSAL = "reversal", _("Reversal")
 
     seq = models.BigIntegerField(_("sequence"), unique=True, null=True, blank=True)

@@ -6,6 +6,7 @@
 * ``repayable`` — repayable funding: schedules, accrual and aging, repayments, 展期, 核销;
 * ``bank`` — bank accounts, funds received, statements and reconciliation;
 * ``expert_fees`` — expert fees of a review panel: approval and payment net of tax;
+* ``surplus`` — 结余 due back from a closed project and its return from the bank;
 * ``sealing`` — sealing posted entries into the hash chain, in blocks.
 
 Every function is atomic; callers (views, commands, the domain apps) wrap the outermost
@@ -113,6 +114,7 @@ from .repayable import (
     write_off_request,
 )
 from .sealing import SealResult, ledger_seal, unsealed_summary
+from .surplus import surplus_due_post, surplus_receive
 
 __all__ = [
     "BOOKS_BEGIN",
@@ -193,6 +195,8 @@ __all__ = [
     "statement_line_ignore",
     "statement_line_match",
     "statement_line_record_repayment",
+    "surplus_due_post",
+    "surplus_receive",
     "unsealed_summary",
     "write_off_approve",
     "write_off_problem",

@@ -27,6 +27,7 @@ from ..models import (
     RepayableAccount,
     Repayment,
     StatementLine,
+    SurplusReturn,
 )
 from ..money import fen_to_yuan, format_fen, positive_fen, yuan_to_fen
 from .disbursements import _lock_disbursement, disbursement_accounts, disbursement_pay
@@ -44,6 +45,7 @@ from .posting import (
     entry_post,
 )
 from .repayable import repayment_record
+from .surplus import check_surplus_fits, surplus_accounts, surplus_receive
 
 # --- bank accounts ---------------------------------------------------------------------
 
@@ -226,6 +228,41 @@ def _repayment_candidates(line: StatementLine) -> tuple[str, list[Repayment]]:
     return StatementLine.Method.AMOUNT, list(open_repayments.filter(counterparty).order_by("pk"))
 
 
+def _surplus_candidates(line: StatementLine) -> tuple[str, list[SurplusReturn]]:
+    """结余 due of the line's amount, due on or before its date: first those the line
+    names (the 结余's number or the project's number in its memo), else those from the
+    line's counterparty (the unit's account or name); else, with no method, those of the
+    amount alone, for a person to choose from."""
+    open_surplus = list(
+        SurplusReturn.objects.filter(
+            status=SurplusReturn.Status.DUE,
+            amount_fen=line.amount_fen,
+            due_entry__value_date__lte=line.txn_date,
+        )
+        .select_related("budget_line")
+        .order_by("pk")
+    )
+    bank_path = line.bank_account.scope_path
+    open_surplus = [s for s in open_surplus if s.budget_line.scope_path.startswith(bank_path)]
+    by_reference = [
+        s
+        for s in open_surplus
+        if line.memo and (s.number in line.memo or s.project_ref in line.memo)
+    ]
+    if by_reference:
+        return StatementLine.Method.REFERENCE, by_reference
+    by_counterparty = [
+        s
+        for s in open_surplus
+        if (line.counterparty_account and s.payer_account == line.counterparty_account)
+        or (line.counterparty_name and s.payer_name == line.counterparty_name)
+    ]
+    if by_counterparty:
+        return StatementLine.Method.AMOUNT, by_counterparty
+    # the amount alone: offered to a person, never matched on it
+    return "", open_surplus
+
+
 def _apply_match(
     line: StatementLine,
     *,
@@ -233,6 +270,7 @@ def _apply_match(
     actor: Any,
     disbursement: Disbursement | None = None,
     repayment: Repayment | None = None,
+    surplus: SurplusReturn | None = None,
 ) -> None:
     if disbursement is not None:
         if disbursement.status == Disbursement.Status.APPROVED:
@@ -250,6 +288,8 @@ def _apply_match(
     if repayment is not None:
         Repayment.objects.filter(pk=repayment.pk).update(reconciled=True)
         line.repayment = repayment
+    if surplus is not None:
+        surplus_receive(surplus=surplus, line=line, actor=actor)
     line.status = StatementLine.MatchStatus.MATCHED
     line.method = method
     line.candidates = []
@@ -264,6 +304,7 @@ class _Planned:
     method: str = ""
     disbursement: Disbursement | None = None
     repayment: Repayment | None = None
+    surplus: SurplusReturn | None = None
     candidates: list[str] = field(default_factory=list)
 
 
@@ -273,6 +314,7 @@ def _plan_matches(statement: BankStatement) -> list[_Planned]:
     nothing written."""
     taken_d: set[int] = set()
     taken_r: set[int] = set()
+    taken_s: set[int] = set()
     plan = []
     for line in statement.lines.exclude(
         status__in=[StatementLine.MatchStatus.MATCHED, StatementLine.MatchStatus.IGNORED]
@@ -293,11 +335,29 @@ def _plan_matches(statement: BankStatement) -> list[_Planned]:
         else:
             method, found_r = _repayment_candidates(line)
             repayments = [r for r in found_r if r.pk not in taken_r]
-            if len(repayments) == 1:
+            method_s, found_s = _surplus_candidates(line)
+            surpluses = [s for s in found_s if s.pk not in taken_s]
+            # what the line names beats what only has its amount and counterparty
+            named_r = method == StatementLine.Method.REFERENCE and bool(repayments)
+            named_s = method_s == StatementLine.Method.REFERENCE and bool(surpluses)
+            if (named_r and not named_s) or (repayments and not method_s):
+                surpluses = []
+            elif named_s and not named_r:
+                repayments = []
+            if len(repayments) == 1 and not surpluses:
                 taken_r.add(repayments[0].pk)
                 plan.append(_Planned(line, method, repayment=repayments[0]))
+            elif len(surpluses) == 1 and not repayments and method_s:
+                taken_s.add(surpluses[0].pk)
+                plan.append(_Planned(line, method_s, surplus=surpluses[0]))
             else:
-                plan.append(_Planned(line, candidates=[f"repayment:{r.pk}" for r in repayments]))
+                plan.append(
+                    _Planned(
+                        line,
+                        candidates=[f"repayment:{r.pk}" for r in repayments]
+                        + [f"surplus:{s.pk}" for s in surpluses],
+                    )
+                )
     return plan
 
 
@@ -326,9 +386,12 @@ def statement_auto_match(*, statement: BankStatement, actor: Any) -> MatchReport
     locked = lock_rows(
         Disbursement, [p.disbursement.pk for p in plan if p.disbursement is not None]
     )
+    locked_s = lock_rows(SurplusReturn, [p.surplus.pk for p in plan if p.surplus is not None])
     accounts = [statement.bank_account.account_id]
     for payment in to_pay:
         accounts += disbursement_accounts(payment)
+    for surplus in locked_s.values():
+        accounts += surplus_accounts(surplus)
     lock_accounts(accounts)
     report = MatchReport()
     for planned in plan:
@@ -341,13 +404,22 @@ def statement_auto_match(*, statement: BankStatement, actor: Any) -> MatchReport
                 or refused.get(disbursement.project_ref)
             ):
                 planned = _Planned(line, candidates=[f"disbursement:{disbursement.pk}"])
-        if planned.disbursement is not None or planned.repayment is not None:
+        if planned.surplus is not None:
+            current_s = locked_s.get(planned.surplus.pk)
+            if current_s is None or current_s.status != SurplusReturn.Status.DUE:
+                planned = _Planned(line)
+        if (
+            planned.disbursement is not None
+            or planned.repayment is not None
+            or planned.surplus is not None
+        ):
             _apply_match(
                 line,
                 method=planned.method,
                 actor=actor,
                 disbursement=planned.disbursement,
                 repayment=planned.repayment,
+                surplus=planned.surplus,
             )
             report.matched += 1
             continue
@@ -396,17 +468,18 @@ def statement_line_match(
     actor: Any,
     disbursement: Disbursement | None = None,
     repayment: Repayment | None = None,
+    surplus: SurplusReturn | None = None,
 ) -> StatementLine:
-    """A person settles an ambiguous or unmatched line. Paying an approved payment asks
-    first whether its record may still receive money (level 1 of ``ledger.locks``, before
-    the line is locked)."""
+    """A person settles an ambiguous or unmatched line: with a payment, a repayment or the
+    return of a 结余. Paying an approved payment asks first whether its record may still
+    receive money (level 1 of ``ledger.locks``, before the line is locked)."""
     if disbursement is not None and disbursement.status == Disbursement.Status.APPROVED:
         _check_payable(disbursement.project_ref)
     line = lock_one(StatementLine, line.pk)
     if line.status == StatementLine.MatchStatus.MATCHED:
         raise LedgerError(_("This line is already matched."))
-    if (disbursement is None) == (repayment is None):
-        raise LedgerError(_("Choose one payment or one repayment."))
+    if [disbursement, repayment, surplus].count(None) != 2:
+        raise LedgerError(_("Choose one payment, one repayment or one unspent balance."))
     if disbursement is not None:
         if line.direction != StatementLine.Direction.OUT:
             raise LedgerError(_("Money received cannot match a disbursement."))
@@ -428,12 +501,15 @@ def statement_line_match(
             raise LedgerError(_("A payment out cannot match a repayment."))
         if repayment.amount_fen != line.amount_fen or repayment.reconciled:
             raise LedgerError(_("That repayment does not fit this line."))
+    if surplus is not None:
+        check_surplus_fits(surplus, line)
     _apply_match(
         line,
         method=StatementLine.Method.MANUAL,
         actor=actor,
         disbursement=disbursement,
         repayment=repayment,
+        surplus=surplus,
     )
     return line
 

@@ -57,6 +57,7 @@ KIND_RULES: dict[str, tuple[str, str, bool]] = {
     Kind.RECOVERY_INCOME: (Book.CASH, Side.CREDIT, False),
     Kind.EXPERT_FEE_EXPENSE: (Book.CASH, Side.DEBIT, False),
     Kind.TAX_PAYABLE: (Book.CASH, Side.CREDIT, True),
+    Kind.SURPLUS_RECEIVABLE: (Book.CASH, Side.DEBIT, True),
 }
 
 LINE_KINDS = (

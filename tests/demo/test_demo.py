@@ -141,3 +141,23 @@ def test_demo_world_has_inbox_messages_and_a_change_history():
     assert project.team.leads().get().person.name == "郑伟"
     versions = project.contract.versions.order_by("number")
     assert [v.content["team"][0][1] for v in versions] == ["赵立群", "赵立群", "郑伟"]
+
+
+def test_demo_world_has_a_surplus_returned_and_matched_from_the_bank():
+    from ledger.models import Account, StatementLine, SurplusReturn
+    from ledger.verify import verify_ledger
+    from projects.models import Application, ClosingSurplus
+
+    call_command("demo", stdout=io.StringIO())
+    record = ClosingSurplus.objects.get(application__title="西湖龙井茶树良种繁育技术推广")
+    assert record.application.status == Application.Status.CLOSED
+    assert (record.paid_fen, record.spent_fen, record.surplus_fen) == (
+        25_000_000,
+        24_000_000,
+        1_000_000,
+    )
+    due = SurplusReturn.objects.get(pk=record.surplus_return_id)
+    assert due.status == SurplusReturn.Status.RETURNED and due.amount_fen == 1_000_000
+    assert due.statement_line.method == StatementLine.Method.REFERENCE
+    assert Account.objects.get(pk=due.account_id).balance == 0
+    assert verify_ledger().ok

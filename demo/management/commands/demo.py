@@ -18,6 +18,7 @@ from demo import (
     reviews_world,
     sealing_world,
     subsidy_world,
+    surplus_world,
 )
 from demo.log import Log
 
@@ -43,6 +44,7 @@ class Command(BaseCommand):
             recovery_world.build(log)
             fees_world.build(log)
             people_changes_world.build(log)
+            surplus_world.build(log)
             sealing_world.build(log)
         if log.total == 0:
             self.stdout.write("Nothing created: the demo world is already complete.")
