@@ -54,6 +54,8 @@ LEDGER_MODELS = (
     "bankstatement",
     "statementline",
     "surplusreturn",
+    "dunningstep",
+    "legalcase",
 )
 
 

@@ -22,10 +22,12 @@ from .models import (
     ChainHead,
     Commitment,
     Disbursement,
+    DunningStep,
     Entry,
     IndicatorSupplement,
     Instalment,
     Leg,
+    LegalCase,
     RepayableAccount,
     Repayment,
     Reschedule,
@@ -180,3 +182,15 @@ class SurplusReturnAdmin(ReadOnlyModelAdmin):
     list_display = ("number", "project_ref", "payer_name", "amount_fen", "status", "returned_on")
     list_filter = ("status",)
     search_fields = ("number", "project_ref", "payer_name")
+
+
+@admin.register(DunningStep)
+class DunningStepAdmin(ReadOnlyModelAdmin):
+    list_display = ("account", "kind", "step_date", "letter_no")
+    list_filter = ("kind",)
+
+
+@admin.register(LegalCase)
+class LegalCaseAdmin(ReadOnlyModelAdmin):
+    list_display = ("account", "court", "case_number", "stage")
+    list_filter = ("stage",)

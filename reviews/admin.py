@@ -83,3 +83,17 @@ for _model in (
     CallRubric,
 ):
     admin.site.register(_model, ReadOnlyModelAdmin)
+
+# 专家费: rates, sheets and their lines are read here; they change only through
+# reviews.fees (the rate page, the sheet's approval and payment).
+from .fee_models import ExpertFeeLine, ExpertFeeRate, ExpertFeeSheet  # noqa: E402
+
+
+@admin.register(ExpertFeeSheet)
+class ExpertFeeSheetAdmin(ReadOnlyModelAdmin):
+    list_display = ("panel", "status", "gross_fen", "tax_fen", "net_fen")
+    list_filter = ("status",)
+
+
+for _model in (ExpertFeeRate, ExpertFeeLine):
+    admin.site.register(_model, ReadOnlyModelAdmin)

@@ -84,3 +84,5 @@ rules.add_perm(
 )
 rules.add_perm("reviews.manage_expertfeerate", in_region_as(Role.CITY_OFFICER, Role.ADMIN))
 rules.add_perm("reviews.view_expertfeerate", readers)
+# the lines carry experts' bank accounts: in the admin for the administrator and auditor
+rules.add_perm("reviews.view_expertfeeline", is_admin | has_role(Role.AUDITOR))
