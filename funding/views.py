@@ -170,6 +170,8 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 Instrument(v).label for v in programme.instruments if v in Instrument.values
             ],
             "can_manage": request.user.has_perm("funding.manage_programme", programme),
+            # The page of reviews.fee_views, linked by name (funding imports no reviews).
+            "can_see_fee_rates": request.user.has_perm("reviews.view_expertfeerate", programme),
             "locked": _locked_categories(),
             "trail": selectors.programme_trail(programme)[:TRAIL_ROWS],
         },

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import YuanField
 from ledger.models import BankAccount, BudgetLine
 
 from .fee_models import MAX_HALF_DAYS, FeeBasis
@@ -50,3 +52,16 @@ class ExpertFeePayForm(forms.Form):
 
 class ExpertFeeLineForm(forms.Form):
     payee_account = forms.CharField(label=_("bank account"), max_length=40, required=False)
+
+
+class ExpertFeeRateForm(forms.Form):
+    """Setting a programme's rate (专家劳务费标准); the service checks the bounds."""
+
+    basis = forms.ChoiceField(label=_("fee basis"), choices=FeeBasis.choices)
+    amount = YuanField(label=_("rate per unit (yuan)"), min_value=Decimal("0"))
+    note = forms.CharField(
+        label=_("basis document"),
+        max_length=200,
+        required=False,
+        help_text=_("The document that fixes the rate, e.g. 杭科计〔2026〕3号."),
+    )

@@ -51,6 +51,16 @@ class ExpertFeeRate(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(MAX_RATE_FEN)],
     )
     note = models.CharField(_("basis document"), max_length=200, blank=True)
+    # Who set the rate last, and when (empty on rates set before the page existed).
+    changed_at = models.DateTimeField(_("last changed"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("expert fee rate")

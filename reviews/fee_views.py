@@ -1,12 +1,14 @@
-"""The expert fee pages: a panel's fee sheets (and preparing one), a sheet with its
-lines, the checker's decision, the payment and the 发放表 download. Thin: the rules are
-in ``reviews.fees`` and ``reviews.rules``."""
+"""The expert fee pages: a programme's rates (专家劳务费标准), a panel's fee sheets (and
+preparing one), a sheet with its lines, the checker's decision, the payment and the 发放表
+download. Thin: the rules are in ``reviews.fees`` and ``reviews.rules``."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,12 +21,14 @@ from core import clock
 from core.confirm import confirmation_needed
 from core.http import download, form_errors_to_messages, run_service
 from core.xlsx import XLSX_CONTENT_TYPE
+from funding.models import Programme
 
 from . import fees, selectors
 from .fee_forms import (
     ExpertFeeDecisionForm,
     ExpertFeeLineForm,
     ExpertFeePayForm,
+    ExpertFeeRateForm,
     ExpertFeeSheetForm,
 )
 from .fee_models import ExpertFeeLine, ExpertFeeRate, ExpertFeeSheet
@@ -33,6 +37,7 @@ from .models import Panel
 from .services import ReviewError
 
 PREPARE = gettext_lazy("Prepare the fee sheet")
+SET_RATE = gettext_lazy("Set the expert fee rate")
 SHEET_ACTIONS_TO_CONFIRM = {
     "approve": gettext_lazy("Approve the expert fees"),
     "reject": gettext_lazy("Reject the fee sheet"),
@@ -69,6 +74,64 @@ def _sheet(request: HttpRequest, pk: int) -> ExpertFeeSheet:
     return sheet
 
 
+def programme_fee_rates(request: HttpRequest, pk: int) -> HttpResponse:
+    """专家劳务费标准 of a programme: its rates, and (for the city officer of its region)
+    the form that sets one, confirmed first like every change of a money setting."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    if not request.user.has_perm("reviews.view_expertfeerate", None):
+        raise PermissionDenied
+    programme = get_object_or_404(
+        Programme.objects.visible_to(request.user).select_related("owner_unit"), pk=pk
+    )
+    if not request.user.has_perm("reviews.view_expertfeerate", programme):
+        raise PermissionDenied
+    can_set = request.user.has_perm("reviews.manage_expertfeerate", programme)
+    form = ExpertFeeRateForm(request.POST or None) if can_set else None
+    here = reverse("reviews:fee_rates", args=[programme.pk])
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        # Asked before the form is checked, as on the extension rules page: a form sent
+        # without script gets the question too, and the confirmed one is then checked.
+        asked = confirmation_needed(
+            request,
+            action=str(SET_RATE),
+            subject=programme.name,
+            back=here,
+            form=form if form.is_valid() else None,
+        )
+        if asked is not None:
+            return asked
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic(durable=True):
+                    fees.fee_rate_set(
+                        programme=programme,
+                        basis=data["basis"],
+                        amount=data["amount"],
+                        note=data["note"],
+                        actor=actor_of(request),
+                    )
+            except ReviewError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Expert fee rate saved."))
+                return redirect(here)
+    return render(
+        request,
+        "reviews/fee_rates.html",
+        {
+            "programme": programme,
+            "rates": ExpertFeeRate.objects.filter(programme=programme)
+            .select_related("changed_by")
+            .order_by("basis"),
+            "form": form,
+        },
+    )
+
+
 def panel_fees(request: HttpRequest, pk: int) -> HttpResponse:
     """A panel's fee sheets, and the form that prepares one."""
     if not request.user.is_authenticated:
@@ -87,6 +150,9 @@ def panel_fees(request: HttpRequest, pk: int) -> HttpResponse:
             "panel": panel,
             "sheets": panel.fee_sheets.select_related("budget_line", "made_by"),
             "rates": ExpertFeeRate.objects.filter(programme=panel.call.programme),
+            "can_set_rates": request.user.has_perm(
+                "reviews.manage_expertfeerate", panel.call.programme
+            ),
             "form": form,
         },
     )

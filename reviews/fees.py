@@ -70,7 +70,12 @@ def fee_rate_set(
     rate, _created = ExpertFeeRate.objects.update_or_create(
         programme=programme,
         basis=basis,
-        defaults={"amount_fen": fen, "note": note.strip()[:200]},
+        defaults={
+            "amount_fen": fen,
+            "note": note.strip()[:200],
+            "changed_at": clock.now(),
+            "changed_by": actor,
+        },
     )
     return rate
 

@@ -36,6 +36,7 @@ urlpatterns = [
         name="rubric_next_version",
     ),
     path("calls/<int:pk>/rubric/", rubric_views.call_rubric, name="call_rubric"),
+    path("programmes/<int:pk>/fee-rates/", fee_views.programme_fee_rates, name="fee_rates"),
     path("panels/<int:pk>/fees/", fee_views.panel_fees, name="panel_fees"),
     path("panels/<int:pk>/fees/prepare/", fee_views.panel_fees_prepare, name="panel_fees_prepare"),
     path("fee-sheets/<int:pk>/", fee_views.fee_sheet_detail, name="fee_sheet"),

@@ -149,6 +149,7 @@ DETAIL_PAGES = [
     Page("reviews:ranking_download", Panel, lambda p: None),
     Page("reviews:spot_check", SpotCheck, lambda s: None),
     Page("funding:programme_detail", Programme, lambda p: None, readers=frozenset()),
+    Page("reviews:fee_rates", Programme, lambda p: None, readers=frozenset()),
     Page("funding:call_detail", Call, lambda c: None, readers=frozenset()),
     Page("ledger:budget_line_detail", BudgetLine, lambda b: None, readers=FINANCE),
     Page("ledger:disbursement_detail", Disbursement, _by_number, readers=FINANCE),
