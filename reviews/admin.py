@@ -95,5 +95,5 @@ class ExpertFeeSheetAdmin(ReadOnlyModelAdmin):
     list_filter = ("status",)
 
 
-for _model in (ExpertFeeRate, ExpertFeeLine):
-    admin.site.register(_model, ReadOnlyModelAdmin)
+admin.site.register(ExpertFeeRate, ReadOnlyModelAdmin)
+admin.site.register(ExpertFeeLine, ReadOnlyModelAdmin)
