@@ -20,7 +20,11 @@ from .models import (
 
 
 def application_list(*, user: Any) -> QuerySet[Application]:
-    return Application.objects.visible_to(user).with_list_columns()
+    """Newest first. By the primary key, which follows ``created_at`` (set when the row
+    is inserted): the page's rows come from the key's index and are joined to their
+    call, category, organisation … afterwards, where sorting by ``created_at`` joined
+    and sorted every visible application first (0.45 s for 50 000)."""
+    return Application.objects.visible_to(user).with_list_columns().order_by("-pk")
 
 
 def application_detail(*, user: Any, pk: int) -> Application:
