@@ -50,7 +50,7 @@ def open_calls(*, day: Any = None) -> QuerySet[Call]:
 
 
 def _per_notice(rows: QuerySet[Any]) -> Coalesce:
-    counted = rows.filter(notice=OuterRef("pk")).order_by().values("notice").annotate(n=Count("pk"))
+    counted = rows.filter(notice=OuterRef("pk")).order_by().values("notice").annotate(n=Count("*"))
     return Coalesce(Subquery(counted.values("n")[:1], output_field=IntegerField()), 0)
 
 
