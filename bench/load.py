@@ -303,7 +303,7 @@ def _machine() -> str:
 
 def _busy_processes() -> str:
     """The other processes using the CPU at the moment (what else ran)."""
-    answer = subprocess.run(  # noqa: S603
+    answer = subprocess.run(
         ["ps", "-eo", "pcpu,comm", "--sort=-pcpu"],  # noqa: S607
         capture_output=True,
         text=True,

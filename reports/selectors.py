@@ -29,6 +29,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import pandas as pd
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -37,7 +38,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     When,
 )
@@ -559,19 +559,26 @@ def applications_by_district(*, scope: ReportScope, year: int) -> list[dict[str,
 
 def paid_by_district(*, scope: ReportScope, year: int) -> dict[int, int]:
     """district id → paid (fen) to the year's projects of that district, from the
-    ledger's disbursements (by project number)."""
-    applications = year_applications(scope=scope, year=year)
-    district = Subquery(
-        Application.objects.filter(number=OuterRef("project_ref")).values("district_id")[:1]
+    ledger's disbursements (by project number).
+
+    A disbursement names its project by number, not by key, so the ORM cannot join the
+    two; one grouped join of the two querysets' SQL (a hash join on PostgreSQL) replaces
+    the subquery per disbursement that looked up its project's district."""
+    applications = (
+        year_applications(scope=scope, year=year).order_by().values("number", "district_id")
     )
-    rows = (
-        Disbursement.objects.filter(project_ref__in=applications.values("number"), status__in=PAID)
-        .annotate(district_id=district)
-        .values("district_id")
-        .annotate(total=Sum("amount_fen"))
-        .values_list("district_id", "total")
+    paid = (
+        Disbursement.objects.filter(status__in=PAID).order_by().values("project_ref", "amount_fen")
     )
-    return dict(rows)
+    a_sql, a_params = applications.query.sql_with_params()
+    d_sql, d_params = paid.query.sql_with_params()
+    sql = (
+        f"SELECT a.district_id, SUM(d.amount_fen) FROM ({a_sql}) a "  # noqa: S608 - Django's own SQL
+        f"JOIN ({d_sql}) d ON d.project_ref = a.number GROUP BY a.district_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*a_params, *d_params])
+        return {district: int(total) for district, total in cursor.fetchall()}
 
 
 def budget_lines_for_chart(
@@ -586,12 +593,18 @@ def budget_lines_for_chart(
 
 def years_with_data(*, scope: ReportScope) -> list[int]:
     """Years that have calls with applications or budget lines in the scope, newest first."""
+    # .order_by(): the models' orderings would otherwise join the DISTINCT (one row per
+    # application instead of one per year)
     years = set(
         Application.objects.filter(scope.region_q("district__path"))
+        .order_by()
         .values_list("call__year", flat=True)
         .distinct()
     )
     years |= set(
-        BudgetLine.objects.filter(scope.ledger_q()).values_list("year", flat=True).distinct()
+        BudgetLine.objects.filter(scope.ledger_q())
+        .order_by()
+        .values_list("year", flat=True)
+        .distinct()
     )
     return sorted(years, reverse=True)
