@@ -14,14 +14,21 @@ directly, in the shapes the services leave behind:
 * 300 000 journal entries (``--entries``): the budget issues, indicators, commitments,
   approvals, payments, usage fees and repayments that those rows stand for, padded with
   bank-funding entries. Every entry balances and the account balances are the sums of
-  their legs (so the ledger's reads are right), but the hash chain holds placeholders:
-  ``ledger_verify`` would rightly refuse this database. Never run it against real data.
+  their legs (so the ledger's reads are right); the entries are inserted unsealed, as
+  postings leave them, and sealed in blocks by ``ledger.services.sealing.ledger_seal``
+  at the end. The rows are not what the services would have checked: never run this
+  against real data.
+* 500 experts (a person, a user with the expert role in their city, a profile each) and,
+  on every city panel, five experts drawn per item (about 4 % released after declaring a
+  conflict, the rest submitted) with a score on each of the rubric's four criteria; the
+  item's mean, spread and rank are frozen from those scores. §9 plans for 250 000
+  criterion scores; five experts on every city item give more (about 660 000 at
+  ``--scale 1``), so pages are measured on at least §9's load.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import random
 from collections import defaultdict
 from collections.abc import Iterator
@@ -40,6 +47,8 @@ CITY_NAMES = [
 PROJECT_CATEGORIES = [("industry", "工业"), ("agriculture", "农业"), ("social", "社会发展"),
                       ("soft", "软科学")]  # fmt: skip
 AWARD_CATEGORIES = [("coop", "农民专业合作组织"), ("base", "农村科普示范基地")]
+CRITERIA = [("innovation", "创新性", 30), ("feasibility", "技术可行性", 25),
+            ("benefit", "经济社会效益", 25), ("team", "承担单位基础", 20)]  # fmt: skip
 INDICATORS = [("示范推广面积", "亩", 300), ("培训农民", "人次", 500), ("申请专利", "件", 2)]
 
 FUNDED_PROJECT = ["approved", "contracted", "in_progress", "acceptance_requested",
@@ -60,6 +69,7 @@ class Scale:
     repayable: int = 5_000
     organisations: int = 20_000
     entries: int = 300_000
+    experts: int = 500
 
     def scaled(self, factor: float) -> Scale:
         return Scale(*(max(int(getattr(self, f) * factor), 1) for f in self.__dataclass_fields__))
@@ -77,10 +87,6 @@ class Plan:
 
 def _bulk(model: Any, rows: list[Any]) -> list[Any]:
     return model.objects.bulk_create(rows, batch_size=BATCH)
-
-
-def _fake_hash(n: int) -> str:
-    return hashlib.sha256(f"bench-only:{n}".encode()).hexdigest()
 
 
 class Builder:
@@ -205,7 +211,7 @@ class Builder:
                     opens_on=D(YEAR, 3, 1),
                     closes_on=D(YEAR, 4, 30),
                     district_deadline=D(YEAR, 5, 31),
-                    budget_envelope_fen=10**13,
+                    budget_envelope_fen=10**12,  # core.money.MAX_FEN
                     status="decided",
                 )
                 for p in programmes
@@ -281,9 +287,91 @@ class Builder:
         for info in self.app_info:
             info["pk"] = pks[info["number"]]
 
-    def panels(self) -> None:
-        from reviews.models import Panel, PanelItem
+    def experts(self) -> None:
+        """The expert pool (§9: 500 experts): a person, a user holding the expert role in
+        their city, and an expert profile each; employed by one of the organisations of
+        their district (so the draw has conflicts to avoid)."""
+        from django.contrib.auth.hashers import make_password
 
+        from accounts.models import Person, RoleMembership, User
+        from demo.codes import id_number
+        from reviews.models import ExpertProfile
+
+        rng, n = self.rng, max(self.scale.experts, 10)
+        persons = []
+        for e in range(n):
+            district = self.districts[e % len(self.districts)]
+            birth = f"{1960 + e % 30}{1 + e % 12:02d}{1 + e % 28:02d}"
+            persons.append(
+                Person(
+                    name=f"专家{e:03d}",
+                    id_number=id_number(division=district.code, birth=birth, seq=e % 1000),
+                    region=district,
+                    organisation_id=rng.choice(self.orgs_of[district.pk]),
+                    mobile=f"139{e:08d}",
+                )
+            )
+        _bulk(Person, persons)
+        persons = list(Person.objects.filter(name__startswith="专家").order_by("pk"))
+        password = make_password("bench-only")  # one hash for all: hashing 500 takes minutes
+        _bulk(
+            User,
+            [
+                User(username=f"expert{e:03d}", full_name=p.name, person=p, password=password)
+                for e, p in enumerate(persons)
+            ],
+        )
+        users = dict(User.objects.filter(person__isnull=False).values_list("person_id", "pk"))
+        _bulk(
+            RoleMembership,
+            [
+                RoleMembership(
+                    user_id=users[p.pk],
+                    role="expert",
+                    org_unit=self.cities[self.city_of[p.region_id]],
+                )
+                for p in persons
+            ],
+        )
+        titles = ["senior", "associate", "intermediate"]
+        specialties = ["电子信息、软件", "生物医药", "现代农业、种植", "新材料", "节能环保",
+                       "农业机械", "食品加工", "科普教育"]  # fmt: skip
+        _bulk(
+            ExpertProfile,
+            [
+                ExpertProfile(
+                    person=p,
+                    title=titles[e % 3],
+                    specialties=specialties[e % len(specialties)],
+                    load_cap=20,
+                )
+                for e, p in enumerate(persons)
+            ],
+        )
+        self.experts_pool = list(
+            ExpertProfile.objects.order_by("pk").values_list("pk", "person__organisation_id")
+        )
+        self.log(f"  experts: {len(self.experts_pool)} (with users and the expert role)")
+
+    def panels(self) -> None:
+        """One closed city 终审 panel per call with every application that reached the
+        city; five experts drawn per item (a few released after declaring a conflict, the
+        rest submitted), a score per criterion of every submitted assignment, and the
+        item's mean, spread and rank frozen from them, as closing a panel leaves them."""
+        from django.db import transaction
+
+        from reviews.models import Assignment, Criterion, Draw, Panel, PanelItem, Score
+
+        rng = self.rng
+        criteria = _bulk(
+            Criterion,
+            [
+                Criterion(rubric=self.rubric, code=code, name=name, max_score=Decimal(top),
+                          order=n)
+                for n, (code, name, top) in enumerate(CRITERIA)
+            ],
+        )  # fmt: skip
+        criteria = list(Criterion.objects.filter(rubric=self.rubric).order_by("order"))
         closed = dt.datetime(YEAR, 7, 1, 10, tzinfo=dt.UTC)
         panels = _bulk(
             Panel,
@@ -305,29 +393,109 @@ class Builder:
         )
         panel_of = {p.call_id: p.pk for p in Panel.objects.all()}
         assert len(panel_of) == len(panels)
-        by_panel: dict[int, list[tuple[Decimal, int]]] = defaultdict(list)
+        _bulk(
+            Draw,
+            [
+                Draw(panel_id=pk, seed=rng.randrange(2**40), made_by=self.user,
+                     made_at=closed - dt.timedelta(days=30), purpose="draw")
+                for pk in panel_of.values()
+            ],
+        )  # fmt: skip
+        draw_of = dict(Draw.objects.values_list("panel_id", "pk"))
+        org_of = {info["pk"]: info["organisation"] for info in self.app_info}
+
+        # Each expert's totals around the item's merit; the item's score is their mean.
+        by_panel: dict[int, list[tuple[Decimal, int, list[Any]]]] = defaultdict(list)
         for info in self.app_info:
-            if info["reached_city"]:
-                call = self.calls[(info["flow"], info["city"])]
-                score = Decimal(self.rng.randrange(500_000, 980_000)) / 10_000
-                by_panel[panel_of[call.pk]].append((score, info["pk"]))
+            if not info["reached_city"]:
+                continue
+            call = self.calls[(info["flow"], info["city"])]
+            merit = rng.randrange(50_00, 95_00) / 100
+            picks = []
+            while len(picks) < 5:
+                expert, employer = self.experts_pool[rng.randrange(len(self.experts_pool))]
+                if employer != org_of[info["pk"]] and expert not in (p[0] for p in picks):
+                    picks.append((expert, rng.random() < 0.04))  # (expert, released?)
+            opinions = []
+            for expert, released in picks:
+                if released:
+                    opinions.append((expert, None))
+                    continue
+                values = []
+                for _code, _name, top in CRITERIA:
+                    share = Decimal(top) * Decimal(min(max(merit + rng.gauss(0, 6), 0), 100))
+                    values.append((share / 100).quantize(Decimal("0.01")))
+                opinions.append((expert, values))
+            totals = [sum(v, Decimal(0)) for _e, v in opinions if v is not None]
+            mean = sum(totals, Decimal(0)) / len(totals)
+            by_panel[panel_of[call.pk]].append((mean, info["pk"], opinions))
+
         items = []
         for panel, scored in by_panel.items():
             scored.sort(key=lambda s: (-s[0], s[1]))
-            items += [
-                PanelItem(
-                    panel_id=panel,
-                    application_id=app,
-                    score=score,
-                    mean=score,
-                    n_scores=5,
-                    passes=score >= 60,
-                    rank=rank,
+            for rank, (mean, app, opinions) in enumerate(scored, start=1):
+                totals = [sum(v, Decimal(0)) for _e, v in opinions if v is not None]
+                avg = sum(totals, Decimal(0)) / len(totals)
+                sd = (sum((t - avg) ** 2 for t in totals) / len(totals)).sqrt()
+                items.append(
+                    PanelItem(
+                        panel_id=panel,
+                        application_id=app,
+                        score=mean.quantize(Decimal("0.0001")),
+                        mean=mean.quantize(Decimal("0.0001")),
+                        spread_sd=sd.quantize(Decimal("0.0001")),
+                        spread_range=max(totals) - min(totals),
+                        n_scores=len(totals),
+                        flagged=max(totals) - min(totals) > 20,
+                        passes=mean >= 60,
+                        rank=rank,
+                    )
                 )
-                for rank, (score, app) in enumerate(scored, start=1)
-            ]
         _bulk(PanelItem, items)
         self.log(f"  panel items: {len(items)}")
+        item_of = {
+            (panel, app): pk
+            for pk, panel, app in PanelItem.objects.values_list("pk", "panel_id", "application_id")
+        }
+        submitted = closed - dt.timedelta(days=5)
+        assignments = scores = 0
+        work = [(panel, app, opinions) for panel, scored in by_panel.items()
+                for _m, app, opinions in scored]  # fmt: skip
+        for start in range(0, len(work), 4_000):
+            chunk = work[start : start + 4_000]
+            rows, values = [], []
+            for panel, app, opinions in chunk:
+                for expert, marks in opinions:
+                    rows.append(
+                        Assignment(
+                            panel_id=panel,
+                            item_id=item_of[(panel, app)],
+                            expert_id=expert,
+                            draw_id=draw_of[panel],
+                            status="declined" if marks is None else "submitted",
+                            declared_at=submitted - dt.timedelta(days=10),
+                            release_reason="专家声明存在利益冲突" if marks is None else "",
+                            conflict_declared=marks is None,
+                            comment="" if marks is None else "同意推荐。",
+                            total=None if marks is None else sum(marks, Decimal(0)),
+                            submitted_at=None if marks is None else submitted,
+                        )
+                    )
+                    values.append(marks)
+            with transaction.atomic():
+                made = Assignment.objects.bulk_create(rows, batch_size=BATCH)
+                Score.objects.bulk_create(
+                    [
+                        Score(assignment_id=a.pk, criterion=c, value=v)
+                        for a, marks in zip(made, values, strict=True)
+                        if marks is not None
+                        for c, v in zip(criteria, marks, strict=True)
+                    ],
+                    batch_size=BATCH * 2,
+                )
+            assignments += len(rows)
+            scores += sum(len(m) for m in values if m is not None)
+        self.log(f"  assignments: {assignments}, criterion scores: {scores}")
 
     # --- money -----------------------------------------------------------------------
 
@@ -589,7 +757,8 @@ class Builder:
     def journal(self) -> None:
         """Two passes over the flows: balances first (so the accounts are made with
         them), then the entries and legs, in chunks."""
-        from ledger.models import Account, BankAccount, ChainHead, Commitment, Entry, Leg
+        from ledger.chain import CURRENT_HASH_VERSION
+        from ledger.models import Account, BankAccount, Commitment, Entry, Leg
 
         balances: dict[tuple[Any, ...], int] = defaultdict(int)
         real = 0
@@ -744,13 +913,11 @@ class Builder:
             seq += 1
             entry_rows.append(
                 Entry(
-                    seq=seq,
                     idempotency_key=f"bench:{seq}",
                     kind=kind,
                     value_date=day,
                     memo="基准测试数据",
-                    prev_hash=_fake_hash(seq - 1),
-                    hash=_fake_hash(seq),
+                    hash_version=CURRENT_HASH_VERSION,
                 )
             )
             leg_rows.append(legs)
@@ -772,7 +939,6 @@ class Builder:
                 None,
             )
         flush()
-        ChainHead.objects.update_or_create(pk=1, defaults={"seq": seq, "hash": _fake_hash(seq)})
         self.log(f"  entries: {seq}")
         self._disbursements(disbursements, ids, commitment_of, bank_of)
         self._repayments(repayments, ids, bank_of)
@@ -996,6 +1162,7 @@ class Builder:
             self.organisations,
             self.programmes,
             self.applications,
+            self.experts,
             self.panels,
             self.money_plan,
             self.budget_lines,
@@ -1008,3 +1175,18 @@ class Builder:
         with transaction.atomic():
             self.instalments()
             self.contracts()
+        self.seal()
+
+    def seal(self) -> None:
+        """The entries were inserted unsealed, as postings leave them; the ledger's own
+        sealing gives them their place and hash in chained blocks."""
+        import time
+
+        from ledger.services.sealing import ledger_seal
+
+        began = time.perf_counter()
+        result = ledger_seal()
+        self.log(
+            f"  sealed: {result.entries} entries in {len(result.blocks)} blocks "
+            f"({time.perf_counter() - began:.0f} s)"
+        )

@@ -30,7 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, Max, Min, Sum
 
-from .models import Assignment, Panel, PanelItem, Score
+from .models import Assignment, Criterion, Panel, PanelItem, Score
 
 Q4 = Decimal("0.0001")
 
@@ -140,15 +140,8 @@ def panel_results(panel: Panel) -> list[ItemResult]:
         else:
             r.score = q4(sum(method_values, Decimal(0)) / len(method_values))
     # per-criterion means: one GROUP BY over the scores
-    codes = {c.pk: c for c in criteria}
-    for row in (
-        Score.objects.filter(assignment__in=submitted)
-        .values("assignment__item_id", "criterion_id")
-        .annotate(s=Sum("value"), n=Count("pk"))
-    ):
-        criterion = codes[row["criterion_id"]]
-        mean = q4(Decimal(str(row["s"])).quantize(Decimal("0.01")) / row["n"])
-        r = results[row["assignment__item_id"]]
+    for item_id, criterion, mean in _criterion_means(panel, criteria):
+        r = results[item_id]
         r.criterion_means[criterion.code] = mean
         if criterion.min_score is not None and mean < criterion.min_score:
             r.failed_minimums.append(criterion.code)
@@ -159,6 +152,39 @@ def panel_results(panel: Panel) -> list[ItemResult]:
             r.score is not None and r.score >= rubric.total_threshold and not r.failed_minimums
         )
     return rank(list(results.values()))
+
+
+def _criterion_means(
+    panel: Panel, criteria: list[Criterion]
+) -> list[tuple[int, Criterion, Decimal]]:
+    """(item, criterion, mean of the submitted scores) of every item of ``panel``: one
+    GROUP BY over the scores of its submitted assignments."""
+    codes = {c.pk: c for c in criteria}
+    rows = (
+        Score.objects.filter(
+            assignment__panel=panel, assignment__status=Assignment.Status.SUBMITTED
+        )
+        .values("assignment__item_id", "criterion_id")
+        .annotate(s=Sum("value"), n=Count("pk"))
+        .order_by()
+    )
+    return [
+        (
+            row["assignment__item_id"],
+            codes[row["criterion_id"]],
+            q4(Decimal(str(row["s"])).quantize(Decimal("0.01")) / row["n"]),
+        )
+        for row in rows
+    ]
+
+
+def criterion_means(panel: Panel) -> dict[int, dict[str, Decimal]]:
+    """item id → {criterion code: mean}: what the ranking download shows beside the
+    frozen results of a closed panel (they are not frozen on the items)."""
+    out: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for item_id, criterion, mean in _criterion_means(panel, list(panel.rubric.criteria.all())):
+        out[item_id][criterion.code] = mean
+    return out
 
 
 def rank(results: list[ItemResult]) -> list[ItemResult]:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import io
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Any
 
 import xlsxwriter
+from django.db.models import F
 
 from core.numbers import score_value
 from core.xlsx import add_formats, write_cell
@@ -29,20 +33,30 @@ HEADERS = [
 
 
 def ranking_xlsx(panel: Panel) -> bytes:
-    criteria = list(panel.rubric.criteria.all())
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
-    formats = add_formats(book)
-    # Scores, spreads and criterion means with two decimals, as on the page.
-    score_format = book.add_format({"num_format": "0.00"})
-    sheet = book.add_worksheet("评审排名")
-    headers = HEADERS + [f"{c.name}均分" for c in criteria]
-    for col, header in enumerate(headers):
-        sheet.write_string(0, col, header, formats["header"])
+    write_ranking(panel, buffer, {"in_memory": True})
+    return buffer.getvalue()
+
+
+def ranking_file(panel: Panel) -> IO[bytes]:
+    """The workbook in a temporary file (deleted when closed), rows written one by one
+    (``constant_memory``): what the download streams, whatever the panel's size."""
+    target = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response that streams it
+    write_ranking(panel, target, {"constant_memory": True})
+    target.seek(0)
+    return target
+
+
+def _rows(panel: Panel) -> Iterator[tuple[Any, ...]]:
     if panel.status == Panel.Status.CLOSED:
-        live = {r.application_id: r for r in aggregation.panel_results(panel)}
-        rows = [
-            (
+        means = aggregation.criterion_means(panel)
+        items = (
+            panel.items.select_related("application__category", "application__district")
+            .order_by(F("rank").asc(nulls_last=True), "pk")
+            .iterator(chunk_size=2000)
+        )
+        for i in items:
+            yield (
                 i.rank,
                 i.application,
                 i.score,
@@ -52,32 +66,48 @@ def ranking_xlsx(panel: Panel) -> bytes:
                 i.n_scores,
                 i.flagged,
                 i.passes,
-                live[i.application_id].criterion_means,
+                means.get(i.pk, {}),
             )
-            for i in aggregation.frozen_results(panel)
-        ]
-    else:
-        apps = {
-            i.application_id: i.application
-            for i in panel.items.select_related("application__category", "application__district")
-        }
-        rows = [
-            (
-                r.rank,
-                apps[r.application_id],
-                r.score,
-                r.mean,
-                r.sd,
-                r.range,
-                r.n,
-                r.flagged,
-                r.passes,
-                r.criterion_means,
-            )
-            for r in aggregation.panel_results(panel)
-        ]
+        return
+    apps = {
+        i.application_id: i.application
+        for i in panel.items.select_related("application__category", "application__district")
+    }
+    for r in aggregation.panel_results(panel):
+        yield (
+            r.rank,
+            apps[r.application_id],
+            r.score,
+            r.mean,
+            r.sd,
+            r.range,
+            r.n,
+            r.flagged,
+            r.passes,
+            r.criterion_means,
+        )
+
+
+def write_ranking(panel: Panel, target: Any, options: dict[str, Any]) -> None:
+    """The ranking with every item, in rank order: three queries whatever the size."""
+    criteria = list(panel.rubric.criteria.all())
+    book = xlsxwriter.Workbook(target, {**options, "strings_to_formulas": False})
+    formats = add_formats(book)
+    # Scores, spreads and criterion means with two decimals, as on the page.
+    score_format = book.add_format({"num_format": "0.00"})
+    sheet = book.add_worksheet("评审排名")
+    headers = HEADERS + [f"{c.name}均分" for c in criteria]
+    # column widths before the first row: constant_memory writes rows as they come
+    sheet.set_column(0, 0, 6)
+    sheet.set_column(1, 1, 18)
+    sheet.set_column(2, 2, 36)
+    sheet.set_column(3, len(headers), 12)
+    sheet.freeze_panes(1, 0)
+    for col, header in enumerate(headers):
+        sheet.write_string(0, col, header, formats["header"])
+    n = 0
     for n, (rank, app, score, mean, sd, spread, count, flagged, passes, means) in enumerate(
-        rows, start=1
+        _rows(panel), start=1
     ):
         values = [rank, app.number, app.title, app.category.name, app.district.name]
         for col, value in enumerate(values):
@@ -96,11 +126,5 @@ def ranking_xlsx(panel: Panel) -> bytes:
                 sheet.write_number(
                     n, 12 + offset, float(score_value(criterion_mean) or 0), score_format
                 )
-    sheet.freeze_panes(1, 0)
-    sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
-    sheet.set_column(0, 0, 6)
-    sheet.set_column(1, 1, 18)
-    sheet.set_column(2, 2, 36)
-    sheet.set_column(3, len(headers), 12)
+    sheet.autofilter(0, 0, max(n, 1), len(headers) - 1)
     book.close()
-    return buffer.getvalue()

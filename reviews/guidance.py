@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
@@ -34,7 +35,12 @@ class NoticeState:
 def notice_state(notice: Notice | None) -> NoticeState | None:
     if notice is None:
         return None
-    statuses = Counter(notice.applications.values_list("status", flat=True))
+    statuses: Counter[str] = Counter(
+        {
+            row["status"]: row["n"]
+            for row in notice.applications.order_by().values("status").annotate(n=Count("pk"))
+        }
+    )
     pending = statuses[Application.Status.PUBLICITY]
     approved = sum(n for s, n in statuses.items() if s not in _NOT_APPROVED)
     today = clock.today()
@@ -69,7 +75,10 @@ def panel_steps(
     *,
     waiting: Sequence[Application],
     notice: NoticeState | None = None,
+    waiting_total: int | None = None,
 ) -> list[Step]:
+    """``waiting`` may be the first of the applications waiting, ``waiting_total`` how
+    many there are (``len(waiting)`` when not given)."""
     mine = user.has_perm("reviews.manage_panel", panel)
     officer = _officer(panel)
     award = panel.call.programme.flow == "award"
@@ -78,10 +87,17 @@ def panel_steps(
     def by_officer(text: str) -> None:
         steps.append(Step(text=text, who=officer, mine=mine))
 
-    live = Counter(Assignment.objects.live().filter(panel=panel).values_list("item_id", flat=True))
-    short = sum(
-        1 for item_id in panel.items.values_list("pk", flat=True) if live[item_id] < panel.size
-    )
+    live = short = 0
+    if panel.status != Panel.Status.CLOSED:
+        # two aggregates in the database, never a row per assignment
+        live = Assignment.objects.live().filter(panel=panel).count()
+        short = (
+            panel.items.annotate(
+                n=Count("assignments", filter=~Q(assignments__status=Assignment.Status.DECLINED))
+            )
+            .filter(n__lt=panel.size)
+            .count()
+        )
     if panel.status == Panel.Status.SETUP:
         if not live:
             by_officer(
@@ -153,7 +169,8 @@ def panel_steps(
                 who=f"{Role.FINANCE.label}、{Role.CITY_OFFICER.label}",
             )
         )
-    if waiting:
+    n_waiting = len(waiting) if waiting_total is None else waiting_total
+    if n_waiting:
         numbers = "、".join(a.number for a in waiting[:10])
         if panel.status == Panel.Status.CLOSED:
             by_officer(
@@ -161,7 +178,7 @@ def panel_steps(
                     "%(n)d application(s) reached this stage after the panel closed (%(numbers)s): "
                     "a closed panel's results are frozen, so set up another panel for them."
                 )
-                % {"n": len(waiting), "numbers": numbers}
+                % {"n": n_waiting, "numbers": numbers}
             )
         else:
             by_officer(
@@ -169,7 +186,7 @@ def panel_steps(
                     "%(n)d application(s) reached this stage after the panel was set up "
                     "(%(numbers)s): add them to this panel; their experts are drawn at once."
                 )
-                % {"n": len(waiting), "numbers": numbers}
+                % {"n": n_waiting, "numbers": numbers}
             )
     return steps
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.navigation import Queue, QueueRow, register_nav, register_queue
+from accounts.permissions import visible_q
 from accounts.roles import REGION_READERS, Role
 from core import clock
 from funding.callpage import CallSection, register_call_section
@@ -82,15 +84,20 @@ def _city_review_queue(user: Any) -> Queue:
         .exclude(pk__in=live_city.filter(panel__stage="acceptance").values("application_id"))
         .order_by("pk")
     )
-    panels = [
-        p
-        for p in Panel.objects.visible_to(user)
+    # the city panels this officer manages (``reviews.manage_panel`` of a city panel, as
+    # one filter rather than a check per panel) with an item still waiting for a decision
+    panels = (
+        Panel.objects.filter(visible_q(user, region="unit", roles=[Role.CITY_OFFICER]))
         .filter(stage=Panel.Stage.CITY, status=Panel.Status.CLOSED)
-        .filter(items__application__status=Application.Status.REVIEWED)
-        .distinct()
+        .filter(
+            Exists(
+                PanelItem.objects.filter(
+                    panel=OuterRef("pk"), application__status=Application.Status.REVIEWED
+                )
+            )
+        )
         .order_by("pk")
-        if user.has_perm("reviews.manage_panel", p)
-    ]
+    )
     ended = (
         Notice.objects.visible_to(user)
         .filter(
@@ -152,7 +159,7 @@ def _city_review_queue(user: Any) -> Queue:
         rows=rows,
         total=no_panel.count()
         + no_acceptance_panel.count()
-        + len(panels)
+        + panels.count()
         + ended.count()
         + findings.count(),
         more_url=reverse("reviews:panel_list"),

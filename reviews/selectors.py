@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
 
 from projects.models import Application
 
@@ -81,16 +91,27 @@ def assignment_for_expert(*, user: Any, pk: int) -> Assignment:
     )
 
 
+# Items per page of a panel's ranking and assignment matrix, and panels per page of the list.
+PAGE_SIZE = 50
+PANELS_PER_PAGE = 25
+
+
+def _per_panel(rows: QuerySet[Any]) -> Coalesce:
+    """How many of ``rows`` belong to the outer panel: a subquery per relation (one index
+    range each), where one query counting DISTINCT over the joins of items and
+    assignments together multiplied the rows (items × assignments per panel)."""
+    counted = rows.filter(panel=OuterRef("pk")).order_by().values("panel").annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n")[:1], output_field=IntegerField()), 0)
+
+
 def panel_list(*, user: Any) -> QuerySet[Panel]:
     return (
         Panel.objects.visible_to(user)
         .select_related("call", "unit", "rubric")
         .annotate(
-            n_items=Count("items", distinct=True),
-            n_live=Count("assignments", filter=~Q(assignments__status="declined"), distinct=True),
-            n_submitted=Count(
-                "assignments", filter=Q(assignments__status="submitted"), distinct=True
-            ),
+            n_items=_per_panel(PanelItem.objects.all()),
+            n_live=_per_panel(Assignment.objects.live()),
+            n_submitted=_per_panel(Assignment.objects.filter(status=Assignment.Status.SUBMITTED)),
         )
     )
 
@@ -99,18 +120,23 @@ def panel_detail(*, user: Any, pk: int) -> Panel:
     return panel_list(user=user).select_related("call__programme", "created_by").get(pk=pk)
 
 
-def assignment_matrix(panel: Panel) -> list[PanelItem]:
-    """Every item with its assignments (experts, statuses) in one prefetch."""
-    return list(
-        panel.items.select_related("application__category", "application__district")
-        .prefetch_related(
-            Prefetch(
-                "assignments",
-                queryset=Assignment.objects.select_related("expert__person").order_by("pk"),
-            )
-        )
-        .order_by("application__number")
+def assignment_matrix(panel: Panel, page: Any = 1, per_page: int = PAGE_SIZE) -> Page[PanelItem]:
+    """One page of the items (by application number) with their assignments (experts,
+    statuses) in one prefetch."""
+    items = panel.items.select_related("application__category", "application__district").order_by(
+        "application__number", "pk"
     )
+    shown = Paginator(items, per_page).get_page(page)
+    rows = list(shown.object_list)
+    prefetch_related_objects(
+        rows,
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.select_related("expert__person").order_by("pk"),
+        ),
+    )
+    shown.object_list = rows
+    return shown
 
 
 def scores_by_assignment(panel: Panel) -> dict[int, dict[str, Any]]:

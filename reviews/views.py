@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from accounts.http import actor_of
 from core import clock
 from core.confirm import confirmation_needed
 from core.http import attach, download, form_errors_to_messages, posted_pk, run_service
+from core.paging import paginate
 from core.pdf import PDF_CONTENT_TYPE
 from core.xlsx import XLSX_CONTENT_TYPE
 from funding.models import Call
@@ -25,9 +26,9 @@ from projects.guidance import application_steps
 from projects.models import Application, Notice
 from projects.services import ApplicationError
 
-from . import aggregation, documents, guidance, panel_items, selectors, services
+from . import documents, guidance, panel_items, panel_page, selectors, services
 from .blind import redact
-from .exports import ranking_xlsx
+from .exports import ranking_file
 from .forms import (
     DecisionForm,
     DeclareForm,
@@ -72,11 +73,14 @@ ASSIGNMENT_ACTIONS_TO_CONFIRM = {
 
 # --- experts -------------------------------------------------------------------------------
 
+MY_PAGE = 50  # an expert's assignments per page (a pool expert scores hundreds a year)
+
 
 def my_assignments(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("login")
-    assignments = list(selectors.assignments_for_expert(user=request.user))
+    pages = paginate(request, selectors.assignments_for_expert(user=request.user), MY_PAGE)
+    assignments = list(pages.page.object_list)
     rows = [
         {
             "a": a,
@@ -86,7 +90,7 @@ def my_assignments(request: HttpRequest) -> HttpResponse:
         }
         for a in assignments
     ]
-    return render(request, "reviews/my_assignments.html", {"rows": rows})
+    return render(request, "reviews/my_assignments.html", {"rows": rows, "pages": pages})
 
 
 def _blind_view(a: Assignment) -> dict[str, Any]:
@@ -139,8 +143,6 @@ def _assignment_page(
 def assignment_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> Any:
     """An attachment of the item, for its expert once declared, on a panel that is not
     blind (files cannot be redacted)."""
-    from django.http import FileResponse
-
     from projects.models import Attachment
 
     _login(request)
@@ -238,12 +240,14 @@ def assignment_score(request: HttpRequest, pk: int) -> HttpResponse:
 def panel_list(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("login")
-    panels = selectors.panel_list(user=request.user)
+    panels = selectors.panel_list(user=request.user).order_by("-created_at", "-pk")
+    pages = paginate(request, panels, selectors.PANELS_PER_PAGE)
     return render(
         request,
         "reviews/panel_list.html",
         {
-            "panels": panels,
+            "panels": pages.page.object_list,
+            "pages": pages,
             "can_add": request.user.has_perm("reviews.add_panel"),
         },
     )
@@ -307,43 +311,10 @@ def _panel(request: HttpRequest, pk: int) -> Panel:
         raise Http404 from exc
 
 
-def _ranking_rows(panel: Panel) -> list[dict[str, Any]]:
-    """The ranking as shown: frozen on the items once closed, live before."""
-    if panel.status == Panel.Status.CLOSED:
-        return [
-            {
-                "rank": i.rank,
-                "application": i.application,
-                "score": i.score,
-                "sd": i.spread_sd,
-                "range": i.spread_range,
-                "n": i.n_scores,
-                "flagged": i.flagged,
-                "passes": i.passes,
-            }
-            for i in aggregation.frozen_results(panel)
-        ]
-    apps = {i.application_id: i.application for i in panel.items.select_related("application")}
-    return [
-        {
-            "rank": r.rank,
-            "application": apps[r.application_id],
-            "score": r.score,
-            "sd": r.sd,
-            "range": r.range,
-            "n": r.n,
-            "flagged": r.flagged,
-            "passes": r.passes,
-        }
-        for r in aggregation.panel_results(panel)
-    ]
-
-
 def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("login")
     panel = _panel(request, pk)
-    results = _ranking_rows(panel)
     city_notice = None
     if panel.stage == Panel.Stage.CITY and panel.status == Panel.Status.CLOSED:
         city_notice = (
@@ -351,8 +322,11 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("-pk")
             .first()
         )
-    waiting = list(selectors.waiting_for(panel))
+    waiting_all = selectors.waiting_for(panel)
+    waiting = list(waiting_all[: selectors.PAGE_SIZE])
+    waiting_total = len(waiting) if len(waiting) < selectors.PAGE_SIZE else waiting_all.count()
     notice = guidance.notice_state(city_notice)
+    can_manage = request.user.has_perm("reviews.manage_panel", panel)
     return render(
         request,
         "reviews/panel_detail.html",
@@ -360,12 +334,13 @@ def panel_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "panel": panel,
             "is_award": panel.call.programme.flow == "award",
             "waiting": waiting,
+            "waiting_total": waiting_total,
             "notice": notice,
-            "next_steps": guidance.panel_steps(panel, request.user, waiting=waiting, notice=notice),
-            "matrix": selectors.assignment_matrix(panel),
-            "results": results,
-            "criteria": list(panel.rubric.criteria.all()),
-            "can_manage": request.user.has_perm("reviews.manage_panel", panel),
+            "next_steps": guidance.panel_steps(
+                panel, request.user, waiting=waiting, notice=notice, waiting_total=waiting_total
+            ),
+            **panel_page.page_context(request, panel),
+            "can_manage": can_manage,
             "reason_form": ReasonForm(),
             "decision_form": DecisionForm(initial={"starts_on": clock.today()}),
             "city_notice": city_notice,
@@ -489,14 +464,11 @@ def assignment_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     return redirect("reviews:panel", pk=a.panel_id)
 
 
-def ranking_download(request: HttpRequest, pk: int) -> HttpResponse:
+def ranking_download(request: HttpRequest, pk: int) -> FileResponse:
     panel = _panel(request, pk)
-    return download(
-        ranking_xlsx(panel),
-        f"评审排名-{panel.name}.xlsx",
-        fallback=f"ranking-{panel.pk}.xlsx",
-        content_type=XLSX_CONTENT_TYPE,
-    )
+    response = FileResponse(ranking_file(panel), content_type=XLSX_CONTENT_TYPE)
+    attach(response, f"评审排名-{panel.name}.xlsx", fallback=f"ranking-{panel.pk}.xlsx")
+    return response
 
 
 def scores_template(request: HttpRequest, pk: int) -> HttpResponse:

@@ -65,7 +65,7 @@ def test_formula_looking_text_is_text_in_every_download(demo_world):
         _assert_text(
             _client("city_officer")
             .get(reverse("reviews:ranking_download", args=[panel.pk]))
-            .content,
+            .getvalue(),
             "@SUM(A1)",
             "+1+2",
         )

@@ -339,7 +339,7 @@ def test_the_officer_sees_the_ranking_downloads_it_and_gets_the_pdfs(world, toda
     assert 'id="ranking"' in page and 'id="matrix"' in page and 'id="publish"' in page
     rows = list(
         load_workbook(
-            BytesIO(officer.get(reverse("reviews:ranking_download", args=[panel.pk])).content)
+            BytesIO(officer.get(reverse("reviews:ranking_download", args=[panel.pk])).getvalue())
         ).active.iter_rows(values_only=True)
     )
     assert rows[0][:6] == ("排名", "申报编号", "名称", "类别", "所属区县", "得分")
@@ -423,7 +423,7 @@ def test_the_ranking_of_a_scored_panel_costs_the_same_queries_for_2_and_5_items(
         else:
             from openpyxl import load_workbook
 
-            shown = load_workbook(BytesIO(response.content)).active.max_row - 1
+            shown = load_workbook(BytesIO(response.getvalue())).active.max_row - 1
         return len(queries), shown
 
     small_queries, small_rows = count(_scored_and_closed(2, "industry"))
