@@ -100,10 +100,9 @@ def _drop(base: str, name: str) -> None:
 # --- the accounts -----------------------------------------------------------------------------
 
 
-def _counts(users: int, experts_available: bool) -> dict[str, int]:
+def _counts(users: int, experts_available: int) -> dict[str, int]:
     counts = {role: max(1, round(users * share)) for role, share in SHARES.items()}
-    if not experts_available:
-        counts["expert"] = 0
+    counts["expert"] = min(counts["expert"], experts_available)
     counts["applicant"] = max(1, users - sum(counts.values()))
     while sum(counts.values()) > users:  # tiny runs: trim the largest office role
         role = max(SHARES, key=lambda r: counts[r])
@@ -193,13 +192,12 @@ def make_accounts(users: int, skip_pages: set[str]) -> tuple[list[dict[str, Any]
     ]
     organisations = Organisation.objects.in_bulk(org_ids)
     experts = list(
-        ExpertProfile.objects.filter(person__user__isnull=True)
-        .annotate(n=Count("assignments"))
+        ExpertProfile.objects.annotate(n=Count("assignments"))
         .filter(n__gt=0)
         .select_related("person")
         .order_by("-n", "pk")[:users]
     )
-    counts = _counts(users, bool(experts))
+    counts = _counts(users, len(experts))
     if not experts:
         notes.append("no expert with assignments in this dataset: no expert users")
 
@@ -226,7 +224,7 @@ def make_accounts(users: int, skip_pages: set[str]) -> tuple[list[dict[str, Any]
                     .values_list("pk", flat=True)[:DETAILS]
                 ]
             elif role == "expert":
-                expert = experts[n % len(experts)]
+                expert = experts[n]  # distinct experts: as many as there are users
                 person = expert.person
                 details["assignment"] = [
                     f"/reviews/assignments/{pk}/"
@@ -261,15 +259,22 @@ def make_accounts(users: int, skip_pages: set[str]) -> tuple[list[dict[str, Any]
                     f"/applications/{pk}/"
                     for pk in submitted.order_by("pk").values_list("pk", flat=True)[:DETAILS]
                 ]
-            user, created = User.objects.get_or_create(
-                username=username,
-                defaults={"password": hashed, "full_name": f"压测{seq}", "person": person},
-            )
+            # an expert who has an account already (the bench data gives each one) is
+            # that account; the bench sets its password
+            existing = User.objects.filter(person=person).first() if person else None
+            if existing is not None:
+                user, created, username = existing, False, existing.username
+            else:
+                user, created = User.objects.get_or_create(
+                    username=username,
+                    defaults={"password": hashed, "full_name": f"压测{seq}", "person": person},
+                )
             if not created:
                 User.objects.filter(pk=user.pk).update(password=hashed, is_active=True)
-            RoleMembership.objects.get_or_create(
-                user=user, role=role, org_unit=unit, organisation=organisation
-            )
+            if existing is None:
+                RoleMembership.objects.get_or_create(
+                    user=user, role=role, org_unit=unit, organisation=organisation
+                )
             pages = [(label, url) for label, url in _pages(role, details)]
             pages = [(label, url) for label, url in pages if label not in skip_pages]
             accounts.append(
