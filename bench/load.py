@@ -286,6 +286,21 @@ def make_accounts(users: int, skip_pages: set[str]) -> tuple[list[dict[str, Any]
 # --- the run ----------------------------------------------------------------------------------
 
 
+def _collectstatic() -> None:
+    """The production settings serve the collected, hashed files (whitenoise's manifest);
+    collecting compresses every file (minutes on a busy machine), so it is skipped when
+    the manifest is newer than every file of static/."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    sources = [p.stat().st_mtime for p in (ROOT / "static").rglob("*") if p.is_file()]
+    if manifest.exists() and manifest.stat().st_mtime > max(sources, default=0):
+        return
+    print("collecting the static files (once)", flush=True)
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
 def _wait_ready(url: str, server: subprocess.Popen[bytes], seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -423,7 +438,7 @@ def main() -> int:
         users_file = tmp / "users.json"
         users_file.write_text(json.dumps(accounts, ensure_ascii=False), encoding="utf-8")
 
-        call_command("collectstatic", interactive=False, verbosity=0)
+        _collectstatic()
         log = (tmp / "gunicorn.log").open("wb")
         server = subprocess.Popen(  # noqa: S603 - our own server
             [

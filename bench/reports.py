@@ -312,19 +312,24 @@ def _measure(which: str, env: dict[str, str], out: str) -> dict[str, Any]:
 # --- the throw-away database --------------------------------------------------------------
 
 
-def _throwaway_url(tmp: Path, name: str) -> tuple[str, str]:
-    """(url of the bench database, kind); PostgreSQL when DATABASE_URL names a server."""
+def _throwaway_url(tmp: Path, name: str, reuse: bool = False) -> tuple[str, str, bool]:
+    """(url of the bench database, kind, whether it was kept from an earlier run);
+    PostgreSQL when DATABASE_URL names a server."""
     base = os.environ.get("DATABASE_URL", "")
     if base.startswith("postgres"):
         import psycopg
 
         parts = urlsplit(base)
         admin = urlunsplit(parts._replace(path="/postgres"))
+        url = urlunsplit(parts._replace(path=f"/{name}"))
         with psycopg.connect(admin, autocommit=True) as conn:
+            found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if reuse and found.fetchone():
+                return url, "postgresql", True
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
-        return urlunsplit(parts._replace(path=f"/{name}")), "postgresql"
-    return f"sqlite:///{tmp / 'bench.sqlite3'}", "sqlite"
+        return url, "postgresql", False
+    return f"sqlite:///{tmp / 'bench.sqlite3'}", "sqlite", False
 
 
 def _drop(url: str) -> None:
@@ -337,13 +342,18 @@ def _drop(url: str) -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}"')
 
 
-def extra_counts() -> str:
-    """The review rows of the dataset (experts, assignments, scores), when it has them."""
+def dataset_counts() -> str:
+    """What the database holds (counted, so a reused database says what it is)."""
+    from ledger.models import Entry, RepayableAccount
+    from projects.models import Application
     from reviews.models import Assignment, ExpertProfile, Score
 
     return (
-        f", {ExpertProfile.objects.count()} experts, {Assignment.objects.count()} assignments, "
-        f"{Score.objects.count()} scores"
+        f"{Application.objects.count()} applications, "
+        f"{Application.objects.filter(approved_amount_fen__isnull=False).count()} funded, "
+        f"{RepayableAccount.objects.count()} repayable accounts, "
+        f"{Entry.objects.count()} journal entries, {ExpertProfile.objects.count()} experts, "
+        f"{Assignment.objects.count()} assignments, {Score.objects.count()} scores"
     )
 
 
@@ -358,6 +368,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="PostgreSQL: measure on --database as it is if it exists (e.g. bench/load.py --keep)",
+    )
+    parser.add_argument(
         "--database", default=BENCH_DB, help="PostgreSQL: the throw-away database's name"
     )
     parser.add_argument("--child", choices=["ours", "floor", "xlsx"], help=argparse.SUPPRESS)
@@ -368,7 +383,7 @@ def main() -> None:
         return
 
     tmp = Path(tempfile.mkdtemp(prefix="kjfund-bench-reports-"))
-    url, vendor = _throwaway_url(tmp, args.database)
+    url, vendor, kept = _throwaway_url(tmp, args.database, args.reuse)
     os.environ["DATABASE_URL"] = url
     _setup()
     from django.core.management import call_command
@@ -382,14 +397,17 @@ def main() -> None:
         scale.entries = args.entries
     try:
         began = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        print(f"bench database: {vendor} ({url.rsplit('/', 1)[-1]}), migrated", flush=True)
-        print("building the BENCH-ONLY dataset (bulk inserts):", flush=True)
-        Builder(scale, log=lambda m: print(m, flush=True)).build()
+        if kept:
+            print(f"bench database: {vendor} ({url.rsplit('/', 1)[-1]}), reused", flush=True)
+        else:
+            call_command("migrate", verbosity=0)
+            print(f"bench database: {vendor} ({url.rsplit('/', 1)[-1]}), migrated", flush=True)
+            print("building the BENCH-ONLY dataset (bulk inserts):", flush=True)
+            Builder(scale, log=lambda m: print(m, flush=True)).build()
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # what autovacuum would have done by now
         connection.close()
-        print(f"dataset built in {time.perf_counter() - began:.0f} s", flush=True)
+        print(f"dataset ready in {time.perf_counter() - began:.0f} s", flush=True)
 
         env = {**os.environ, "DATABASE_URL": url}
         kinds = ["ours", "floor", "xlsx"]
@@ -413,9 +431,8 @@ def main() -> None:
         before = {k: statistics.median(r["before"] for r in results[k]) for k in kinds}
         print()
         print(
-            f"{vendor}: {scale.applications} applications, {scale.funded} funded, "
-            f"{scale.repayable} repayable accounts, {scale.entries} journal entries"
-            f"{extra_counts()}; year {YEAR}, whole province; medians of {args.rounds} rounds"
+            f"{vendor}: {dataset_counts()}; year {YEAR}, whole province; "
+            f"medians of {args.rounds} rounds"
         )
         names = {
             "ours": "ours  (year_end_workbook)          ",
