@@ -415,8 +415,8 @@ def main() -> int:
     server = None
     try:
         began = time.perf_counter()
+        call_command("migrate", verbosity=0)  # a kept database gets the newer migrations
         if not exists:
-            call_command("migrate", verbosity=0)
             if args.demo:
                 print("building the demo world", flush=True)
                 call_command("demo", verbosity=0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -157,14 +157,15 @@ def _district_next_queue(user: Any) -> Queue:
         .order_by("formal_check_at", "pk")
     )
     today = clock.today()
+    ended = Notice.objects.filter(
+        applications=OuterRef("pk"), level=Notice.Level.DISTRICT, ends_on__lt=today
+    )
     after_notice = (
         visible.filter(
             status=Application.Status.DISTRICT_PUBLICITY,
             recommendation_entry__isnull=True,
-            notices__level=Notice.Level.DISTRICT,
-            notices__ends_on__lt=today,
         )
-        .distinct()
+        .filter(Exists(ended))  # not a join and DISTINCT over every column
         .order_by("pk")
     )
     lists = (
@@ -212,15 +213,18 @@ def _district_next_queue(user: Any) -> Queue:
 def _award_payment_queue(user: Any) -> Queue:
     """District finance: granted awards of the district to commit and pay, and the award
     payment orders still drafts."""
+    from accounts.permissions import visible_q
     from ledger.models import BudgetLine, Disbursement
 
+    # ``projects.pay_award`` (district finance over the award's district) as one filter,
+    # not a check per award
     awards = (
         Application.objects.visible_to(user)
+        .filter(visible_q(user, region="district", roles=[Role.DISTRICT_FINANCE]))
         .filter(status=Application.Status.APPROVED, call__programme__flow="award")
         .select_related("call__programme", "district")
         .order_by("pk")
     )
-    awards = awards.filter(pk__in=[a.pk for a in awards if user.has_perm("projects.pay_award", a)])
     orders = {
         d.project_ref: d
         for d in Disbursement.objects.filter(
@@ -511,7 +515,8 @@ def _closable(visible: Any) -> Any:
         .exclude(
             contract__repayable__status__in=["active", "overdue", "rescheduled"],
         )
-        .distinct()
+        # no DISTINCT: a project has one contract, and the excludes of its tranches are
+        # subqueries, so no row is repeated
         .order_by("pk")
     )
 

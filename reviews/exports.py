@@ -48,35 +48,44 @@ def ranking_file(panel: Panel) -> IO[bytes]:
 
 
 def _rows(panel: Panel) -> Iterator[tuple[Any, ...]]:
+    """(rank, number, title, category, district, score, mean, sd, range, n, flagged,
+    passes, criterion means) in rank order: plain values, no model per row."""
     if panel.status == Panel.Status.CLOSED:
         means = aggregation.criterion_means(panel)
         items = (
-            panel.items.select_related("application__category", "application__district")
-            .order_by(F("rank").asc(nulls_last=True), "pk")
+            panel.items.order_by(F("rank").asc(nulls_last=True), "pk")
+            .values_list(
+                "pk",
+                "rank",
+                "application__number",
+                "application__title",
+                "application__category__name",
+                "application__district__name",
+                "score",
+                "mean",
+                "spread_sd",
+                "spread_range",
+                "n_scores",
+                "flagged",
+                "passes",
+            )
             .iterator(chunk_size=2000)
         )
-        for i in items:
-            yield (
-                i.rank,
-                i.application,
-                i.score,
-                i.mean,
-                i.spread_sd,
-                i.spread_range,
-                i.n_scores,
-                i.flagged,
-                i.passes,
-                means.get(i.pk, {}),
-            )
+        for pk, *row in items:
+            yield (*row, means.get(pk, {}))
         return
     apps = {
         i.application_id: i.application
         for i in panel.items.select_related("application__category", "application__district")
     }
     for r in aggregation.panel_results(panel):
+        app = apps[r.application_id]
         yield (
             r.rank,
-            apps[r.application_id],
+            app.number,
+            app.title,
+            app.category.name,
+            app.district.name,
             r.score,
             r.mean,
             r.sd,
@@ -106,10 +115,9 @@ def write_ranking(panel: Panel, target: Any, options: dict[str, Any]) -> None:
     for col, header in enumerate(headers):
         sheet.write_string(0, col, header, formats["header"])
     n = 0
-    for n, (rank, app, score, mean, sd, spread, count, flagged, passes, means) in enumerate(
+    for n, (*values, score, mean, sd, spread, count, flagged, passes, means) in enumerate(
         _rows(panel), start=1
     ):
-        values = [rank, app.number, app.title, app.category.name, app.district.name]
         for col, value in enumerate(values):
             write_cell(sheet, n, col, value, formats)
         for col, figure in enumerate([score, mean, sd, spread], start=len(values)):

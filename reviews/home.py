@@ -100,13 +100,15 @@ def _city_review_queue(user: Any) -> Queue:
     )
     ended = (
         Notice.objects.visible_to(user)
+        .filter(level=Notice.Level.CITY, ends_on__lt=clock.today())
         .filter(
-            level=Notice.Level.CITY,
-            ends_on__lt=clock.today(),
-            applications__status=Application.Status.PUBLICITY,
+            Exists(
+                Application.objects.filter(
+                    notices=OuterRef("pk"), status=Application.Status.PUBLICITY
+                )
+            )
         )
-        .distinct()
-        .order_by("ends_on")
+        .order_by("ends_on", "pk")
     )
     findings = (
         SpotCheckItem.objects.filter(

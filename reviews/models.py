@@ -453,6 +453,10 @@ class Assignment(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("assignment")
         verbose_name_plural = _("assignments")
         ordering = ["item", "pk"]
+        indexes = [
+            # a panel's live and submitted assignments counted from the index alone
+            models.Index(fields=["panel", "status"], name="assignment_panel_status"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["item", "expert"], name="assignment_unique_expert_per_item"

@@ -66,7 +66,9 @@ def ranking_page(request: HttpRequest, panel: Panel) -> PageLinks:
 def matrix_page(request: HttpRequest, panel: Panel) -> PageLinks:
     from core.paging import links
 
-    page = selectors.assignment_matrix(panel, request.GET.get("matrix_page"))
+    page = selectors.assignment_matrix(
+        panel, request.GET.get("matrix_page"), per_page=selectors.PAGE_SIZE
+    )
     return links(request, page, "matrix_page", "matrix")
 
 
