@@ -221,3 +221,32 @@ def test_paid_by_district_sums_the_paid_disbursements_of_the_years_projects(demo
         assert paid_by_district(scope=scope, year=year) == expected
         seen += len(expected)
     assert seen, "the demo world pays some project of the scope"
+
+
+@pytest.mark.parametrize("region", [None, "330100", "330106"])
+def test_aging_summary_matches_the_schedule_read_account_by_account(demo, region):
+    from core import clock
+    from ledger.aging import with_current_aging
+    from ledger.models import Account, AgingBucket, RepayableAccount
+    from reports.scope import scope_for_region, whole_database
+    from reports.selectors import aging_summary
+
+    scope = scope_for_region(region) if region else whole_database()
+    expected: dict[str, list[int]] = {}
+    accounts = with_current_aging(
+        RepayableAccount.objects.filter(scope.ledger_q()), clock.today()
+    ).exclude(current_aging=AgingBucket.CURRENT)
+    for account in accounts:
+        owed = sum(
+            Account.objects.filter(repayable=account, kind=Account.Kind.RECEIVABLE).values_list(
+                "balance", flat=True
+            )
+        )
+        figures = expected.setdefault(account.current_aging, [0, 0])
+        figures[0] += 1
+        figures[1] += owed
+    summary = aging_summary(scope=scope)
+    got = {row["bucket"]: [row["n"], row["owed_fen"]] for row in summary if row["n"]}
+    assert got == expected
+    if region is None:
+        assert sum(n for n, _owed in expected.values()) >= 2, "the demo has overdue accounts"
