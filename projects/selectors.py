@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from core import clock
 from funding.models import Call, Quota
@@ -20,7 +21,11 @@ from .models import (
 
 
 def application_list(*, user: Any) -> QuerySet[Application]:
-    return Application.objects.visible_to(user).with_list_columns()
+    """Newest first. By the primary key, which follows ``created_at`` (set when the row
+    is inserted): the page's rows come from the key's index and are joined to their
+    call, category, organisation … afterwards, where sorting by ``created_at`` joined
+    and sorted every visible application first (0.45 s for 50 000)."""
+    return Application.objects.visible_to(user).with_list_columns().order_by("-pk")
 
 
 def application_detail(*, user: Any, pk: int) -> Application:
@@ -44,17 +49,21 @@ def open_calls(*, day: Any = None) -> QuerySet[Call]:
     return Call.objects.open_on(day or clock.today()).select_related("programme")
 
 
+def _per_notice(rows: QuerySet[Any]) -> Coalesce:
+    counted = rows.filter(notice=OuterRef("pk")).order_by().values("notice").annotate(n=Count("*"))
+    return Coalesce(Subquery(counted.values("n")[:1], output_field=IntegerField()), 0)
+
+
 def notice_list(*, user: Any) -> QuerySet[Notice]:
     return (
         Notice.objects.visible_to(user)
         .select_related("call", "unit")
+        # one subquery per relation: counting both over one join multiplied the rows
+        # (applications × objections of each notice)
         .annotate(
-            n_applications=Count("applications", distinct=True),
-            n_open=Count(
-                "objections", filter=Q(objections__status=Objection.Status.OPEN), distinct=True
-            ),
+            n_applications=_per_notice(Notice.applications.through.objects.all()),
+            n_open=_per_notice(Objection.objects.filter(status=Objection.Status.OPEN)),
         )
-        # Meta.ordering is not applied to a grouped query: the pages need a stable order.
         .order_by("-starts_on", "-pk")
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
@@ -30,12 +29,6 @@ HEADERS = [
     "分差预警",
     "是否达标",
 ]
-
-
-def ranking_xlsx(panel: Panel) -> bytes:
-    buffer = io.BytesIO()
-    write_ranking(panel, buffer, {"in_memory": True})
-    return buffer.getvalue()
 
 
 def ranking_file(panel: Panel) -> IO[bytes]:

@@ -100,7 +100,7 @@ def _per_panel(rows: QuerySet[Any]) -> Coalesce:
     """How many of ``rows`` belong to the outer panel: a subquery per relation (one index
     range each), where one query counting DISTINCT over the joins of items and
     assignments together multiplied the rows (items × assignments per panel)."""
-    counted = rows.filter(panel=OuterRef("pk")).order_by().values("panel").annotate(n=Count("pk"))
+    counted = rows.filter(panel=OuterRef("pk")).order_by().values("panel").annotate(n=Count("*"))
     return Coalesce(Subquery(counted.values("n")[:1], output_field=IntegerField()), 0)
 
 
