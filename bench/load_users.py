@@ -14,6 +14,7 @@ import json
 import os
 import random
 import re
+import time
 from typing import Any
 
 from locust import HttpUser, between, events, task
@@ -24,20 +25,25 @@ with open(os.environ["LOAD_USERS_FILE"], encoding="utf-8") as handle:
 _next = iter(ACCOUNTS)
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 LOGIN = "/accounts/login/"
-# Every request (name, milliseconds, failed), written at the end to LOAD_TIMES_FILE: the
-# bench computes exact percentiles from it (locust's own tables round them).
-TIMES: list[tuple[str, float, bool]] = []
+# Every request (name, milliseconds, failed, when it started), and when each user was
+# logged in, written at the end to LOAD_TIMES_FILE: the bench computes exact percentiles
+# from them (locust's own tables round them) and tells the steady state (every user
+# logged in) from the ramp.
+TIMES: list[tuple[str, float, bool, float]] = []
+LOGGED_IN: list[float] = []
 
 
 @events.request.add_listener
-def _record(name: str, response_time: float, exception: Any, **_kw: Any) -> None:
-    TIMES.append((name, response_time, exception is not None))
+def _record(
+    name: str, response_time: float, exception: Any, start_time: float = 0, **_kw: Any
+) -> None:
+    TIMES.append((name, response_time, exception is not None, start_time))
 
 
 @events.quitting.add_listener
 def _write(**_kw: Any) -> None:
     with open(os.environ["LOAD_TIMES_FILE"], "w", encoding="utf-8") as out:
-        json.dump(TIMES, out)
+        json.dump({"requests": TIMES, "logged_in": LOGGED_IN}, out)
 
 
 class RoleUser(HttpUser):
@@ -69,6 +75,7 @@ class RoleUser(HttpUser):
                 answer.failure(f"login of {self.account['username']} refused")
                 raise StopUser()
             answer.success()
+        LOGGED_IN.append(time.time())
 
     @task
     def browse(self) -> None:
