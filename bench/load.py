@@ -412,6 +412,13 @@ def main() -> int:
     parser.add_argument("--demo", action="store_true", help="the demo world instead")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=0,
+        help="seconds the server keeps its database connections (DATABASE_URL's "
+        "conn_max_age; 0, the default, connects once per request)",
+    )
     parser.add_argument("--database", default="kjfund_load")
     parser.add_argument("--reuse", action="store_true", help="use the database if it exists")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
@@ -465,6 +472,9 @@ def main() -> int:
 
         _collectstatic()
         log = (tmp / "gunicorn.log").open("wb")
+        server_url = url
+        if args.conn_max_age:
+            server_url += f"?conn_max_age={args.conn_max_age}&conn_health_checks=true"
         server = subprocess.Popen(  # noqa: S603 - our own server
             [
                 str(BIN / "gunicorn"),
@@ -477,14 +487,17 @@ def main() -> int:
                 "config.wsgi",
             ],
             cwd=ROOT,
-            env={**env, "GUNICORN_WORKERS": str(args.workers)},
+            env={**env, "GUNICORN_WORKERS": str(args.workers), "DATABASE_URL": server_url},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         host = f"http://127.0.0.1:{args.port}"
         _wait_ready(host, server)
-        print(f"gunicorn: {args.workers} sync workers on {host}; machine: {_machine()}")
+        print(
+            f"gunicorn: {args.workers} sync workers on {host}, database connections kept "
+            f"{args.conn_max_age} s; machine: {_machine()}"
+        )
         print(f"busy before the run: {_busy_processes()}", flush=True)
         prefix = tmp / "locust"
         # the ramp: users started at --spawn-rate, each logging in (a password hash);
