@@ -577,12 +577,13 @@ def applications_by_district(*, scope: ReportScope, year: int) -> list[dict[str,
     # grouped on the district's key and the status alone (a hash aggregate over the
     # applications); grouped on the district's name and path too, PostgreSQL sorted every
     # application by text, on disk past work_mem. The names come from the regions.
-    rows = list(
-        year_applications(scope=scope, year=year)
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in year_applications(scope=scope, year=year)
         .order_by()
         .values("district_id", "status")
         .annotate(n=Count("pk"), approved_fen=Sum("approved_amount_fen"))
-    )
+    ]
     names = {
         pk: (name, path)
         for pk, name, path in OrgUnit.objects.filter(
