@@ -437,17 +437,23 @@ def main() -> None:
     print(summary)
     if args.write:
         command = "DATABASE_URL=… .venv/bin/python bench/pages.py " + " ".join(sys.argv[1:])
-        Path(args.write).write_text(
-            _document(command, notes, lines, summary, _machine()), encoding="utf-8"
+        target = Path(args.write)
+        target.write_text(
+            _document(target, command, notes, lines, summary, _machine()), encoding="utf-8"
         )
         print(f"written: {args.write}")
 
 
-def _document(command: str, notes: list[str], lines: list[str], summary: str, machine: str) -> str:
-    head = Path(ROOT / "docs" / "pages.head.md")
-    intro = head.read_text(encoding="utf-8") if head.exists() else "# Pages at province scale\n"
+def _document(
+    path: Path, command: str, notes: list[str], lines: list[str], summary: str, machine: str
+) -> str:
+    """The file at ``path`` with everything from its "## Last run" heading on replaced
+    (what is above it, written by hand, is kept)."""
+    marker = "## Last run"
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Pages at province scale\n"
+    intro = old.split(marker, 1)[0].rstrip()
     return (
-        f"{intro.rstrip()}\n\n## Last run\n\n"
+        f"{intro}\n\n{marker}\n\n"
         f"    {command}\n\n"
         f"* {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine}.\n"
         f"* Databases: {'; '.join(notes)}.\n"

@@ -101,11 +101,11 @@ def panel_results(panel: Panel) -> list[ItemResult]:
     rubric = panel.rubric
     criteria = list(rubric.criteria.all())
     heaviest = rubric.heaviest()
-    items = list(panel.items.select_related("application").order_by("pk"))
-    results = {
-        i.pk: ItemResult(i.pk, i.application_id, i.application.number, i.application.submitted_at)
-        for i in items
-    }
+    # plain values: no application model per item
+    items = panel.items.order_by("pk").values_list(
+        "pk", "application_id", "application__number", "application__submitted_at"
+    )
+    results = {pk: ItemResult(pk, app, number, submitted) for pk, app, number, submitted in items}
     submitted = Assignment.objects.filter(panel=panel, status=Assignment.Status.SUBMITTED)
     # count, sum, extremes per item: one GROUP BY
     for row in submitted.values("item_id").annotate(

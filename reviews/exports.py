@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
+import io
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -32,10 +32,10 @@ HEADERS = [
 
 
 def ranking_file(panel: Panel) -> IO[bytes]:
-    """The workbook in a temporary file (deleted when closed), rows written one by one
-    (``constant_memory``): what the download streams, whatever the panel's size."""
-    target = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response that streams it
-    write_ranking(panel, target, {"constant_memory": True})
+    """The workbook, built in memory (faster than XlsxWriter's row-by-row temporary files:
+    a ranking of 1 700 items is 150 KB) and handed to the response to stream."""
+    target = io.BytesIO()
+    write_ranking(panel, target, {"in_memory": True})
     target.seek(0)
     return target
 
@@ -99,7 +99,6 @@ def write_ranking(panel: Panel, target: Any, options: dict[str, Any]) -> None:
     score_format = book.add_format({"num_format": "0.00"})
     sheet = book.add_worksheet("评审排名")
     headers = HEADERS + [f"{c.name}均分" for c in criteria]
-    # column widths before the first row: constant_memory writes rows as they come
     sheet.set_column(0, 0, 6)
     sheet.set_column(1, 1, 18)
     sheet.set_column(2, 2, 36)
