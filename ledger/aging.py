@@ -60,6 +60,17 @@ def with_current_aging(queryset: Any, day: dt.date) -> Any:
     ).annotate(current_aging=bucket)
 
 
+def bucket_for(since: dt.date | None, day: dt.date) -> str:
+    """The bucket of an account whose oldest unpaid instalment fell due on ``since``
+    (None: not overdue), as of ``day``: the rule of ``with_current_aging`` in Python."""
+    if since is None:
+        return AgingBucket.CURRENT.value
+    for bound, code in _BOUNDS:
+        if since >= day - dt.timedelta(days=bound):
+            return code.value
+    return AgingBucket.OVER_365.value
+
+
 def overdue_since(account: RepayableAccount, day: dt.date) -> dt.date | None:
     """The due date of the oldest unpaid instalment before ``day`` (None: not overdue)."""
     if hasattr(account, "overdue_since"):

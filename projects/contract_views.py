@@ -465,9 +465,16 @@ def award_indicators(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _award_indicator_post(request) or redirect("award_indicators")
     rows = selectors.award_indicator_rows(user=user)
+    # once per call, not per call and district: the right is the call's
+    rights: dict[int, tuple[bool, bool]] = {}
     for row in rows:
-        row["can_issue"] = user.has_perm("projects.issue_award_indicator", row["call"])
-        row["can_approve"] = user.has_perm("projects.approve_award_indicator", row["call"])
+        call = row["call"]
+        if call.pk not in rights:
+            rights[call.pk] = (
+                user.has_perm("projects.issue_award_indicator", call),
+                user.has_perm("projects.approve_award_indicator", call),
+            )
+        row["can_issue"], row["can_approve"] = rights[call.pk]
     initial = {"value_date": clock.today()}
     return render(
         request,

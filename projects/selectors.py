@@ -154,7 +154,9 @@ def award_indicator_rows(*, user: Any) -> list[dict[str, Any]]:
         owned |= Q(programme__owner_unit__path__startswith=path)
     calls = {
         c.pk: c
-        for c in Call.objects.filter(owned, programme__flow="award").select_related("programme")
+        for c in Call.objects.filter(owned, programme__flow="award").select_related(
+            "programme__owner_unit"  # the permission checks read the owner's path
+        )
     }
     totals = (
         Application.objects.filter(call_id__in=list(calls), approved_amount_fen__isnull=False)

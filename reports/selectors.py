@@ -29,15 +29,16 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import pandas as pd
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
     Exists,
     F,
+    Min,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     When,
 )
@@ -46,12 +47,13 @@ from django.utils import timezone
 
 from accounts.models import OrgUnit
 from core import clock
-from ledger.aging import with_current_aging
+from ledger.aging import OPEN, UNPAID, bucket_for, with_current_aging
 from ledger.models import (
     Account,
     AgingBucket,
     BudgetLine,
     Disbursement,
+    Instalment,
     RepayableAccount,
     Repayment,
     WriteOff,
@@ -440,18 +442,42 @@ def repayable_frame(*, scope: ReportScope, year: int) -> pd.DataFrame:
 def aging_summary(*, scope: ReportScope) -> list[dict[str, Any]]:
     """Overdue repayable accounts by aging bucket: count and outstanding principal (the
     receivable balance, fen); every bucket, empty ones included."""
-    # read from the schedule as of today (ledger.aging), whether or not the nightly ran
-    rows = (
-        with_current_aging(RepayableAccount.objects.filter(scope.ledger_q()), clock.today())
-        .exclude(current_aging=AgingBucket.CURRENT)
-        .values("current_aging")
-        .annotate(
-            n=Count("pk", distinct=True),
-            owed=Sum("accounts__balance", filter=Q(accounts__kind=Account.Kind.RECEIVABLE)),
-        )
-        .values_list("current_aging", "n", "owed")
+    # read from the schedule as of today (ledger.aging), whether or not the nightly ran:
+    # the oldest unpaid instalment due before today of each open account, grouped by that
+    # date with the accounts' receivable balances, then bucketed here (a few dozen dates).
+    # Grouped over with_current_aging's annotation, the bucket's subquery ran once per
+    # account and branch of the bucket, and PostgreSQL compiled the query (JIT).
+    today = clock.today()
+    oldest = (
+        Instalment.objects.filter(due_date__lt=today)
+        .filter(UNPAID, account__status__in=OPEN)
+        .filter(scope.ledger_q("account__scope_path"))
+        .order_by()
+        .values("account_id")
+        .annotate(since=Min("due_date"))
     )
-    found = {aging: (n, owed or 0) for aging, n, owed in rows}
+    owed = (
+        Account.objects.filter(kind=Account.Kind.RECEIVABLE, repayable__isnull=False)
+        .order_by()
+        .values("repayable_id")
+        .annotate(owed=Sum("balance"))
+    )
+    a_sql, a_params = oldest.query.sql_with_params()
+    o_sql, o_params = owed.query.sql_with_params()
+    sql = (
+        f"SELECT x.since, COUNT(*), SUM(o.owed) FROM ({a_sql}) x "  # noqa: S608 - Django's own SQL
+        f"LEFT JOIN ({o_sql}) o ON o.repayable_id = x.account_id GROUP BY x.since"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*a_params, *o_params])
+        by_date = cursor.fetchall()
+    found: dict[str, tuple[int, int]] = {}
+    for since, n, owed_fen in by_date:
+        if isinstance(since, str):  # SQLite answers dates as text
+            since = dt.date.fromisoformat(since)
+        bucket = bucket_for(since, today)
+        count, total = found.get(bucket, (0, 0))
+        found[bucket] = (count + n, total + int(owed_fen or 0))
     labels = dict(AgingBucket.choices)
     return [
         {
@@ -548,30 +574,50 @@ def completion_rate(actual: Decimal | None, target: Decimal) -> Decimal | None:
 
 def applications_by_district(*, scope: ReportScope, year: int) -> list[dict[str, Any]]:
     """Per district and status: number of applications and amount approved (fen)."""
-    rows = (
-        year_applications(scope=scope, year=year)
-        .values("district_id", "district__name", "district__path", "status")
+    # grouped on the district's key and the status alone (a hash aggregate over the
+    # applications); grouped on the district's name and path too, PostgreSQL sorted every
+    # application by text, on disk past work_mem. The names come from the regions.
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in year_applications(scope=scope, year=year)
+        .order_by()
+        .values("district_id", "status")
         .annotate(n=Count("pk"), approved_fen=Sum("approved_amount_fen"))
-        .order_by("district__path", "status")
-    )
-    return [dict(row) for row in rows]
+    ]
+    names = {
+        pk: (name, path)
+        for pk, name, path in OrgUnit.objects.filter(
+            pk__in={row["district_id"] for row in rows}
+        ).values_list("pk", "name", "path")
+    }
+    for row in rows:
+        row["district__name"], row["district__path"] = names[row["district_id"]]
+    rows.sort(key=lambda row: (row["district__path"], row["status"]))
+    return rows
 
 
 def paid_by_district(*, scope: ReportScope, year: int) -> dict[int, int]:
     """district id → paid (fen) to the year's projects of that district, from the
-    ledger's disbursements (by project number)."""
-    applications = year_applications(scope=scope, year=year)
-    district = Subquery(
-        Application.objects.filter(number=OuterRef("project_ref")).values("district_id")[:1]
+    ledger's disbursements (by project number).
+
+    A disbursement names its project by number, not by key, so the ORM cannot join the
+    two; one grouped join of the two querysets' SQL (a hash join on PostgreSQL) replaces
+    the subquery per disbursement that looked up its project's district."""
+    applications = (
+        year_applications(scope=scope, year=year).order_by().values("number", "district_id")
     )
-    rows = (
-        Disbursement.objects.filter(project_ref__in=applications.values("number"), status__in=PAID)
-        .annotate(district_id=district)
-        .values("district_id")
-        .annotate(total=Sum("amount_fen"))
-        .values_list("district_id", "total")
+    paid = (
+        Disbursement.objects.filter(status__in=PAID).order_by().values("project_ref", "amount_fen")
     )
-    return dict(rows)
+    a_sql, a_params = applications.query.sql_with_params()
+    d_sql, d_params = paid.query.sql_with_params()
+    sql = (
+        f"SELECT a.district_id, SUM(d.amount_fen) FROM ({a_sql}) a "  # noqa: S608 - Django's own SQL
+        f"JOIN ({d_sql}) d ON d.project_ref = a.number GROUP BY a.district_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*a_params, *d_params])
+        return {district: int(total) for district, total in cursor.fetchall()}
 
 
 def budget_lines_for_chart(
@@ -586,12 +632,20 @@ def budget_lines_for_chart(
 
 def years_with_data(*, scope: ReportScope) -> list[int]:
     """Years that have calls with applications or budget lines in the scope, newest first."""
+    # .order_by(): the models' orderings would otherwise join the DISTINCT (one row per
+    # application instead of one per year). The scope's districts are found first, then
+    # their applications by the district's index.
+    districts = OrgUnit.objects.filter(scope.region_q("path")).values("pk")
     years = set(
-        Application.objects.filter(scope.region_q("district__path"))
+        Application.objects.filter(district__in=districts)
+        .order_by()
         .values_list("call__year", flat=True)
         .distinct()
     )
     years |= set(
-        BudgetLine.objects.filter(scope.ledger_q()).values_list("year", flat=True).distinct()
+        BudgetLine.objects.filter(scope.ledger_q())
+        .order_by()
+        .values_list("year", flat=True)
+        .distinct()
     )
     return sorted(years, reverse=True)

@@ -177,3 +177,76 @@ def test_the_year_end_page_offers_the_users_regions(demo, client):
     html = get(client, reverse("reports:year_end"))
     assert 'value="330106"' in html and 'value="330110"' in html
     assert 'value="330502"' not in html  # 吴兴区 is in 湖州市, not the officer's city
+
+
+# --- issue 16: the dashboard's reads at scale ---------------------------------------------------
+
+
+def test_years_with_data_reads_one_row_per_year(demo):
+    from reports.scope import whole_database
+    from reports.selectors import years_with_data
+
+    expected = set(Application.objects.values_list("call__year", flat=True))
+    expected |= set(BudgetLine.objects.values_list("year", flat=True))
+    with CaptureQueriesContext(connection) as captured:
+        years = years_with_data(scope=whole_database())
+    assert years == sorted(expected, reverse=True)
+    # each query fetches the distinct years, not a row per application (the models'
+    # orderings would put created_at and pk under the DISTINCT)
+    for query in captured.captured_queries:
+        with connection.cursor() as cursor:
+            cursor.execute(query["sql"])
+            assert len(cursor.fetchall()) <= len(expected), query["sql"]
+    assert Application.objects.count() > len(expected)
+
+
+@pytest.mark.parametrize("region", [None, "330100", "330106"])
+def test_paid_by_district_sums_the_paid_disbursements_of_the_years_projects(demo, region):
+    from ledger.models import Disbursement
+    from reports.scope import scope_for_region, whole_database
+    from reports.selectors import PAID, paid_by_district, year_applications
+
+    scope = scope_for_region(region) if region else whole_database()
+    seen = 0
+    for year in (2025, 2026):
+        district_of = dict(
+            year_applications(scope=scope, year=year).values_list("number", "district_id")
+        )
+        expected: dict[int, int] = {}
+        for ref, amount in Disbursement.objects.filter(status__in=PAID).values_list(
+            "project_ref", "amount_fen"
+        ):
+            if ref in district_of:
+                expected[district_of[ref]] = expected.get(district_of[ref], 0) + amount
+        assert paid_by_district(scope=scope, year=year) == expected
+        seen += len(expected)
+    assert seen, "the demo world pays some project of the scope"
+
+
+@pytest.mark.parametrize("region", [None, "330100", "330106"])
+def test_aging_summary_matches_the_schedule_read_account_by_account(demo, region):
+    from core import clock
+    from ledger.aging import with_current_aging
+    from ledger.models import Account, AgingBucket, RepayableAccount
+    from reports.scope import scope_for_region, whole_database
+    from reports.selectors import aging_summary
+
+    scope = scope_for_region(region) if region else whole_database()
+    expected: dict[str, list[int]] = {}
+    accounts = with_current_aging(
+        RepayableAccount.objects.filter(scope.ledger_q()), clock.today()
+    ).exclude(current_aging=AgingBucket.CURRENT)
+    for account in accounts:
+        owed = sum(
+            Account.objects.filter(repayable=account, kind=Account.Kind.RECEIVABLE).values_list(
+                "balance", flat=True
+            )
+        )
+        figures = expected.setdefault(account.current_aging, [0, 0])
+        figures[0] += 1
+        figures[1] += owed
+    summary = aging_summary(scope=scope)
+    got = {row["bucket"]: [row["n"], row["owed_fen"]] for row in summary if row["n"]}
+    assert got == expected
+    if region is None:
+        assert sum(n for n, _owed in expected.values()) >= 2, "the demo has overdue accounts"
