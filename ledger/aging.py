@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Case, CharField, DateField, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from .models import AgingBucket, Instalment, RepayableAccount
 
@@ -33,31 +34,43 @@ _BOUNDS = (
 
 
 def with_current_aging(queryset: Any, day: dt.date) -> Any:
-    oldest = (
+    """Two correlated subqueries per account, each one probe of the unpaid-instalment
+    index: the oldest unpaid due date, and its bucket computed inside the subquery (a
+    bucket written as a CASE over ``overdue_since`` would repeat the subquery in every
+    branch: five times per account)."""
+    unpaid = (
         Instalment.objects.filter(account=OuterRef("pk"), due_date__lt=day)
         .filter(UNPAID)
         .order_by("due_date")
-        .values("due_date")[:1]
     )
-    bucket = Case(
-        When(overdue_since__isnull=True, then=Value(AgingBucket.CURRENT.value)),
+    bucket_of_due_date = Case(
         *(
-            When(
-                overdue_since__gte=day - dt.timedelta(days=bound),
-                then=Value(code.value),
-            )
+            When(due_date__gte=day - dt.timedelta(days=bound), then=Value(code.value))
             for bound, code in _BOUNDS
         ),
         default=Value(AgingBucket.OVER_365.value),
         output_field=CharField(),
     )
+    oldest = unpaid.values("due_date")[:1]
+    oldest_bucket = unpaid.annotate(bucket=bucket_of_due_date).values("bucket")[:1]
     return queryset.annotate(
         overdue_since=Case(
             When(status__in=OPEN, then=Subquery(oldest, output_field=DateField())),
             default=None,
             output_field=DateField(),
-        )
-    ).annotate(current_aging=bucket)
+        ),
+        current_aging=Case(
+            When(
+                status__in=OPEN,
+                then=Coalesce(
+                    Subquery(oldest_bucket, output_field=CharField()),
+                    Value(AgingBucket.CURRENT.value),
+                ),
+            ),
+            default=Value(AgingBucket.CURRENT.value),
+            output_field=CharField(),
+        ),
+    )
 
 
 def bucket_for(since: dt.date | None, day: dt.date) -> str:

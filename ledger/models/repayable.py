@@ -240,6 +240,16 @@ class Instalment(models.Model):
                 name="ledger_instalment_fee_paid_within_due",
             ),
         ]
+        indexes = [
+            # the oldest unpaid instalment of an account (``ledger.aging``) is the first
+            # entry of this index for the account: one probe, not a scan of its schedule
+            models.Index(
+                fields=["account", "due_date"],
+                condition=Q(principal_paid_fen__lt=F("principal_due_fen"))
+                | Q(fee_paid_fen__lt=F("fee_due_fen")),
+                name="ledger_instalment_unpaid_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account.number} #{self.seq} {self.due_date}"
