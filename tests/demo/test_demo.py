@@ -161,3 +161,25 @@ def test_demo_world_has_a_surplus_returned_and_matched_from_the_bank():
     assert due.statement_line.method == StatementLine.Method.REFERENCE
     assert Account.objects.get(pk=due.account_id).balance == 0
     assert verify_ledger().ok
+
+
+def test_demo_world_has_a_loan_interest_subsidy_paid_and_a_cut_project():
+    from ledger.models import Disbursement
+    from projects.models import ApprovalCut, InterestCertificate, Loan
+
+    call_command("demo", stdout=io.StringIO())
+    # a 贴息 project: its bank loan, the subsidy committed on its own line, a certificate paid
+    certificate = InterestCertificate.objects.select_related("subsidy__contract").first()
+    assert certificate is not None
+    subsidy = certificate.subsidy
+    loan = Loan.objects.get(application=subsidy.contract.application_id)
+    assert loan.principal_fen > 0 and loan.bank
+    assert subsidy.budget_line.instrument == "interest_subsidy"
+    assert certificate.subsidy_fen <= min(certificate.share_fen, subsidy.amount_fen)
+    assert certificate.disbursement.status in (
+        Disbursement.Status.PAID,
+        Disbursement.Status.RECONCILED,
+    )
+    # a 核减 project: approved less than asked, with the reason the applicant sees
+    cut = ApprovalCut.objects.select_related("application").first()
+    assert cut is not None and cut.approved_fen < cut.requested_fen and cut.reason
