@@ -139,20 +139,24 @@ class Recovery:
         ]
 
 
-def _credited(scope: ReportScope, year: int, kind: str) -> int:
-    """What the repayable accounts in the scope were credited by entries of ``kind``
-    dated in ``year`` (a debit, for a write-off loss)."""
-    fen = (
+def _credited(scope: ReportScope, year: int, kinds: tuple[str, ...]) -> dict[str, int]:
+    """What the repayable accounts in the scope were credited by entries of each of
+    ``kinds`` dated in ``year`` (a debit, for a write-off loss): one grouped pass over
+    the year's legs, not one per kind."""
+    rows = (
         Leg.objects.filter(
             scope.ledger_q("account__scope_path"),
             account__repayable__isnull=False,
-            entry__kind=kind,
+            entry__kind__in=kinds,
             entry__value_date__year=year,
         )
         .exclude(account__kind=Account.Kind.WRITE_OFF)
-        .aggregate(fen=Sum("amount"))["fen"]
+        .values("entry__kind")
+        .annotate(fen=Sum("amount"))
+        .order_by()
     )
-    return -int(fen or 0)
+    by_kind = {row["entry__kind"]: -int(row["fen"] or 0) for row in rows}
+    return {kind: by_kind.get(kind, 0) for kind in kinds}
 
 
 def year_recovery(*, scope: ReportScope, year: int) -> Recovery:
@@ -167,13 +171,18 @@ def year_recovery(*, scope: ReportScope, year: int) -> Recovery:
         entry__value_date__lte=as_of,
     ).aggregate(fen=Sum("amount"), n=Count("account__repayable", distinct=True))
     figures.overdue_principal_fen, figures.overdue_accounts = int(row["fen"] or 0), row["n"]
-    figures.dunning_fen = _credited(scope, year, Entry.Kind.REPAYMENT_DUNNING)
-    figures.court_fen = _credited(scope, year, Entry.Kind.REPAYMENT_COURT)
+    credited = _credited(
+        scope,
+        year,
+        (Entry.Kind.REPAYMENT_DUNNING, Entry.Kind.REPAYMENT_COURT, Entry.Kind.WRITE_OFF),
+    )
+    figures.dunning_fen = credited[Entry.Kind.REPAYMENT_DUNNING]
+    figures.court_fen = credited[Entry.Kind.REPAYMENT_COURT]
     cases = LegalCase.objects.filter(scope.ledger_q(), referred_on__year=year).aggregate(
         fen=Sum("principal_referred_fen"), n=Count("pk")
     )
     figures.referred_fen, figures.referred_cases = int(cases["fen"] or 0), cases["n"]
-    figures.written_off_fen = _credited(scope, year, Entry.Kind.WRITE_OFF)
+    figures.written_off_fen = credited[Entry.Kind.WRITE_OFF]
     return figures
 
 
