@@ -449,13 +449,15 @@ def _document(
 ) -> str:
     """The file at ``path`` with everything from its "## Last run" heading on replaced
     (what is above it, written by hand, is kept)."""
+    from core import clock  # Django is set up by then
+
     marker = "## Last run"
     old = path.read_text(encoding="utf-8") if path.exists() else "# Pages at province scale\n"
     intro = old.split(marker, 1)[0].rstrip()
     return (
         f"{intro}\n\n{marker}\n\n"
         f"    {command}\n\n"
-        f"* {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine}.\n"
+        f"* {clock.iso_datetime(clock.now())} Beijing time; {machine}.\n"
         f"* Databases: {'; '.join(notes)}.\n"
         f"* {summary}\n\n" + "\n".join(lines) + "\n"
     )
