@@ -273,10 +273,22 @@ def entries_post(*, entries: Sequence[EntrySpec], actor: Any) -> list[Entry]:
         ]
 
 
+# The recorded time comes back as microseconds since the epoch (an integer the driver
+# reads in C), the legs go as array literals (strings): both spare the driver's Python
+# code for arrays and time stamps on every posting.
 _POST_ENTRY_SQL = (
-    "SELECT * FROM ledger_post_entry("
+    "SELECT o_entry_id, o_seq, o_hash,"
+    " (extract(epoch FROM o_recorded_at) * 1000000)::bigint,"
+    " o_created, o_short_account, o_short_balance, o_short_needed"
+    " FROM ledger_post_entry("
     "%s::text, %s::text, %s::date, %s::text, %s::bigint, %s::bigint, %s::bigint[], %s::bigint[])"
 )
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _int_array(values: Sequence[int]) -> str:
+    """A PostgreSQL array literal of whole numbers (``{1,-2}``)."""
+    return "{" + ",".join(str(int(v)) for v in values) + "}"
 
 
 def _post_on_server(
@@ -303,14 +315,16 @@ def _post_on_server(
                 memo,
                 None if actor is None else actor.pk,
                 None if reverses is None else reverses.pk,
-                [leg.account.pk for leg in legs],
-                [leg.amount_fen for leg in legs],
+                _int_array([leg.account.pk for leg in legs]),
+                _int_array([leg.amount_fen for leg in legs]),
             ),
             prepare=True,
         )
         row = cursor.fetchone()
     assert row is not None  # the function always answers with one row
-    return tuple(row)
+    entry_id, seq, digest, micros, *rest = row
+    recorded_at = None if micros is None else _EPOCH + dt.timedelta(microseconds=micros)
+    return (entry_id, seq, digest, recorded_at, *rest)
 
 
 def _entry_from_server(

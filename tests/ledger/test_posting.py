@@ -173,12 +173,45 @@ def test_the_posted_entry_returned_is_the_stored_one(line, maker):
         memo="调增",
     )
     stored = Entry.objects.get(pk=entry.pk)
-    assert (entry.seq, entry.hash, entry.prev_hash, entry.memo) == (
-        stored.seq,
-        stored.hash,
-        stored.prev_hash,
-        stored.memo,
+    fields = ("seq", "hash", "prev_hash", "memo", "recorded_at", "value_date", "kind", "actor_id")
+    assert [getattr(entry, f) for f in fields] == [getattr(stored, f) for f in fields]
+    assert entry.recorded_at.tzinfo is not None
+
+
+def test_a_replay_is_answered_with_the_entry_even_when_it_would_now_overdraw(line, maker):
+    # given 100 yuan moved out of the line's available balance under a key …
+    available = services.line_account(line, Account.Kind.AVAILABLE)
+    appropriation = services.line_account(line, Account.Kind.APPROPRIATION)
+    whole = figures(line)["available"]
+    first = services.entry_post(
+        idempotency_key="adjust:replay",
+        kind=Entry.Kind.BUDGET_ADJUST,
+        value_date=D(2026, 2, 1),
+        legs=[Posting(available, -whole), Posting(appropriation, whole)],
+        actor=maker,
     )
+    assert figures(line)["available"] == 0
+    # … when the same posting is sent again (a retry), the account cannot cover it …
+    again = services.entry_post(
+        idempotency_key="adjust:replay",
+        kind=Entry.Kind.BUDGET_ADJUST,
+        value_date=D(2026, 2, 1),
+        legs=[Posting(available, -whole), Posting(appropriation, whole)],
+        actor=maker,
+    )
+    # … then the answer is the entry already posted, and nothing moved twice
+    assert again.pk == first.pk
+    assert Entry.objects.filter(idempotency_key="adjust:replay").count() == 1
+    assert figures(line)["available"] == 0
+    # while a new key for the same movement is refused, naming the account
+    with pytest.raises(LedgerError, match="not enough|不足"):
+        services.entry_post(
+            idempotency_key="adjust:replay-2",
+            kind=Entry.Kind.BUDGET_ADJUST,
+            value_date=D(2026, 2, 1),
+            legs=[Posting(available, -whole), Posting(appropriation, whole)],
+            actor=maker,
+        )
 
 
 def test_many_entries_in_one_call_all_or_none(line, maker):
