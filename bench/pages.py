@@ -303,8 +303,9 @@ def _kind(path: str) -> str | None:
     return None if SKIP.search(name) else name
 
 
-def _get(client: Any, url: str) -> tuple[int, int, float, int, str]:
-    """(status, bytes, ms, queries, content-type) of one GET, the body read in full."""
+def _get(client: Any, url: str) -> tuple[int, int, float, int, str, str]:
+    """(status, bytes, ms, queries, content-type, shape of the queries) of one GET, the
+    body read in full."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -322,7 +323,32 @@ def _get(client: Any, url: str) -> tuple[int, int, float, int, str]:
         ms,
         len(ctx.captured_queries),
         response.get("Content-Type", ""),
+        _shape(ctx.captured_queries),
     )
+
+
+_LITERALS = [
+    (re.compile(r"_django_curs_\w+"), "CURSOR"),  # a server-side cursor's name
+    (re.compile(r"'(?:[^']|'')*'"), "'?'"),
+    (re.compile(r"\b\d+(?:\.\d+)?\b"), "0"),
+    (re.compile(r"IN \((?:[^()]|\([^()]*\))*\)"), "IN (…)"),
+]
+
+
+def _shape(captured: list[dict[str, Any]]) -> str:
+    """A fingerprint of the statements a page ran, literals left out (ids, dates, the
+    length of an IN list): two pages with the same shape ran the same queries in the same
+    order, whatever rows they found. The flatness check compares it as well as the count,
+    so that one query missing and another added do not pass as flat."""
+    import hashlib
+
+    statements = []
+    for query in captured:
+        sql = query["sql"]
+        for pattern, replacement in _LITERALS:
+            sql = pattern.sub(replacement, sql)
+        statements.append(sql)
+    return hashlib.sha256("\n".join(statements).encode()).hexdigest()[:12]
 
 
 def _body(client: Any, url: str) -> str:
@@ -395,6 +421,7 @@ def child_measure(runs: int, only: str) -> None:
                 "ms": statistics.median(s[2] for s in samples),
                 "ms_all": [round(s[2], 1) for s in samples],
                 "queries": samples[-1][3],
+                "shape": samples[-1][5],
                 "queries_all": sorted({s[3] for s in samples}),
                 "bytes": samples[-1][1],
                 "type": samples[-1][4].split(";")[0],
@@ -450,6 +477,8 @@ def _table(rows: list[dict[str, Any]], small: dict[tuple[str, str], Any]) -> lis
         other = small.get((r["role"], r["key"]))
         q_small = other["queries"] if other and other.get("status") == 200 else None
         flat = "—" if q_small is None else ("yes" if q_small == r["queries"] else "NO")
+        if flat == "yes" and other and other.get("shape") != r.get("shape"):
+            flat = "NO (same count, other queries)"
         over = " **over 300 ms**" if r["ms"] > GOAL_MS else ""
         size = f"{r['bytes'] / 1024:,.0f} KB"
         if r.get("object"):  # which object a detail page shows (``_comparable``)
@@ -539,14 +568,14 @@ def main() -> None:
         r
         for r in measured
         if (o := small.get((r["role"], r["key"]))) and o.get("status") == 200
-        and o["queries"] != r["queries"]
+        and (o["queries"] != r["queries"] or o.get("shape") != r.get("shape"))
     ]  # fmt: skip
     unmatched = _unmatched(measured, small) if args.flat_scale else []
     summary = (
         f"{len(measured)} pages measured ({args.runs} runs each after a warm-up) in "
         f"{time.perf_counter() - began:.0f} s; slowest median "
         f"{max((r['ms'] for r in measured), default=0):,.1f} ms; {len(over)} over "
-        f"{GOAL_MS:.0f} ms; {len(not_flat)} with a query count that differs at scale "
+        f"{GOAL_MS:.0f} ms; {len(not_flat)} with a query count that differs (or other queries) at scale "
         f"{args.flat_scale}; {len(unmatched)} without that page at scale {args.flat_scale}."
     )
     print("\n".join(lines))
