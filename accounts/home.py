@@ -7,25 +7,25 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .navigation import Queue, QueueRow, register_nav, register_queue
+from .navigation import Queue, QueueRow, first_rows, register_nav, register_queue
 from .roles import REGION_READERS, Role
 from .selectors import users_without_role
 
 
 def _users_without_role(user: Any) -> Queue:
-    qs = users_without_role()
+    found, total = first_rows(users_without_role())
     rows = [
         QueueRow(
             label=f"{u.full_name or u.username} ({u.username})",
             url=reverse("admin:accounts_user_change", args=[u.pk]),
             note=str(_("no role yet")),
         )
-        for u in qs[:10]
+        for u in found
     ]
     return Queue(
         title=_("Users waiting for a role"),
         rows=rows,
-        total=qs.count() if len(rows) == 10 else len(rows),
+        total=total,
         more_url=reverse("admin:accounts_user_changelist"),
         empty_text=_("Every active user has a role."),
     )

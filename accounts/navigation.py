@@ -104,6 +104,17 @@ class QueueProvider:
     order: int = 100
 
 
+def first_rows(qs: Any, n: int = 10) -> tuple[list[Any], int]:
+    """The first ``n`` rows of ``qs`` (ordered) and how many rows it has, in one query:
+    the total is ``COUNT(*) OVER ()``, a window over the whole filtered set computed
+    before the LIMIT. A queue thus costs one query whether or not it is full (a count
+    taken only for a full queue made the home page's query count depend on the data)."""
+    from django.db.models import Count, Window
+
+    rows = list(qs.annotate(queue_total=Window(Count("pk")))[:n])
+    return rows, (rows[0].queue_total if rows else 0)
+
+
 _nav: dict[str, NavItem] = {}
 _queues: dict[str, QueueProvider] = {}
 

@@ -18,7 +18,7 @@ import rules
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.navigation import Queue, QueueRow, register_nav, register_queue
+from accounts.navigation import Queue, QueueRow, first_rows, register_nav, register_queue
 from accounts.permissions import has_role, in_region_as, scope_of
 from accounts.roles import REGISTRY_EDITORS, Role
 
@@ -115,18 +115,19 @@ def _checker_queue(user: Any) -> Queue:
 
     paths = user.paths_for_roles(*CHECKERS)
     qs = Disbursement.objects.in_scope(paths).waiting_for_checker().exclude(maker=user)
+    found, total = first_rows(qs.order_by("submitted_at", "pk"))
     rows = [
         QueueRow(
             label=f"{d.number} {d.payee_name}",
             url=reverse("ledger:disbursement_detail", args=[d.pk]),
             note=f"{d.amount_yuan:,.2f} 元",
         )
-        for d in qs.order_by("submitted_at", "pk")[:10]
+        for d in found
     ]
     return Queue(
         title=_("Disbursements waiting for my approval"),
         rows=rows,
-        total=qs.count() if len(rows) == 10 else len(rows),
+        total=total,
         more_url=reverse("ledger:disbursement_list") + "?status=submitted",
         empty_text=_("No disbursement waits for approval."),
     )
@@ -137,18 +138,19 @@ def _payment_queue(user: Any) -> Queue:
 
     paths = user.paths_for_roles(*MAKERS)
     qs = Disbursement.objects.in_scope(paths).waiting_for_payment()
+    found, total = first_rows(qs.order_by("approved_at", "pk"))
     rows = [
         QueueRow(
             label=f"{d.number} {d.payee_name}",
             url=reverse("ledger:disbursement_detail", args=[d.pk]),
             note=f"{d.amount_yuan:,.2f} 元",
         )
-        for d in qs.order_by("approved_at", "pk")[:10]
+        for d in found
     ]
     return Queue(
         title=_("Approved disbursements waiting for the bank"),
         rows=rows,
-        total=qs.count() if len(rows) == 10 else len(rows),
+        total=total,
         more_url=reverse("ledger:disbursement_list") + "?status=approved",
         empty_text=_("Nothing waits for payment."),
     )
@@ -159,18 +161,19 @@ def _overdue_queue(user: Any) -> Queue:
 
     paths = user.paths_for_roles(*MAKERS, Role.FINANCE_CHECKER)
     qs = RepayableAccount.objects.in_scope(paths).filter(status=RepayableAccount.Status.OVERDUE)
+    found, total = first_rows(qs.order_by("-days_overdue", "pk"))
     rows = [
         QueueRow(
             label=f"{a.number} {a.borrower_name}",
             url=reverse("ledger:repayable_detail", args=[a.pk]),
             note=str(_("%(days)d days overdue") % {"days": a.days_overdue}),
         )
-        for a in qs.order_by("-days_overdue", "pk")[:10]
+        for a in found
     ]
     return Queue(
         title=_("Overdue repayable funding"),
         rows=rows,
-        total=qs.count() if len(rows) == 10 else len(rows),
+        total=total,
         more_url=reverse("ledger:repayable_list") + "?overdue=1",
         empty_text=_("Nothing is overdue."),
     )
@@ -184,18 +187,19 @@ def _draft_queue(user: Any) -> Queue:
     paths = user.paths_for_roles(*MAKERS)
     qs = Disbursement.objects.in_scope(paths).filter(status=Disbursement.Status.DRAFT, maker=user)
     action = str(_("submit it for approval"))
+    found, total = first_rows(qs.order_by("created_at", "pk"))
     rows = [
         QueueRow(
             label=f"{d.number} {d.payee_name}",
             url=reverse("ledger:disbursement_detail", args=[d.pk]),
             note=f"{d.amount_yuan:,.2f} 元 · {action}",
         )
-        for d in qs.order_by("created_at", "pk")[:10]
+        for d in found
     ]
     return Queue(
         title=_("My payment orders still drafts"),
         rows=rows,
-        total=qs.count() if len(rows) == 10 else len(rows),
+        total=total,
         more_url=reverse("ledger:disbursement_list") + "?status=draft",
         empty_text=_("No draft payment order."),
     )

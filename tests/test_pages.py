@@ -42,6 +42,29 @@ def test_admin_home_lists_users_waiting_for_a_role(as_user):
     assert "新来的" in page
 
 
+def test_admin_home_query_count_is_flat_as_users_wait_for_a_role(
+    as_user, django_assert_num_queries
+):
+    # given the administrator's home page with one user waiting for a role
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts import services
+
+    services.user_create(username="newcomer", password=None, full_name="新来的")
+    client = as_user("admin")
+    client.get(reverse("home"))  # warm the session
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("home"))
+    # when 14 more wait: the queue (10 rows) is full
+    for i in range(14):
+        services.user_create(username=f"newcomer{i}", password=None, full_name=f"新来的{i}")
+    # then the page runs the same queries and still says how many wait in all
+    with django_assert_num_queries(len(few.captured_queries)):
+        page = client.get(reverse("home")).content.decode()
+    assert '<span class="badge">15</span>' in page
+
+
 def test_an_english_browser_still_gets_chinese_until_the_user_switches(db):
     page = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").get(reverse("login")).content.decode()
     assert "登录" in page

@@ -6,6 +6,8 @@ import datetime as dt
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook
 
@@ -315,3 +317,29 @@ def test_a_posted_id_that_is_no_number_is_a_404_not_a_500(books, as_user, posted
     # then each answer is "not found", never a server error
     for username, url, data in posts:
         assert as_user(username).post(url, data).status_code == 404, url
+
+
+@pytest.mark.parametrize("username", ["finance_checker", "finance"])
+def test_home_page_query_count_is_flat_as_the_queues_fill(
+    books, as_user, django_assert_num_queries, username
+):
+    # given the finance desk's home page with a queue of one or two disbursements
+    from accounts.models import User
+
+    client = as_user(username)
+    client.get(reverse("home"))  # warm the session
+    with CaptureQueriesContext(connection) as few:
+        page(client, "home")
+    # when 30 more wait for the checker and 12 more for the bank: both queues full
+    more_disbursements(30)
+    checker = User.objects.get(username="finance_checker")
+    for d in Disbursement.objects.filter(status=Disbursement.Status.SUBMITTED)[:12]:
+        services.disbursement_approve(disbursement=d, actor=checker)
+    # then the page runs the same queries (the total comes with the first rows)
+    with django_assert_num_queries(len(few.captured_queries)):
+        html = page(client, "home")
+    waiting = Disbursement.objects.filter(status=Disbursement.Status.SUBMITTED).count()
+    approved = Disbursement.objects.filter(status=Disbursement.Status.APPROVED).count()
+    assert waiting > 10 and approved > 10
+    shown = waiting if username == "finance_checker" else approved
+    assert f'<span class="badge">{shown}</span>' in html  # the whole queue, not the 10 shown
