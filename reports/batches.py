@@ -227,22 +227,34 @@ class BatchSummary:
         return total
 
 
-def _by_call(approved: Any, rows: Any) -> list[tuple[int, str | None, int]]:
-    """(call, instrument, fen) of ``rows`` (``ref``, ``instrument``, ``fen`` values: a
-    project number, an instrument, an amount) over the ``approved`` applications.
+def _by_call(approved: Any, **parts: Any) -> dict[str, list[tuple[int, str | None, int]]]:
+    """For each of ``parts`` (querysets of ``ref``, ``instrument``, ``fen`` values: a
+    project number, an instrument, an amount), (call, instrument, fen) over the
+    ``approved`` applications.
 
     The ledger names a project by its number, not by key, so the ORM cannot join the
-    two: one grouped join of the two querysets' SQL (a hash join on PostgreSQL) answers
-    a few rows per call, where grouping by project sent one row per project to Python."""
+    two: the querysets' SQL is joined here, in one statement (a hash join each on
+    PostgreSQL), answering a few rows per call, where grouping by project sent one row
+    per project to Python. (Not a common table expression for the applications: a
+    materialised CTE keeps PostgreSQL from planning the joins in parallel.)"""
     a_sql, a_params = approved.order_by().values("number", "call_id").query.sql_with_params()
-    r_sql, r_params = rows.order_by().query.sql_with_params()
-    sql = (
-        f"SELECT a.call_id, r.instrument, SUM(r.fen) FROM ({a_sql}) a "  # noqa: S608 - Django's own SQL
-        f"JOIN ({r_sql}) r ON r.ref = a.number GROUP BY a.call_id, r.instrument"
-    )
+    selects: list[str] = []
+    params: list[Any] = []
+    for n, rows in enumerate(parts.values()):
+        r_sql, r_params = rows.order_by().query.sql_with_params()
+        selects.append(
+            f"SELECT {n}, a.call_id, r.instrument, SUM(r.fen) FROM ({a_sql}) a "  # noqa: S608 - Django's own SQL
+            f"JOIN ({r_sql}) r ON r.ref = a.number GROUP BY a.call_id, r.instrument"
+        )
+        params.extend([*a_params, *r_params])
+    sql = " UNION ALL ".join(selects)
+    found: dict[str, list[tuple[int, str | None, int]]] = {name: [] for name in parts}
+    names = list(parts)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*a_params, *r_params])
-        return [(call_id, instrument, int(fen or 0)) for call_id, instrument, fen in cursor]
+        cursor.execute(sql, params)
+        for n, call_id, instrument, fen in cursor:
+            found[names[n]].append((call_id, instrument, int(fen or 0)))
+    return found
 
 
 def batch_summary(*, scope: ReportScope, year: int) -> BatchSummary:
@@ -286,19 +298,18 @@ def batch_summary(*, scope: ReportScope, year: int) -> BatchSummary:
         instrument=F("account__budget_line__instrument"),
         fen=F("amount"),
     )
-    for call_id, instr, fen in _by_call(approved, committed):
-        figures[(call_id, instr)].committed_fen += fen
     principal = RepayableAccount.objects.values(
         ref=F("project_ref"),
         instrument=Value(Instrument.REPAYABLE.value, output_field=CharField()),
         fen=F("principal_fen"),
     )
-    for call_id, instr, fen in _by_call(approved, principal):
-        figures[(call_id, instr)].committed_fen += fen
     paid = Disbursement.objects.filter(status__in=PAID).values(
         ref=F("project_ref"), instrument=F("budget_line__instrument"), fen=F("amount_fen")
     )
-    for call_id, instr, fen in _by_call(approved, paid):
+    ledger = _by_call(approved, committed=committed, principal=principal, paid=paid)
+    for call_id, instr, fen in ledger["committed"] + ledger["principal"]:
+        figures[(call_id, instr)].committed_fen += fen
+    for call_id, instr, fen in ledger["paid"]:
         figures[(call_id, instr)].paid_fen += fen
     for (call_id, instr), f in figures.items():
         if call_id in batches and instr is not None:
