@@ -13,7 +13,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Case, CharField, DateField, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    DateField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from .models import AgingBucket, Instalment, RepayableAccount
@@ -71,6 +82,16 @@ def with_current_aging(queryset: Any, day: dt.date) -> Any:
             output_field=CharField(),
         ),
     )
+
+
+def overdue_on(day: dt.date) -> Q:
+    """The accounts overdue on ``day``: those whose ``overdue_since`` (above) is not
+    NULL, i.e. open and with an unpaid instalment due before that day. A filter, not an
+    annotation: PostgreSQL plans the EXISTS as a semi-join (one probe of the
+    unpaid-instalment index per account) and estimates its rows, where a filter on the
+    annotation's CASE is a black box evaluated row by row."""
+    unpaid = Instalment.objects.filter(account=OuterRef("pk"), due_date__lt=day).filter(UNPAID)
+    return Q(Exists(unpaid), status__in=OPEN)
 
 
 def bucket_for(since: dt.date | None, day: dt.date) -> str:

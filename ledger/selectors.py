@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import BigIntegerField, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -77,10 +77,23 @@ def disbursement_counts(*, user: Any) -> dict[str, int]:
 
 
 def repayable_list(*, user: Any) -> Any:
-    """With the outstanding principal, fee and overdue fee (fen) in one grouped query."""
+    """With the outstanding principal, fee and overdue fee (fen), each a subquery on the
+    account's ledger account of that kind (one probe of the (repayable, kind) index).
+
+    Not a GROUP BY over the join of every account's ledger accounts: then the page's 50
+    rows waited for all of them to be grouped and sorted, and the paginator's count ran
+    the whole grouped query again. A subquery in the select list is read only for the
+    rows the page returns, and the count leaves it out."""
 
     def owed(kind: str) -> Any:
-        return Sum("accounts__balance", filter=Q(accounts__kind=kind))
+        balances = (
+            Account.objects.filter(repayable=OuterRef("pk"), kind=kind)
+            .order_by()
+            .values("repayable")
+            .annotate(fen=Sum("balance"))
+            .values("fen")
+        )
+        return Subquery(balances, output_field=BigIntegerField())
 
     return (
         with_current_aging(RepayableAccount.objects.in_scope(reader_paths(user)), clock.today())

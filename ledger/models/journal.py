@@ -197,6 +197,21 @@ class Entry(models.Model):
                 condition=~Q(reverses=F("pk")), name="ledger_entry_not_self_reversing"
             ),
         ]
+        # Partial, so a posting of any other kind (nearly all of them) does not touch
+        # them: the reports find the few entries of these kinds without reading the
+        # journal (the batch summary's commitments, the year's recoveries by date).
+        indexes = [
+            models.Index(
+                fields=["id"],
+                condition=Q(kind__in=["commit", "release"]),
+                name="ledger_entry_commitments",
+            ),
+            models.Index(
+                fields=["value_date"],
+                condition=Q(kind__in=["repayment_dunning", "repayment_court", "write_off"]),
+                name="ledger_entry_recoveries_date",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.label} {self.get_kind_display()} {self.value_date}"

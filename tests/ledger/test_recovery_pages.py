@@ -49,6 +49,30 @@ def test_the_aging_list_shows_the_path_of_each_account(
     assert "正常" in row_of(html, current.number)
 
 
+def test_the_aging_list_owes_what_each_accounts_ledger_accounts_hold(recovery):
+    from accounts.models import User
+    from ledger import selectors
+    from ledger.models import Account
+
+    # given the aging list of the city's finance checker (what each account owes read by
+    # a subquery per kind of ledger account)
+    user = User.objects.get(username="finance_checker")
+    rows = list(selectors.repayable_list(user=user))
+    assert rows
+    # then each figure is the balance of the account's ledger account of that kind
+    held: dict[tuple[int, str], int] = {}
+    for a in Account.objects.filter(repayable__in=[r.pk for r in rows]):
+        held[(a.repayable_id, a.kind)] = held.get((a.repayable_id, a.kind), 0) + a.balance
+    for r in rows:
+        assert r.principal_owed_fen == held.get((r.pk, Account.Kind.RECEIVABLE)), r.number
+        assert r.fee_owed_fen == held.get((r.pk, Account.Kind.FEE_RECEIVABLE)), r.number
+        assert r.penalty_owed_fen == held.get((r.pk, Account.Kind.PENALTY_RECEIVABLE))
+        income = held.get((r.pk, Account.Kind.RECOVERY_INCOME))
+        assert r.recovered_fen == (None if income is None else -income), r.number
+    assert any(r.principal_owed_fen for r in rows)
+    assert any(r.penalty_owed_fen for r in rows)
+
+
 def test_the_dunning_notice_downloads_from_the_account_page(recovery, as_user):
     account = RepayableAccount.objects.get(project_ref="KJ2026-YC-021")
     notice = DunningStep.objects.get(account=account, kind="notice")

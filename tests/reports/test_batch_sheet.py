@@ -153,3 +153,87 @@ def test_the_district_report_downloads_from_the_batch_page_on_one_page(demo):
     assert f"通过诉讼收回{format_fen(r.court_fen)}元" in text
     assert f"核销{format_fen(r.written_off_fen)}元" in text
     assert login("applicant").get(address).status_code == 403
+
+
+def test_the_ledger_figures_of_each_batch_are_the_sums_over_its_own_projects(demo):
+    from collections import defaultdict
+
+    from ledger.models import Disbursement, Leg, RepayableAccount
+
+    # given the batches of 2025 (the demo's year with commitments and payments), the
+    # ledger's rows joined to the projects in one statement
+    year = 2025
+    summary = batch_summary(scope=whole_database(), year=year)
+    got = {
+        (b.call_id, instrument): (f.committed_fen, f.paid_fen)
+        for b in summary.batches
+        for instrument, f in b.rows
+    }
+    # then each batch's committed and paid figures are those of its projects, read here
+    # one project at a time
+    expected: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    approved = Application.objects.filter(call__year=year, approved_amount_fen__isnull=False)
+    for app in approved:
+        for leg in Leg.objects.filter(
+            account__kind="committed",
+            account__project_ref=app.number,
+            entry__kind__in=["commit", "release"],
+        ).select_related("account__budget_line"):
+            expected[(app.call_id, leg.account.budget_line.instrument)][0] += leg.amount
+        for account in RepayableAccount.objects.filter(project_ref=app.number):
+            expected[(app.call_id, "repayable")][0] += account.principal_fen
+        for d in Disbursement.objects.filter(
+            project_ref=app.number, status__in=["paid", "reconciled"]
+        ).select_related("budget_line"):
+            expected[(app.call_id, d.budget_line.instrument)][1] += d.amount_fen
+    assert any(committed for committed, _paid in expected.values())
+    assert any(paid for _committed, paid in expected.values())
+    for key, (committed, paid) in expected.items():
+        assert got[key] == (committed, paid), key
+    for key, figures in got.items():
+        assert figures == tuple(expected.get(key, (0, 0))), key
+
+
+def test_the_batch_page_reads_in_the_same_number_of_queries_as_the_year_grows(demo):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from projects.models import ApplicationFunding
+
+    client = login("city_officer")
+    address = reverse("reports:batches") + "?year=2025"
+    client.get(address)  # warm the session
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(address).status_code == 200
+        return len(captured)
+
+    small = queries()
+    # given ten times more approved projects in one of the year's batches
+    first = Application.objects.filter(call__year=2025, approved_amount_fen__isnull=False).first()
+    made = Application.objects.bulk_create(
+        Application(
+            number=f"GROW-{n:04d}",
+            call=first.call,
+            category=first.category,
+            title=f"批量 {n}",
+            organisation=first.organisation,
+            district=first.district,
+            status="approved",
+            approved_amount_fen=50_000,
+            created_by=first.created_by,
+        )
+        for n in range(10 * Application.objects.count())
+    )
+    ApplicationFunding.objects.bulk_create(
+        ApplicationFunding(
+            application=a, instrument="award", amount_fen=50_000, approved_fen=50_000
+        )
+        for a in made
+    )
+    # then the page reads in as many queries, and shows them
+    assert queries() == small
+    summary = batch_summary(scope=whole_database(), year=2025)
+    batch = next(b for b in summary.batches if b.call_id == first.call_id)
+    assert dict(batch.rows)["award"].projects >= len(made)
