@@ -594,7 +594,11 @@ def _document(
 ) -> str:
     """The file at ``path`` with everything from its "## Last run" heading on replaced
     (what is above it, written by hand, is kept)."""
-    from core import clock  # Django is set up by then
+    from django.apps import apps
+
+    if not apps.ready:  # the parent process measures through children: set up here
+        _setup()
+    from core import clock
 
     marker = "## Last run"
     old = path.read_text(encoding="utf-8") if path.exists() else "# Pages at province scale\n"
