@@ -1,10 +1,11 @@
 """Aggregating experts' scores into an item score, its spread and its rank.
 
-The database does the heavy part with GROUP BY queries over submitted assignments (count,
-sum, minimum, maximum and sum of squares of the experts' totals per item; sums of every
-criterion per item; the totals in order for the median). The divisions, the square root,
-the median pick and the optional per-expert z-score calibration are then done in
-``Decimal`` on those figures, so SQLite and PostgreSQL give the same digits.
+Two queries over the submitted assignments of the panel: the experts' totals in order
+(item, expert, total: about 5 rows per item, from which the count, sum, extremes,
+standard deviation, median, trimmed mean and calibration are worked out) and one GROUP
+BY for the sums of every criterion per item. The sums, divisions, square roots, the
+median pick and the optional per-expert z-score calibration are done in ``Decimal`` on
+the exact totals, so SQLite and PostgreSQL give the same digits.
 
 Methods (DESIGN §5):
 * ``mean``: Σ totals / n.
@@ -24,11 +25,12 @@ the heaviest criterion, then the earlier submission of the application.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Max, Min, Sum
+from django.db.models import Count, F, Sum
 
 from .models import Assignment, Criterion, Panel, PanelItem, Score
 
@@ -56,6 +58,9 @@ class ItemResult:
     heavy: Decimal | None = None
     rank: int | None = None
     failed_minimums: list[str] = field(default_factory=list)
+    # false for an item outside the window asked of ``panel_results``: no criterion
+    # means, ``passes`` not worked out
+    detailed: bool = True
 
 
 def _median(values: list[Decimal]) -> Decimal:
@@ -72,9 +77,10 @@ def _trimmed(values: list[Decimal]) -> Decimal:
     return sum(ordered[1:-1], Decimal(0)) / (len(ordered) - 2)
 
 
-def _pop_sd(values: list[Decimal]) -> Decimal:
+def _pop_sd(values: list[Decimal], mean: Decimal | None = None) -> Decimal:
     n = len(values)
-    mean = sum(values, Decimal(0)) / n
+    if mean is None:
+        mean = sum(values, Decimal(0)) / n
     return (sum(((v - mean) ** 2 for v in values), Decimal(0)) / n).sqrt()
 
 
@@ -96,42 +102,54 @@ def _calibrated(rows: list[tuple[int, int, Decimal]]) -> dict[tuple[int, int], D
     return out
 
 
-def panel_results(panel: Panel) -> list[ItemResult]:
-    """Live results of every item, ranked (what ``panel_close`` freezes)."""
+def panel_results(
+    panel: Panel, *, window: Callable[[int], slice] | None = None
+) -> list[ItemResult]:
+    """Live results of every item, ranked (what ``panel_close`` freezes).
+
+    ``window`` (given the number of items, the positions of the ranking to be shown)
+    restricts the per-criterion means, and so ``passes``, to the items that can rank in
+    those positions and to the items tied on score with another (the tie-break needs
+    their heaviest criterion): one GROUP BY over their scores instead of over every
+    score of the panel. The other items keep ``detailed`` false (no criterion means,
+    ``passes`` false); their score, spread and rank are the same as without a window."""
     rubric = panel.rubric
     criteria = list(rubric.criteria.all())
-    heaviest = rubric.heaviest()
+    heaviest = rubric.heaviest(criteria)
     # plain values: no application model per item
     items = panel.items.order_by("pk").values_list(
         "pk", "application_id", "application__number", "application__submitted_at"
     )
     results = {pk: ItemResult(pk, app, number, submitted) for pk, app, number, submitted in items}
-    submitted = Assignment.objects.filter(panel=panel, status=Assignment.Status.SUBMITTED)
-    # count, sum, extremes per item: one GROUP BY
-    for row in submitted.values("item_id").annotate(
-        n=Count("pk"), s=Sum("total"), lo=Min("total"), hi=Max("total")
-    ):
-        r = results[row["item_id"]]
-        r.n = row["n"]
-        r.mean = q4(Decimal(str(row["s"])) / row["n"])
-        r.range = q4(Decimal(str(row["hi"])) - Decimal(str(row["lo"])))
-        r.flagged = r.range > panel.spread_threshold
-    # the experts' totals in order (median, trimmed mean, standard deviation, calibration)
-    ordered = list(
-        submitted.order_by("item_id", "total").values_list("item_id", "expert_id", "total")
-    )
+    # the experts' submitted totals per item, in order: one query for the count, mean,
+    # extremes, standard deviation, median, trimmed mean and calibration
+    ordered = [
+        (item_id, expert, Decimal(str(total)))
+        for item_id, expert, total in Assignment.objects.filter(
+            panel=panel, status=Assignment.Status.SUBMITTED
+        )
+        .order_by("item_id", "total")
+        .values_list("item_id", "expert_id", "total")
+    ]
     totals: dict[int, list[Decimal]] = defaultdict(list)
     for item_id, _expert, total in ordered:
-        totals[item_id].append(Decimal(str(total)))
+        totals[item_id].append(total)
     values_for_method: dict[int, list[Decimal]] = totals
     if panel.calibrate and ordered:
-        calibrated = _calibrated([(i, e, Decimal(str(t))) for i, e, t in ordered])
+        calibrated = _calibrated(ordered)
         values_for_method = defaultdict(list)
         for item_id, expert, _total in ordered:
             values_for_method[item_id].append(calibrated[(item_id, expert)])
+    threshold = panel.spread_threshold
     for item_id, values in totals.items():
         r = results[item_id]
-        r.sd = q4(_pop_sd(values))
+        n = r.n = len(values)
+        total = sum(values, Decimal(0))
+        r.mean = q4(total / n)
+        # in order: the first is the lowest, the last the highest
+        r.range = q4(values[-1] - values[0])
+        r.flagged = r.range > threshold
+        r.sd = q4(_pop_sd(values, total / n))
         method_values = values_for_method[item_id]
         if panel.aggregation == Panel.Aggregation.MEDIAN:
             r.score = q4(_median(method_values))
@@ -139,8 +157,11 @@ def panel_results(panel: Panel) -> list[ItemResult]:
             r.score = q4(_trimmed(method_values))
         else:
             r.score = q4(sum(method_values, Decimal(0)) / len(method_values))
-    # per-criterion means: one GROUP BY over the scores
-    for item_id, criterion, mean in _criterion_means(panel, criteria):
+    detailed = None if window is None else _to_detail(list(results.values()), window)
+    for r in results.values():
+        r.detailed = detailed is None or r.item_id in detailed
+    # per-criterion means: one GROUP BY over the scores (of the detailed items)
+    for item_id, criterion, mean in _criterion_means(panel, criteria, detailed):
         r = results[item_id]
         r.criterion_means[criterion.code] = mean
         if criterion.min_score is not None and mean < criterion.min_score:
@@ -149,22 +170,48 @@ def panel_results(panel: Panel) -> list[ItemResult]:
         if heaviest is not None:
             r.heavy = r.criterion_means.get(heaviest.code)
         r.passes = (
-            r.score is not None and r.score >= rubric.total_threshold and not r.failed_minimums
+            r.detailed
+            and r.score is not None
+            and r.score >= rubric.total_threshold
+            and not r.failed_minimums
         )
     return rank(list(results.values()))
 
 
+def _to_detail(results: list[ItemResult], window: Callable[[int], slice]) -> set[int]:
+    """The items that can rank in ``window`` and those sharing a score (ordered by score
+    alone, a tied group holds the same places as in the ranking, only its order inside
+    may differ)."""
+    far_future = dt.datetime.max.replace(tzinfo=dt.UTC)
+    by_score = sorted(
+        results,
+        key=lambda r: (
+            0 if r.score is not None else 1,
+            -(r.score or Decimal(0)),
+            r.submitted_at or far_future,
+            r.application_id,
+        ),
+    )
+    shared = Counter(r.score for r in results if r.score is not None)
+    out = {r.item_id for r in by_score[window(len(by_score))]}
+    out.update(r.item_id for r in results if r.score is not None and shared[r.score] > 1)
+    return out
+
+
 def _criterion_means(
-    panel: Panel, criteria: list[Criterion]
+    panel: Panel, criteria: list[Criterion], item_ids: set[int] | None = None
 ) -> list[tuple[int, Criterion, Decimal]]:
-    """(item, criterion, mean of the submitted scores) of every item of ``panel``: one
-    GROUP BY over the scores of its submitted assignments."""
+    """(item, criterion, mean of the submitted scores) of every item of ``panel`` (of
+    ``item_ids`` when given): one GROUP BY over the scores of its submitted
+    assignments."""
     codes = {c.pk: c for c in criteria}
+    scores = Score.objects.filter(
+        assignment__panel=panel, assignment__status=Assignment.Status.SUBMITTED
+    )
+    if item_ids is not None:
+        scores = scores.filter(assignment__item_id__in=sorted(item_ids))
     rows = (
-        Score.objects.filter(
-            assignment__panel=panel, assignment__status=Assignment.Status.SUBMITTED
-        )
-        .values("assignment__item_id", "criterion_id")
+        scores.values("assignment__item_id", "criterion_id")
         .annotate(s=Sum("value"), n=Count("pk"))
         .order_by()
     )
@@ -178,13 +225,9 @@ def _criterion_means(
     ]
 
 
-def criterion_means(panel: Panel) -> dict[int, dict[str, Decimal]]:
-    """item id → {criterion code: mean}: what the ranking download shows beside the
-    frozen results of a closed panel (they are not frozen on the items)."""
-    out: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for item_id, criterion, mean in _criterion_means(panel, list(panel.rubric.criteria.all())):
-        out[item_id][criterion.code] = mean
-    return out
+def frozen_criterion_means(stored: dict[str, str]) -> dict[str, Decimal]:
+    """``PanelItem.criterion_means`` as Decimals (stored as their exact strings)."""
+    return {code: Decimal(mean) for code, mean in stored.items()}
 
 
 def rank(results: list[ItemResult]) -> list[ItemResult]:
@@ -214,9 +257,21 @@ def freeze(panel: Panel) -> list[ItemResult]:
         item = by_id[r.item_id]
         item.score, item.mean, item.spread_sd, item.spread_range = r.score, r.mean, r.sd, r.range
         item.n_scores, item.flagged, item.passes, item.rank = r.n, r.flagged, r.passes, r.rank
+        item.criterion_means = {code: str(mean) for code, mean in r.criterion_means.items()}
     PanelItem.objects.bulk_update(
         by_id.values(),
-        ["score", "mean", "spread_sd", "spread_range", "n_scores", "flagged", "passes", "rank"],
+        [
+            "score",
+            "mean",
+            "spread_sd",
+            "spread_range",
+            "n_scores",
+            "flagged",
+            "passes",
+            "rank",
+            "criterion_means",
+        ],
+        batch_size=1000,
     )
     return results
 
