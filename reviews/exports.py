@@ -10,7 +10,7 @@ from typing import IO, Any
 import xlsxwriter
 from django.db.models import F
 
-from core.xlsx import add_formats
+from core.xlsx import add_formats, collector_paused
 
 from . import aggregation
 from .models import Panel
@@ -36,7 +36,8 @@ def ranking_file(panel: Panel) -> IO[bytes]:
     """The workbook, built in memory (faster than XlsxWriter's row-by-row temporary files:
     a ranking of 1 700 items is 150 KB) and handed to the response to stream."""
     target = io.BytesIO()
-    write_ranking(panel, target, {"in_memory": True})
+    with collector_paused():
+        write_ranking(panel, target, {"in_memory": True})
     target.seek(0)
     return target
 
