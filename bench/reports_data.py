@@ -489,6 +489,12 @@ class Builder:
                             conflict_declared=marks is None,
                             comment="" if marks is None else "同意推荐。",
                             total=None if marks is None else sum(marks, Decimal(0)),
+                            marks={}
+                            if marks is None
+                            else {
+                                code: str(v)
+                                for (code, _name, _top), v in zip(CRITERIA, marks, strict=True)
+                            },
                             submitted_at=None if marks is None else submitted,
                         )
                     )
@@ -533,7 +539,7 @@ class Builder:
         )
         Score.objects.filter(assignment_id__in=pending).delete()
         Assignment.objects.filter(pk__in=pending).update(
-            status="accepted", total=None, submitted_at=None, comment=""
+            status="accepted", total=None, submitted_at=None, comment="", marks={}
         )
         self.log(f"  open panel: {panel.name} ({panel.n} items, {len(pending)} not scored yet)")
 

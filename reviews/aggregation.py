@@ -1,11 +1,13 @@
 """Aggregating experts' scores into an item score, its spread and its rank.
 
-Two queries over the submitted assignments of the panel: the experts' totals in order
-(item, expert, total: about 5 rows per item, from which the count, sum, extremes,
-standard deviation, median, trimmed mean and calibration are worked out) and one GROUP
-BY for the sums of every criterion per item. The sums, divisions, square roots, the
-median pick and the optional per-expert z-score calibration are done in ``Decimal`` on
-the exact totals, so SQLite and PostgreSQL give the same digits.
+One query over the submitted assignments of the panel: the experts' totals in order with
+their scores by criterion as submitted (``Assignment.marks``; about 5 rows per item), from
+which the count, sum, extremes, standard deviation, median, trimmed mean, calibration
+and criterion means are worked out; no query over the province's scores. (With a window,
+two: the scores by criterion only of the items that can be shown.) The sums,
+divisions, square roots, the median pick and the optional per-expert z-score
+calibration are done in ``Decimal`` on the exact figures, so SQLite and PostgreSQL give
+the same digits.
 
 Methods (DESIGN §5):
 * ``mean``: Σ totals / n.
@@ -30,11 +32,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Sum
+from django.db.models import F
 
-from .models import Assignment, Criterion, Panel, PanelItem, Score
+from .models import Assignment, Panel, PanelItem
 
 Q4 = Decimal("0.0001")
+CENT = Decimal("0.01")
 
 
 def q4(value: Decimal) -> Decimal:
@@ -110,9 +113,9 @@ def panel_results(
     ``window`` (given the number of items, the positions of the ranking to be shown)
     restricts the per-criterion means, and so ``passes``, to the items that can rank in
     those positions and to the items tied on score with another (the tie-break needs
-    their heaviest criterion): one GROUP BY over their scores instead of over every
-    score of the panel. The other items keep ``detailed`` false (no criterion means,
-    ``passes`` false); their score, spread and rank are the same as without a window."""
+    their heaviest criterion). The other items keep ``detailed`` false (no criterion
+    means, ``passes`` false); their score, spread and rank are the same as without a
+    window."""
     rubric = panel.rubric
     criteria = list(rubric.criteria.all())
     heaviest = rubric.heaviest(criteria)
@@ -121,16 +124,20 @@ def panel_results(
         "pk", "application_id", "application__number", "application__submitted_at"
     )
     results = {pk: ItemResult(pk, app, number, submitted) for pk, app, number, submitted in items}
-    # the experts' submitted totals per item, in order: one query for the count, mean,
-    # extremes, standard deviation, median, trimmed mean and calibration
-    ordered = [
-        (item_id, expert, Decimal(str(total)))
-        for item_id, expert, total in Assignment.objects.filter(
-            panel=panel, status=Assignment.Status.SUBMITTED
-        )
-        .order_by("item_id", "total")
-        .values_list("item_id", "expert_id", "total")
-    ]
+    # the experts' submitted totals per item, in order, with their scores by criterion:
+    # one query for the count, mean, extremes, standard deviation, median, trimmed mean,
+    # calibration and criterion means
+    # (with a window, the scores by criterion are read afterwards for the items shown)
+    submitted = Assignment.objects.filter(panel=panel, status=Assignment.Status.SUBMITTED)
+    ordered: list[tuple[int, int, Decimal]] = []
+    marks: dict[int, list[dict[str, str]]] = defaultdict(list)
+    columns = ["item_id", "expert_id", "total"] + ([] if window else ["marks"])
+    for item_id, expert, total, *sheet in submitted.order_by("item_id", "total").values_list(
+        *columns
+    ):
+        ordered.append((item_id, expert, Decimal(str(total))))
+        if sheet:
+            marks[item_id].append(sheet[0])
     totals: dict[int, list[Decimal]] = defaultdict(list)
     for item_id, _expert, total in ordered:
         totals[item_id].append(total)
@@ -160,12 +167,23 @@ def panel_results(
     detailed = None if window is None else _to_detail(list(results.values()), window)
     for r in results.values():
         r.detailed = detailed is None or r.item_id in detailed
-    # per-criterion means: one GROUP BY over the scores (of the detailed items)
-    for item_id, criterion, mean in _criterion_means(panel, criteria, detailed):
+    if detailed is not None:
+        for item_id, sheet in submitted.filter(item_id__in=sorted(detailed)).values_list(
+            "item_id", "marks"
+        ):
+            marks[item_id].append(sheet)
+    # per-criterion means of the detailed items, from their scores as submitted
+    for item_id, sheets in marks.items():
         r = results[item_id]
-        r.criterion_means[criterion.code] = mean
-        if criterion.min_score is not None and mean < criterion.min_score:
-            r.failed_minimums.append(criterion.code)
+        if not r.detailed:
+            continue
+        for criterion in criteria:
+            mean = _criterion_mean([s[criterion.code] for s in sheets if criterion.code in s])
+            if mean is None:
+                continue
+            r.criterion_means[criterion.code] = mean
+            if criterion.min_score is not None and mean < criterion.min_score:
+                r.failed_minimums.append(criterion.code)
     for r in results.values():
         if heaviest is not None:
             r.heavy = r.criterion_means.get(heaviest.code)
@@ -198,31 +216,11 @@ def _to_detail(results: list[ItemResult], window: Callable[[int], slice]) -> set
     return out
 
 
-def _criterion_means(
-    panel: Panel, criteria: list[Criterion], item_ids: set[int] | None = None
-) -> list[tuple[int, Criterion, Decimal]]:
-    """(item, criterion, mean of the submitted scores) of every item of ``panel`` (of
-    ``item_ids`` when given): one GROUP BY over the scores of its submitted
-    assignments."""
-    codes = {c.pk: c for c in criteria}
-    scores = Score.objects.filter(
-        assignment__panel=panel, assignment__status=Assignment.Status.SUBMITTED
-    )
-    if item_ids is not None:
-        scores = scores.filter(assignment__item_id__in=sorted(item_ids))
-    rows = (
-        scores.values("assignment__item_id", "criterion_id")
-        .annotate(s=Sum("value"), n=Count("pk"))
-        .order_by()
-    )
-    return [
-        (
-            row["assignment__item_id"],
-            codes[row["criterion_id"]],
-            q4(Decimal(str(row["s"])).quantize(Decimal("0.01")) / row["n"]),
-        )
-        for row in rows
-    ]
+def _criterion_mean(values: list[str]) -> Decimal | None:
+    """The mean of one criterion's scores (two decimals each, as stored) on one item."""
+    if not values:
+        return None
+    return q4(sum((Decimal(v) for v in values), Decimal(0)).quantize(CENT) / len(values))
 
 
 def frozen_criterion_means(stored: dict[str, str]) -> dict[str, Decimal]:

@@ -451,6 +451,10 @@ class Assignment(ConcurrentTransitionMixin, models.Model):
         help_text=_("Σ weight × score, fixed when submitted."),
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    # {criterion code: score, "12.50"}: the scores as submitted, fixed with the total (the
+    # Score rows stay the record); the aggregation reads them with the totals instead of
+    # grouping the province's scores
+    marks = models.JSONField(_("scores as submitted"), default=dict, blank=True)
     offline = models.BooleanField(_("entered from a paper sheet"), default=False)
 
     objects = AssignmentQuerySet.as_manager()
@@ -494,6 +498,7 @@ class Assignment(ConcurrentTransitionMixin, models.Model):
         """An officer reopens the scores for correction."""
         self.total = None
         self.submitted_at = None
+        self.marks = {}
 
 
 class AssignmentLog(models.Model):

@@ -182,3 +182,50 @@ def test_the_collector_is_held_off_while_a_ranking_is_built_and_back_after(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_submitting_fixes_the_marks_beside_the_total_and_reopening_clears_them(world, today):
+    panel, _mine = _panel_with_the_demo_expert(n=1, category="industry")
+    a = Assignment.objects.live().filter(panel=panel).order_by("pk").first()
+    services.scores_save(
+        assignment=a,
+        actor=user("city_officer"),
+        offline=True,
+        submit=False,
+        comment="",
+        values={"innov": "30.5", "feas": "20"},
+    )
+    a.refresh_from_db()
+    assert a.marks == {}  # a draft: the Score rows only
+    services.scores_save(
+        assignment=a,
+        actor=user("city_officer"),
+        offline=True,
+        submit=True,
+        comment="纸质",
+        values={"innov": "30.5", "feas": "20", "benefit": "12.25"},
+    )
+    a.refresh_from_db()
+    scores = {s.criterion.code: s.value for s in a.scores.select_related("criterion")}
+    assert a.marks == {"innov": "30.50", "feas": "20.00", "benefit": "12.25"}
+    assert {code: D(v) for code, v in a.marks.items()} == scores
+    assert a.total == D("30.5") * D("1.5") + D("20") + D("12.25")
+    services.assignment_reopen(assignment=a, actor=user("city_officer"), reason="抄错了")
+    a.refresh_from_db()
+    assert a.marks == {} and a.total is None
+
+
+def test_the_migration_fills_the_marks_of_assignments_submitted_before_it(world, today):
+    panel = _scoring_panel_with_ties()
+    before = aggregation.panel_results(panel)
+    submitted = Assignment.objects.filter(panel=panel, status="submitted")
+    marks = dict(submitted.values_list("pk", "marks"))
+    assert len(marks) == 8 and all(marks.values())
+    submitted.update(marks={})
+    migration = importlib.import_module("reviews.migrations.0009_assignment_marks")
+    migration.fill_marks(registry, None)
+    assert dict(submitted.values_list("pk", "marks")) == marks
+    after = aggregation.panel_results(panel)
+    assert [(_row(r), r.criterion_means) for r in after] == [
+        (_row(r), r.criterion_means) for r in before
+    ]
