@@ -10,8 +10,10 @@ busiest district; an expert of the pool; an applicant of the organisation with t
 applications). Then, for each role, with the Django test client:
 
 * the pages: the home page, every entry of the role's menu, the first link of every
-  other page kind that those pages show (a detail page, a download …), and the largest
-  panel the role can see with its ranking.xlsx;
+  other page kind that those pages show (a detail page, a download …), the largest
+  panel the role can see with its ranking.xlsx, and the largest one still open for
+  scoring (its live ranking; the builder leaves the second largest panel open) with its
+  ranking.xlsx;
 * each page is requested once to warm up, then ``--runs`` times; the table gives the
   median time, the number of queries (``CaptureQueriesContext``) and the size;
 * "flat": the same pages of a second database built at ``--flat-scale`` (0.1 by
@@ -373,12 +375,23 @@ def _pages_for(role: str, user: Any, client: Any) -> list[tuple[str, str]]:
         kind = _kind(url)
         if kind is not None:
             pages.append((f"menu {kind}{'?' + url.split('?', 1)[1] if '?' in url else ''}", url))
-    biggest = Panel.objects.visible_to(user).annotate(n=Count("items")).order_by("-n", "pk").first()
+    visible = Panel.objects.visible_to(user).annotate(n=Count("items")).order_by("-n", "pk")
+    biggest = visible.first()
     if biggest is not None and role != "expert":
         pages.append(("largest panel", reverse("reviews:panel", args=[biggest.pk])))
         pages.append(
             ("largest panel ranking.xlsx", reverse("reviews:ranking_download", args=[biggest.pk]))
         )
+        # the live ranking: computed from the scores at every request
+        scoring = visible.filter(status=Panel.Status.OPEN).first()
+        if scoring is not None and scoring.pk != biggest.pk:
+            pages.append(("largest open panel", reverse("reviews:panel", args=[scoring.pk])))
+            pages.append(
+                (
+                    "largest open panel ranking.xlsx",
+                    reverse("reviews:ranking_download", args=[scoring.pk]),
+                )
+            )
     seen = {_kind(u) for _k, u in pages}
     for _key, url in list(pages):
         for href in HREF.findall(_body(client, url)):

@@ -6,8 +6,9 @@ directly, in the shapes the services leave behind:
 
 * 15 cities × 10 districts, 20 000 organisations, two programmes per city (科技计划项目,
   project flow; 科普惠农兴村, award flow) with one call each in the bench year;
-* 50 000 applications (20 000 funded), one closed city panel per call with the frozen
-  score and rank of every application that reached the city;
+* 50 000 applications (20 000 funded), one city panel per call with every application
+  that reached the city: closed with the frozen score and rank of each, except the
+  second largest, still open for scoring (one in ten of its assignments not scored yet);
 * budget lines (city grant, repayable and award lines; every district's award line),
   commitments, 任务书 with three indicators each, disbursements, 5 000 repayable
   accounts with monthly instalments, repayments, acceptances with the indicator actuals;
@@ -33,7 +34,7 @@ import random
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 YEAR = 2026
@@ -437,6 +438,15 @@ class Builder:
                 totals = [sum(v, Decimal(0)) for _e, v in opinions if v is not None]
                 avg = sum(totals, Decimal(0)) / len(totals)
                 sd = (sum((t - avg) ** 2 for t in totals) / len(totals)).sqrt()
+                marks = [v for _e, v in opinions if v is not None]
+                means = {
+                    code: str(
+                        (sum((m[c] for m in marks), Decimal(0)) / len(marks)).quantize(
+                            Decimal("0.0001"), rounding=ROUND_HALF_UP
+                        )
+                    )
+                    for c, (code, _name, _top) in enumerate(CRITERIA)
+                }
                 items.append(
                     PanelItem(
                         panel_id=panel,
@@ -449,6 +459,7 @@ class Builder:
                         flagged=max(totals) - min(totals) > 20,
                         passes=mean >= 60,
                         rank=rank,
+                        criterion_means=means,
                     )
                 )
         _bulk(PanelItem, items)
@@ -478,6 +489,12 @@ class Builder:
                             conflict_declared=marks is None,
                             comment="" if marks is None else "同意推荐。",
                             total=None if marks is None else sum(marks, Decimal(0)),
+                            marks={}
+                            if marks is None
+                            else {
+                                code: str(v)
+                                for (code, _name, _top), v in zip(CRITERIA, marks, strict=True)
+                            },
                             submitted_at=None if marks is None else submitted,
                         )
                     )
@@ -496,6 +513,35 @@ class Builder:
             assignments += len(rows)
             scores += sum(len(m) for m in values if m is not None)
         self.log(f"  assignments: {assignments}, criterion scores: {scores}")
+
+    def open_panel(self) -> None:
+        """The second largest panel is still open for scoring (the pages bench measures
+        the live ranking of a large panel): its items without frozen results, and one
+        in ten of its submitted assignments declared but not scored yet. Works on the rows
+        already written, so it can also be applied to a database built before it."""
+        from django.db.models import Count
+
+        from reviews.models import Assignment, Panel, PanelItem, Score
+
+        panels = Panel.objects.annotate(n=Count("items")).order_by("-n", "pk")[:2]
+        if len(panels) < 2:
+            return
+        panel = panels[1]
+        Panel.objects.filter(pk=panel.pk).update(status="open", closed_at=None)
+        PanelItem.objects.filter(panel=panel).update(
+            score=None, mean=None, spread_sd=None, spread_range=None, n_scores=None,
+            flagged=False, passes=False, rank=None, criterion_means={},
+        )  # fmt: skip
+        pending = list(
+            Assignment.objects.filter(panel=panel, status="submitted")
+            .order_by("pk")
+            .values_list("pk", flat=True)[::10]
+        )
+        Score.objects.filter(assignment_id__in=pending).delete()
+        Assignment.objects.filter(pk__in=pending).update(
+            status="accepted", total=None, submitted_at=None, comment="", marks={}
+        )
+        self.log(f"  open panel: {panel.name} ({panel.n} items, {len(pending)} not scored yet)")
 
     # --- money -----------------------------------------------------------------------
 
@@ -1164,6 +1210,7 @@ class Builder:
             self.applications,
             self.experts,
             self.panels,
+            self.open_panel,
             self.money_plan,
             self.budget_lines,
             self.entities,

@@ -4,8 +4,10 @@ column widths, and text that starts with = + - @ written as text, never as a for
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +42,26 @@ def write_cell(sheet: Any, row: int, col: int, value: Any, formats: dict[str, An
     else:
         # write_string never interprets "=..." as a formula.
         sheet.write_string(row, col, str(value))
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector held off while a large workbook is built.
+
+    XlsxWriter keeps a tuple per cell (27 000 for a ranking of 1 700 items); so many
+    allocations start collections that walk every object of the process, and in a
+    worker with a large heap they took as long as the writing itself (a ranking in
+    140 ms with the collector held off, 240 ms median and up to 370 ms without). The
+    cells hold no reference cycles: nothing is left for the collector, which runs as
+    usual afterwards. Process-wide, as the collector is; a caller that had it off keeps
+    it off."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def add_formats(book: Any) -> dict[str, Any]:

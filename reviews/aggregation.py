@@ -1,10 +1,13 @@
 """Aggregating experts' scores into an item score, its spread and its rank.
 
-The database does the heavy part with GROUP BY queries over submitted assignments (count,
-sum, minimum, maximum and sum of squares of the experts' totals per item; sums of every
-criterion per item; the totals in order for the median). The divisions, the square root,
-the median pick and the optional per-expert z-score calibration are then done in
-``Decimal`` on those figures, so SQLite and PostgreSQL give the same digits.
+One query over the submitted assignments of the panel: the experts' totals in order with
+their scores by criterion as submitted (``Assignment.marks``; about 5 rows per item), from
+which the count, sum, extremes, standard deviation, median, trimmed mean, calibration
+and criterion means are worked out; no query over the province's scores. (With a window,
+two: the scores by criterion only of the items that can be shown.) The sums,
+divisions, square roots, the median pick and the optional per-expert z-score
+calibration are done in ``Decimal`` on the exact figures, so SQLite and PostgreSQL give
+the same digits.
 
 Methods (DESIGN §5):
 * ``mean``: Σ totals / n.
@@ -24,15 +27,17 @@ the heaviest criterion, then the earlier submission of the application.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Max, Min, Sum
+from django.db.models import F
 
-from .models import Assignment, Criterion, Panel, PanelItem, Score
+from .models import Assignment, Panel, PanelItem
 
 Q4 = Decimal("0.0001")
+CENT = Decimal("0.01")
 
 
 def q4(value: Decimal) -> Decimal:
@@ -56,6 +61,9 @@ class ItemResult:
     heavy: Decimal | None = None
     rank: int | None = None
     failed_minimums: list[str] = field(default_factory=list)
+    # false for an item outside the window asked of ``panel_results``: no criterion
+    # means, ``passes`` not worked out
+    detailed: bool = True
 
 
 def _median(values: list[Decimal]) -> Decimal:
@@ -72,9 +80,10 @@ def _trimmed(values: list[Decimal]) -> Decimal:
     return sum(ordered[1:-1], Decimal(0)) / (len(ordered) - 2)
 
 
-def _pop_sd(values: list[Decimal]) -> Decimal:
+def _pop_sd(values: list[Decimal], mean: Decimal | None = None) -> Decimal:
     n = len(values)
-    mean = sum(values, Decimal(0)) / n
+    if mean is None:
+        mean = sum(values, Decimal(0)) / n
     return (sum(((v - mean) ** 2 for v in values), Decimal(0)) / n).sqrt()
 
 
@@ -96,42 +105,58 @@ def _calibrated(rows: list[tuple[int, int, Decimal]]) -> dict[tuple[int, int], D
     return out
 
 
-def panel_results(panel: Panel) -> list[ItemResult]:
-    """Live results of every item, ranked (what ``panel_close`` freezes)."""
+def panel_results(
+    panel: Panel, *, window: Callable[[int], slice] | None = None
+) -> list[ItemResult]:
+    """Live results of every item, ranked (what ``panel_close`` freezes).
+
+    ``window`` (given the number of items, the positions of the ranking to be shown)
+    restricts the per-criterion means, and so ``passes``, to the items that can rank in
+    those positions and to the items tied on score with another (the tie-break needs
+    their heaviest criterion). The other items keep ``detailed`` false (no criterion
+    means, ``passes`` false); their score, spread and rank are the same as without a
+    window."""
     rubric = panel.rubric
     criteria = list(rubric.criteria.all())
-    heaviest = rubric.heaviest()
+    heaviest = rubric.heaviest(criteria)
     # plain values: no application model per item
     items = panel.items.order_by("pk").values_list(
         "pk", "application_id", "application__number", "application__submitted_at"
     )
     results = {pk: ItemResult(pk, app, number, submitted) for pk, app, number, submitted in items}
+    # the experts' submitted totals per item, in order, with their scores by criterion:
+    # one query for the count, mean, extremes, standard deviation, median, trimmed mean,
+    # calibration and criterion means
+    # (with a window, the scores by criterion are read afterwards for the items shown)
     submitted = Assignment.objects.filter(panel=panel, status=Assignment.Status.SUBMITTED)
-    # count, sum, extremes per item: one GROUP BY
-    for row in submitted.values("item_id").annotate(
-        n=Count("pk"), s=Sum("total"), lo=Min("total"), hi=Max("total")
+    ordered: list[tuple[int, int, Decimal]] = []
+    marks: dict[int, list[dict[str, str]]] = defaultdict(list)
+    columns = ["item_id", "expert_id", "total"] + ([] if window else ["marks"])
+    for item_id, expert, total, *sheet in submitted.order_by("item_id", "total").values_list(
+        *columns
     ):
-        r = results[row["item_id"]]
-        r.n = row["n"]
-        r.mean = q4(Decimal(str(row["s"])) / row["n"])
-        r.range = q4(Decimal(str(row["hi"])) - Decimal(str(row["lo"])))
-        r.flagged = r.range > panel.spread_threshold
-    # the experts' totals in order (median, trimmed mean, standard deviation, calibration)
-    ordered = list(
-        submitted.order_by("item_id", "total").values_list("item_id", "expert_id", "total")
-    )
+        ordered.append((item_id, expert, Decimal(str(total))))
+        if sheet:
+            marks[item_id].append(sheet[0])
     totals: dict[int, list[Decimal]] = defaultdict(list)
     for item_id, _expert, total in ordered:
-        totals[item_id].append(Decimal(str(total)))
+        totals[item_id].append(total)
     values_for_method: dict[int, list[Decimal]] = totals
     if panel.calibrate and ordered:
-        calibrated = _calibrated([(i, e, Decimal(str(t))) for i, e, t in ordered])
+        calibrated = _calibrated(ordered)
         values_for_method = defaultdict(list)
         for item_id, expert, _total in ordered:
             values_for_method[item_id].append(calibrated[(item_id, expert)])
+    threshold = panel.spread_threshold
     for item_id, values in totals.items():
         r = results[item_id]
-        r.sd = q4(_pop_sd(values))
+        n = r.n = len(values)
+        total = sum(values, Decimal(0))
+        r.mean = q4(total / n)
+        # in order: the first is the lowest, the last the highest
+        r.range = q4(values[-1] - values[0])
+        r.flagged = r.range > threshold
+        r.sd = q4(_pop_sd(values, total / n))
         method_values = values_for_method[item_id]
         if panel.aggregation == Panel.Aggregation.MEDIAN:
             r.score = q4(_median(method_values))
@@ -139,52 +164,68 @@ def panel_results(panel: Panel) -> list[ItemResult]:
             r.score = q4(_trimmed(method_values))
         else:
             r.score = q4(sum(method_values, Decimal(0)) / len(method_values))
-    # per-criterion means: one GROUP BY over the scores
-    for item_id, criterion, mean in _criterion_means(panel, criteria):
+    detailed = None if window is None else _to_detail(list(results.values()), window)
+    for r in results.values():
+        r.detailed = detailed is None or r.item_id in detailed
+    if detailed is not None:
+        for item_id, sheet in submitted.filter(item_id__in=sorted(detailed)).values_list(
+            "item_id", "marks"
+        ):
+            marks[item_id].append(sheet)
+    # per-criterion means of the detailed items, from their scores as submitted
+    for item_id, sheets in marks.items():
         r = results[item_id]
-        r.criterion_means[criterion.code] = mean
-        if criterion.min_score is not None and mean < criterion.min_score:
-            r.failed_minimums.append(criterion.code)
+        if not r.detailed:
+            continue
+        for criterion in criteria:
+            mean = _criterion_mean([s[criterion.code] for s in sheets if criterion.code in s])
+            if mean is None:
+                continue
+            r.criterion_means[criterion.code] = mean
+            if criterion.min_score is not None and mean < criterion.min_score:
+                r.failed_minimums.append(criterion.code)
     for r in results.values():
         if heaviest is not None:
             r.heavy = r.criterion_means.get(heaviest.code)
         r.passes = (
-            r.score is not None and r.score >= rubric.total_threshold and not r.failed_minimums
+            r.detailed
+            and r.score is not None
+            and r.score >= rubric.total_threshold
+            and not r.failed_minimums
         )
     return rank(list(results.values()))
 
 
-def _criterion_means(
-    panel: Panel, criteria: list[Criterion]
-) -> list[tuple[int, Criterion, Decimal]]:
-    """(item, criterion, mean of the submitted scores) of every item of ``panel``: one
-    GROUP BY over the scores of its submitted assignments."""
-    codes = {c.pk: c for c in criteria}
-    rows = (
-        Score.objects.filter(
-            assignment__panel=panel, assignment__status=Assignment.Status.SUBMITTED
-        )
-        .values("assignment__item_id", "criterion_id")
-        .annotate(s=Sum("value"), n=Count("pk"))
-        .order_by()
+def _to_detail(results: list[ItemResult], window: Callable[[int], slice]) -> set[int]:
+    """The items that can rank in ``window`` and those sharing a score (ordered by score
+    alone, a tied group holds the same places as in the ranking, only its order inside
+    may differ)."""
+    far_future = dt.datetime.max.replace(tzinfo=dt.UTC)
+    by_score = sorted(
+        results,
+        key=lambda r: (
+            0 if r.score is not None else 1,
+            -(r.score or Decimal(0)),
+            r.submitted_at or far_future,
+            r.application_id,
+        ),
     )
-    return [
-        (
-            row["assignment__item_id"],
-            codes[row["criterion_id"]],
-            q4(Decimal(str(row["s"])).quantize(Decimal("0.01")) / row["n"]),
-        )
-        for row in rows
-    ]
-
-
-def criterion_means(panel: Panel) -> dict[int, dict[str, Decimal]]:
-    """item id → {criterion code: mean}: what the ranking download shows beside the
-    frozen results of a closed panel (they are not frozen on the items)."""
-    out: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for item_id, criterion, mean in _criterion_means(panel, list(panel.rubric.criteria.all())):
-        out[item_id][criterion.code] = mean
+    shared = Counter(r.score for r in results if r.score is not None)
+    out = {r.item_id for r in by_score[window(len(by_score))]}
+    out.update(r.item_id for r in results if r.score is not None and shared[r.score] > 1)
     return out
+
+
+def _criterion_mean(values: list[str]) -> Decimal | None:
+    """The mean of one criterion's scores (two decimals each, as stored) on one item."""
+    if not values:
+        return None
+    return q4(sum((Decimal(v) for v in values), Decimal(0)).quantize(CENT) / len(values))
+
+
+def frozen_criterion_means(stored: dict[str, str]) -> dict[str, Decimal]:
+    """``PanelItem.criterion_means`` as Decimals (stored as their exact strings)."""
+    return {code: Decimal(mean) for code, mean in stored.items()}
 
 
 def rank(results: list[ItemResult]) -> list[ItemResult]:
@@ -214,9 +255,21 @@ def freeze(panel: Panel) -> list[ItemResult]:
         item = by_id[r.item_id]
         item.score, item.mean, item.spread_sd, item.spread_range = r.score, r.mean, r.sd, r.range
         item.n_scores, item.flagged, item.passes, item.rank = r.n, r.flagged, r.passes, r.rank
+        item.criterion_means = {code: str(mean) for code, mean in r.criterion_means.items()}
     PanelItem.objects.bulk_update(
         by_id.values(),
-        ["score", "mean", "spread_sd", "spread_range", "n_scores", "flagged", "passes", "rank"],
+        [
+            "score",
+            "mean",
+            "spread_sd",
+            "spread_range",
+            "n_scores",
+            "flagged",
+            "passes",
+            "rank",
+            "criterion_means",
+        ],
+        batch_size=1000,
     )
     return results
 

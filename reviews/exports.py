@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
 from typing import IO, Any
 
 import xlsxwriter
 from django.db.models import F
 
-from core.numbers import score_value
-from core.xlsx import add_formats, write_cell
+from core.xlsx import add_formats, collector_paused
 
 from . import aggregation
 from .models import Panel
 
+CENT = Decimal("0.01")
 HEADERS = [
     "排名",
     "申报编号",
@@ -35,20 +36,20 @@ def ranking_file(panel: Panel) -> IO[bytes]:
     """The workbook, built in memory (faster than XlsxWriter's row-by-row temporary files:
     a ranking of 1 700 items is 150 KB) and handed to the response to stream."""
     target = io.BytesIO()
-    write_ranking(panel, target, {"in_memory": True})
+    with collector_paused():
+        write_ranking(panel, target, {"in_memory": True})
     target.seek(0)
     return target
 
 
 def _rows(panel: Panel) -> Iterator[tuple[Any, ...]]:
     """(rank, number, title, category, district, score, mean, sd, range, n, flagged,
-    passes, criterion means) in rank order: plain values, no model per row."""
+    passes, criterion means) in rank order: plain values, no model per row. A closed
+    panel's are all frozen on its items: one query."""
     if panel.status == Panel.Status.CLOSED:
-        means = aggregation.criterion_means(panel)
         items = (
             panel.items.order_by(F("rank").asc(nulls_last=True), "pk")
             .values_list(
-                "pk",
                 "rank",
                 "application__number",
                 "application__title",
@@ -61,24 +62,30 @@ def _rows(panel: Panel) -> Iterator[tuple[Any, ...]]:
                 "n_scores",
                 "flagged",
                 "passes",
+                "criterion_means",
             )
             .iterator(chunk_size=2000)
         )
-        for pk, *row in items:
-            yield (*row, means.get(pk, {}))
+        for *row, means in items:
+            yield (*row, aggregation.frozen_criterion_means(means))
         return
     apps = {
-        i.application_id: i.application
-        for i in panel.items.select_related("application__category", "application__district")
+        pk: (title, category, district)
+        for pk, title, category, district in panel.items.values_list(
+            "application_id",
+            "application__title",
+            "application__category__name",
+            "application__district__name",
+        )
     }
     for r in aggregation.panel_results(panel):
-        app = apps[r.application_id]
+        title, category, district = apps[r.application_id]
         yield (
             r.rank,
-            app.number,
-            app.title,
-            app.category.name,
-            app.district.name,
+            r.number,
+            title,
+            category,
+            district,
             r.score,
             r.mean,
             r.sd,
@@ -90,8 +97,15 @@ def _rows(panel: Panel) -> Iterator[tuple[Any, ...]]:
         )
 
 
+def _figure(value: Decimal) -> float:
+    """A score as the page shows it: two decimals, half up."""
+    return float(value.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
 def write_ranking(panel: Panel, target: Any, options: dict[str, Any]) -> None:
-    """The ranking with every item, in rank order: three queries whatever the size."""
+    """The ranking with every item, in rank order: two queries for a closed panel, the
+    aggregation's for an open one, whatever the size. Each cell with its typed write (no
+    per-cell dispatch: 27 000 cells for 1 700 items)."""
     criteria = list(panel.rubric.criteria.all())
     book = xlsxwriter.Workbook(target, {**options, "strings_to_formulas": False})
     formats = add_formats(book)
@@ -106,25 +120,38 @@ def write_ranking(panel: Panel, target: Any, options: dict[str, Any]) -> None:
     sheet.freeze_panes(1, 0)
     for col, header in enumerate(headers):
         sheet.write_string(0, col, header, formats["header"])
+    codes = [(12 + offset, c.code) for offset, c in enumerate(criteria)]
+    write_number, write_string, write_blank = (
+        sheet.write_number,
+        sheet.write_string,
+        sheet.write_blank,
+    )
     n = 0
-    for n, (*values, score, mean, sd, spread, count, flagged, passes, means) in enumerate(
-        _rows(panel), start=1
-    ):
-        for col, value in enumerate(values):
-            write_cell(sheet, n, col, value, formats)
-        for col, figure in enumerate([score, mean, sd, spread], start=len(values)):
-            if figure is None:
-                sheet.write_blank(n, col, None)
+    for n, row in enumerate(_rows(panel), start=1):
+        position, number, title, category, district = row[:5]
+        if position is None:
+            write_blank(n, 0, None)
+        else:
+            write_number(n, 0, position)
+        # write_string never interprets "=..." as a formula
+        for col, text in ((1, number), (2, title), (3, category), (4, district)):
+            if text:
+                write_string(n, col, text)
             else:
-                sheet.write_number(n, col, float(score_value(figure) or 0), score_format)
-        sheet.write_number(n, 9, count or 0)
-        sheet.write_string(n, 10, "是" if flagged else "")
-        sheet.write_string(n, 11, "是" if passes else "否")
-        for offset, criterion in enumerate(criteria):
-            criterion_mean = means.get(criterion.code)
+                write_blank(n, col, None)
+        for col in (5, 6, 7, 8):
+            figure = row[col]
+            if figure is None:
+                write_blank(n, col, None)
+            else:
+                write_number(n, col, _figure(figure), score_format)
+        write_number(n, 9, row[9] or 0)
+        write_string(n, 10, "是" if row[10] else "")
+        write_string(n, 11, "是" if row[11] else "否")
+        means = row[12]
+        for col, code in codes:
+            criterion_mean = means.get(code)
             if criterion_mean is not None:
-                sheet.write_number(
-                    n, 12 + offset, float(score_value(criterion_mean) or 0), score_format
-                )
+                write_number(n, col, _figure(criterion_mean), score_format)
     sheet.autofilter(0, 0, max(n, 1), len(headers) - 1)
     book.close()

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
@@ -91,13 +91,17 @@ def panel_steps(
     if panel.status != Panel.Status.CLOSED:
         # two aggregates in the database, never a row per assignment
         live = Assignment.objects.live().filter(panel=panel).count()
-        short = (
-            panel.items.annotate(
-                n=Count("assignments", filter=~Q(assignments__status=Assignment.Status.DECLINED))
-            )
-            .filter(n__lt=panel.size)
-            .count()
+        # the items with their full size, from the panel's assignments (index on panel
+        # and status), not every assignment joined to the items
+        full = (
+            Assignment.objects.live()
+            .filter(panel=panel)
+            .values("item_id")
+            .annotate(n=Count("pk"))
+            .filter(n__gte=panel.size)
+            .values("item_id")
         )
+        short = panel.items.exclude(pk__in=full).count()
     if panel.status == Panel.Status.SETUP:
         if not live:
             by_officer(

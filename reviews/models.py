@@ -167,9 +167,11 @@ class Rubric(models.Model):
     def maximum_total(self) -> Decimal:
         return sum((c.weight * c.max_score for c in self.criteria.all()), Decimal(0))
 
-    def heaviest(self) -> Criterion | None:
-        """The criterion that breaks ties: highest weight, then highest maximum, then first."""
-        criteria = list(self.criteria.all())
+    def heaviest(self, criteria: list[Criterion] | None = None) -> Criterion | None:
+        """The criterion that breaks ties: highest weight, then highest maximum, then first
+        (of ``criteria``, this rubric's criteria already read, when given)."""
+        if criteria is None:
+            criteria = list(self.criteria.all())
         if not criteria:
             return None
         return sorted(criteria, key=lambda c: (-c.weight, -c.max_score, c.order, c.pk))[0]
@@ -349,6 +351,10 @@ class PanelItem(models.Model):
     flagged = models.BooleanField(_("spread flagged"), default=False)
     passes = models.BooleanField(_("passes"), default=False)
     rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    # {criterion code: mean of the submitted scores, "12.3456"}: frozen with the rest, so
+    # the ranking download of a closed panel reads the items alone (no GROUP BY over the
+    # panel's scores)
+    criterion_means = models.JSONField(_("criterion means"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("panel item")
@@ -445,6 +451,10 @@ class Assignment(ConcurrentTransitionMixin, models.Model):
         help_text=_("Σ weight × score, fixed when submitted."),
     )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    # {criterion code: score, "12.50"}: the scores as submitted, fixed with the total (the
+    # Score rows stay the record); the aggregation reads them with the totals instead of
+    # grouping the province's scores
+    marks = models.JSONField(_("scores as submitted"), default=dict, blank=True)
     offline = models.BooleanField(_("entered from a paper sheet"), default=False)
 
     objects = AssignmentQuerySet.as_manager()
@@ -488,6 +498,7 @@ class Assignment(ConcurrentTransitionMixin, models.Model):
         """An officer reopens the scores for correction."""
         self.total = None
         self.submitted_at = None
+        self.marks = {}
 
 
 class AssignmentLog(models.Model):

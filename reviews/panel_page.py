@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpRequest
 
@@ -17,8 +18,9 @@ from .models import Panel
 
 def ranking_page(request: HttpRequest, panel: Panel) -> PageLinks:
     """The ranking as shown: frozen on the items once closed (paged in the database),
-    live before (computed for the whole panel by the GROUP BY queries of the aggregation,
-    then paged). Each row is a dict, the same for both."""
+    live before (scores and ranks computed for the whole panel by the aggregation, the
+    criterion means and passes only for the page shown, then paged). Each row is a
+    dict, the same for both."""
     if panel.status == Panel.Status.CLOSED:
         items = panel.items.select_related("application").order_by(
             F("rank").asc(nulls_last=True), "pk"
@@ -38,9 +40,17 @@ def ranking_page(request: HttpRequest, panel: Panel) -> PageLinks:
             for i in pages.page.object_list
         ]
         return pages
-    results = aggregation.panel_results(panel)
+    number = request.GET.get("page")
+
+    def window(count: int) -> slice:
+        # the page ``paginate`` below picks (the last one if past the end)
+        page = Paginator(range(count), selectors.PAGE_SIZE).get_page(number)
+        return slice(page.start_index() - 1, page.end_index())
+
+    results = aggregation.panel_results(panel, window=window)
     pages = paginate(request, results, selectors.PAGE_SIZE, "page", "ranking")
     shown = list(pages.page.object_list)
+    assert all(r.detailed for r in shown)
     apps = {
         i.application_id: i.application
         for i in panel.items.filter(

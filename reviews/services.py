@@ -577,6 +577,8 @@ def scores_save(
     assignment.offline = assignment.offline or offline
     if submit:
         assignment.total = sum((c.weight * parsed[c.pk] for c in criteria), Decimal(0))
+        # as the Score rows store them: two decimals
+        assignment.marks = {c.code: str(parsed[c.pk].quantize(Decimal("0.01"))) for c in criteria}
         assignment.submitted_at = clock.now()
         _transition(assignment, "submit")
         _log(assignment, "submitted" if not offline else "paper_sheet_entered", actor)
