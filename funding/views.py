@@ -121,6 +121,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "can_create": user.has_perm("funding.create_programme"),
+            "reads_statistics": user.has_perm("funding.read_statistics"),
             "reads_quotas": scope_of(user).has_any({Role.DISTRICT_OFFICER, Role.DISTRICT_FINANCE}),
         },
     )

@@ -45,6 +45,18 @@ def test_a_city_officer_sees_only_the_calls_of_their_region(as_user, huzhou_call
     assert officer.get(reverse("reviews:call_rubric", args=[huzhou_call.pk])).status_code == 404
 
 
+def test_the_calls_page_links_the_farmer_figures_only_for_those_who_may_read_them(as_user):
+    # a finance officer reads the calls but not the districts' farmer income figures:
+    # the button would lead to a refusal, so it is not there
+    link = reverse("funding:statistic_list")
+    finance = as_user("finance")
+    assert link not in finance.get(reverse("funding:call_list")).content.decode()
+    assert finance.get(link).status_code == 403
+    officer = as_user("district_officer")
+    assert link in officer.get(reverse("funding:call_list")).content.decode()
+    assert officer.get(link).status_code == 200
+
+
 def test_a_city_officer_cannot_write_to_another_regions_call(as_user, huzhou_call):
     officer = as_user("city_officer")
     coop = Category.objects.create(programme=huzhou_call.programme, code="coop", name="合作组织")
