@@ -12,9 +12,8 @@ Same signature, locks, refusals and answers as 0016; less work on the way:
   transaction's own id; only a row written by a subtransaction (a savepoint) asks
   ``ledger_xid_is_current`` (a look-up in the commit log).
 * The second index Django made on ``ledger_entry.idempotency_key`` (``varchar_pattern_ops``,
-  for LIKE) is dropped: the database's collation is C-ordered for the ledger's keys
-  (ASCII), nothing filters keys by pattern outside a test, and every posting paid for
-  inserting into it. The unique index stays.
+  for LIKE) is dropped: nothing filters keys by pattern outside a test (which scans its
+  few rows), and every posting paid for inserting into it. The unique index stays.
 """
 
 from importlib import import_module
