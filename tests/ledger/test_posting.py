@@ -183,11 +183,12 @@ def test_a_replay_is_answered_with_the_entry_even_when_it_would_now_overdraw(lin
     available = services.line_account(line, Account.Kind.AVAILABLE)
     appropriation = services.line_account(line, Account.Kind.APPROPRIATION)
     whole = figures(line)["available"]
+    legs = [Posting(available, -whole), Posting(appropriation, whole)]
     first = services.entry_post(
         idempotency_key="adjust:replay",
         kind=Entry.Kind.BUDGET_ADJUST,
         value_date=D(2026, 2, 1),
-        legs=[Posting(available, -whole), Posting(appropriation, whole)],
+        legs=legs,
         actor=maker,
     )
     assert figures(line)["available"] == 0
@@ -196,7 +197,7 @@ def test_a_replay_is_answered_with_the_entry_even_when_it_would_now_overdraw(lin
         idempotency_key="adjust:replay",
         kind=Entry.Kind.BUDGET_ADJUST,
         value_date=D(2026, 2, 1),
-        legs=[Posting(available, -whole), Posting(appropriation, whole)],
+        legs=legs,
         actor=maker,
     )
     # … then the answer is the entry already posted, and nothing moved twice
@@ -209,7 +210,7 @@ def test_a_replay_is_answered_with_the_entry_even_when_it_would_now_overdraw(lin
             idempotency_key="adjust:replay-2",
             kind=Entry.Kind.BUDGET_ADJUST,
             value_date=D(2026, 2, 1),
-            legs=[Posting(available, -whole), Posting(appropriation, whole)],
+            legs=legs,
             actor=maker,
         )
 

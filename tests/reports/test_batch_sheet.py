@@ -25,6 +25,33 @@ def book_of(tmp_path, year):
     return read_book(out)
 
 
+def _more_approved(prefix: str, count: int, instrument: str, fen: int):
+    """``count`` approved applications in the call of the first approved one of 2025, each
+    funded ``fen`` by ``instrument``: (that first application, the ones made)."""
+    from projects.models import ApplicationFunding
+
+    first = Application.objects.filter(call__year=2025, approved_amount_fen__isnull=False).first()
+    made = Application.objects.bulk_create(
+        Application(
+            number=f"{prefix}-{n:04d}",
+            call=first.call,
+            category=first.category,
+            title=f"批量 {n}",
+            organisation=first.organisation,
+            district=first.district,
+            status="approved",
+            approved_amount_fen=fen,
+            created_by=first.created_by,
+        )
+        for n in range(count)
+    )
+    ApplicationFunding.objects.bulk_create(
+        ApplicationFunding(application=a, instrument=instrument, amount_fen=fen, approved_fen=fen)
+        for a in made
+    )
+    return first, made
+
+
 @pytest.mark.parametrize("year", [2024, 2025])
 def test_the_batch_sheet_ties_to_the_project_and_repayable_sheets(demo, tmp_path, year):
     # given the demo world's books of the year
@@ -63,8 +90,6 @@ def test_the_batch_summary_reads_in_a_fixed_number_of_queries(demo):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from projects.models import ApplicationFunding
-
     def queries():
         with CaptureQueriesContext(connection) as captured:
             batch_summary(scope=whole_database(), year=2025)
@@ -72,29 +97,7 @@ def test_the_batch_summary_reads_in_a_fixed_number_of_queries(demo):
 
     small = queries()
     # given: many more approved projects in the year's batch
-    first = Application.objects.filter(call__year=2025, approved_amount_fen__isnull=False).first()
-    made = Application.objects.bulk_create(
-        [
-            Application(
-                number=f"BATCH-{n:04d}",
-                call=first.call,
-                category=first.category,
-                title=f"批量 {n}",
-                organisation=first.organisation,
-                district=first.district,
-                status="approved",
-                approved_amount_fen=100_000,
-                created_by=first.created_by,
-            )
-            for n in range(30)
-        ]
-    )
-    ApplicationFunding.objects.bulk_create(
-        ApplicationFunding(
-            application=a, instrument="grant", amount_fen=100_000, approved_fen=100_000
-        )
-        for a in made
-    )
+    first, _made = _more_approved("BATCH", 30, "grant", 100_000)
     # then the same number of queries, and the new projects are counted
     assert queries() == small
     summary = batch_summary(scope=whole_database(), year=2025)
@@ -198,8 +201,6 @@ def test_the_batch_page_reads_in_the_same_number_of_queries_as_the_year_grows(de
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from projects.models import ApplicationFunding
-
     client = login("city_officer")
     address = reverse("reports:batches") + "?year=2025"
     client.get(address)  # warm the session
@@ -211,27 +212,7 @@ def test_the_batch_page_reads_in_the_same_number_of_queries_as_the_year_grows(de
 
     small = queries()
     # given ten times more approved projects in one of the year's batches
-    first = Application.objects.filter(call__year=2025, approved_amount_fen__isnull=False).first()
-    made = Application.objects.bulk_create(
-        Application(
-            number=f"GROW-{n:04d}",
-            call=first.call,
-            category=first.category,
-            title=f"批量 {n}",
-            organisation=first.organisation,
-            district=first.district,
-            status="approved",
-            approved_amount_fen=50_000,
-            created_by=first.created_by,
-        )
-        for n in range(10 * Application.objects.count())
-    )
-    ApplicationFunding.objects.bulk_create(
-        ApplicationFunding(
-            application=a, instrument="award", amount_fen=50_000, approved_fen=50_000
-        )
-        for a in made
-    )
+    first, made = _more_approved("GROW", 10 * Application.objects.count(), "award", 50_000)
     # then the page reads in as many queries, and shows them
     assert queries() == small
     summary = batch_summary(scope=whole_database(), year=2025)
