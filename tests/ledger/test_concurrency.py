@@ -5,6 +5,7 @@ never goes below zero and nothing is posted twice."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.db import connection, transaction
 from ledger import services
 from ledger.errors import LedgerError
 from ledger.models import Account, BudgetLine, Disbursement, Entry
+from ledger.services import Posting
 
 from .conftest import CITY, D, figures, postgres_only, yuan
 
@@ -122,3 +124,55 @@ def test_the_same_idempotency_key_at_once_gives_one_entry(line, maker):
     assert figures(line)["committed"] == 500_000
     assert all(type(r).__name__ == "Commitment" for r in results), results
     assert len({r.pk for r in results}) == 1
+
+
+def test_a_posting_short_of_money_waits_for_a_concurrent_posting_that_brings_it(line, maker):
+    # given a line whose available balance is all moved out
+    available = services.line_account(line, Account.Kind.AVAILABLE)
+    appropriation = services.line_account(line, Account.Kind.APPROPRIATION)
+    whole = figures(line)["available"]
+
+    def move(key: str, fen: int) -> Entry:
+        return services.entry_post(
+            idempotency_key=key,
+            kind=Entry.Kind.BUDGET_ADJUST,
+            value_date=D(2026, 2, 1),
+            legs=[Posting(available, fen), Posting(appropriation, -fen)],
+            actor=maker,
+        )
+
+    move("adjust:empty", -whole)
+    posted = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def bring() -> None:
+        # one clerk brings 100.00 back and commits half a second later
+        try:
+            with transaction.atomic(durable=True):
+                move("adjust:bring", 10_000)
+                posted.set()
+                time.sleep(0.5)
+        finally:
+            connection.close()
+
+    def take() -> None:
+        # another takes 50.00 meanwhile: not there when it starts, there once it has waited
+        posted.wait(10)
+        try:
+            outcome["entry"] = move("adjust:take", -5_000)
+        except Exception as error:
+            outcome["error"] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=bring), threading.Thread(target=take)]
+    began = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    # then the second posting waited for the first and went through on its money
+    assert "error" not in outcome, outcome
+    assert time.monotonic() - began >= 0.5
+    assert figures(line)["available"] == 5_000
+    assert Entry.objects.filter(idempotency_key__startswith="adjust:").count() == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from django.db import transaction
 
 from ledger import services
 from ledger.errors import LedgerError
@@ -213,6 +214,39 @@ def test_a_replay_is_answered_with_the_entry_even_when_it_would_now_overdraw(lin
             legs=legs,
             actor=maker,
         )
+
+
+def test_a_refused_posting_leaves_every_account_as_it_was(line, maker):
+    # given a movement whose first account (in lock order) may go negative and whose
+    # second, the available balance, cannot cover it
+    available = services.line_account(line, Account.Kind.AVAILABLE)
+    appropriation = services.line_account(line, Account.Kind.APPROPRIATION)
+    assert appropriation.pk < available.pk
+    before = figures(line)
+    too_much = before["available"] + 1
+    # when it is posted, inside the caller's transaction
+    with transaction.atomic():
+        with pytest.raises(LedgerError, match="not enough|不足"):
+            services.entry_post(
+                idempotency_key="adjust:too-much",
+                kind=Entry.Kind.BUDGET_ADJUST,
+                value_date=D(2026, 2, 1),
+                legs=[Posting(appropriation, too_much), Posting(available, -too_much)],
+                actor=maker,
+            )
+        # then, in that same transaction, neither account has moved and nothing is posted
+        assert figures(line) == before
+        assert not Entry.objects.filter(idempotency_key="adjust:too-much").exists()
+        # and the transaction goes on: a movement that fits is posted
+        services.entry_post(
+            idempotency_key="adjust:fits",
+            kind=Entry.Kind.BUDGET_ADJUST,
+            value_date=D(2026, 2, 1),
+            legs=[Posting(appropriation, 100), Posting(available, -100)],
+            actor=maker,
+        )
+    assert figures(line)["available"] == before["available"] - 100
+    assert figures(line)["appropriation"] == before["appropriation"] - 100
 
 
 def test_many_entries_in_one_call_all_or_none(line, maker):
