@@ -350,6 +350,17 @@ def _post_on_server(
     through the driver's cursor, which sends it. The driver's cursor machinery cost about
     a third of the client's time per posting; errors are raised as the driver's and then
     Django's, as from a cursor."""
+    # every parameter as text; the statement casts each to its type
+    parameters = [
+        key,
+        kind,
+        value_date.isoformat(),
+        memo,
+        None if actor is None else str(actor.pk),
+        None if reverses is None else str(reverses.pk),
+        _int_array([leg.account.pk for leg in legs]),
+        _int_array([leg.amount_fen for leg in legs]),
+    ]
     kept = _kept(db)
     conn = kept.connection
     pgconn = conn.pgconn
@@ -364,16 +375,7 @@ def _post_on_server(
                 kept.prepared = True
             result = pgconn.exec_prepared(
                 _POST_ENTRY_NAME,
-                [
-                    key.encode(encoding),
-                    kind.encode(encoding),
-                    value_date.isoformat().encode(),
-                    memo.encode(encoding),
-                    None if actor is None else str(actor.pk).encode(),
-                    None if reverses is None else str(reverses.pk).encode(),
-                    _int_array([leg.account.pk for leg in legs]).encode(),
-                    _int_array([leg.amount_fen for leg in legs]).encode(),
-                ],
+                [None if value is None else value.encode(encoding) for value in parameters],
             )
             _check(result, encoding)
         values = [result.get_value(0, i) for i in range(8)]
@@ -387,20 +389,7 @@ def _post_on_server(
         )
     else:
         with db.wrap_database_errors:
-            kept.cursor.execute(
-                _POST_ENTRY_SQL,
-                (
-                    key,
-                    kind,
-                    value_date,
-                    memo,
-                    None if actor is None else actor.pk,
-                    None if reverses is None else reverses.pk,
-                    _int_array([leg.account.pk for leg in legs]),
-                    _int_array([leg.amount_fen for leg in legs]),
-                ),
-                prepare=True,
-            )
+            kept.cursor.execute(_POST_ENTRY_SQL, parameters, prepare=True)
             fetched = kept.cursor.fetchone()
         assert fetched is not None  # the function always answers with one row
         row = tuple(fetched)
