@@ -47,6 +47,7 @@ from django.utils import timezone
 
 from accounts.models import OrgUnit
 from core import clock
+from funding.models import Call
 from ledger.aging import OPEN, UNPAID, bucket_for, with_current_aging
 from ledger.models import (
     Account,
@@ -632,15 +633,14 @@ def budget_lines_for_chart(
 
 def years_with_data(*, scope: ReportScope) -> list[int]:
     """Years that have calls with applications or budget lines in the scope, newest first."""
-    # .order_by(): the models' orderings would otherwise join the DISTINCT (one row per
-    # application instead of one per year). The scope's districts are found first, then
-    # their applications by the district's index.
+    # .order_by(): the models' orderings would otherwise join the DISTINCT. The calls
+    # are few: each is asked whether it has an application in the scope's districts (one
+    # probe of the call-and-district index), where reading every application of the
+    # province for its call's year took 20-30 ms at province scale.
     districts = OrgUnit.objects.filter(scope.region_q("path")).values("pk")
+    applied = Application.objects.filter(call=OuterRef("pk"), district__in=districts)
     years = set(
-        Application.objects.filter(district__in=districts)
-        .order_by()
-        .values_list("call__year", flat=True)
-        .distinct()
+        Call.objects.filter(Exists(applied)).order_by().values_list("year", flat=True).distinct()
     )
     years |= set(
         BudgetLine.objects.filter(scope.ledger_q())

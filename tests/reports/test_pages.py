@@ -200,6 +200,22 @@ def test_years_with_data_reads_one_row_per_year(demo):
     assert Application.objects.count() > len(expected)
 
 
+@pytest.mark.parametrize("region", ["330100", "330106"])
+def test_years_with_data_of_a_region_are_its_applications_and_budget_lines_years(demo, region):
+    from accounts.models import OrgUnit
+    from reports.scope import scope_for_region
+    from reports.selectors import years_with_data
+
+    scope = scope_for_region(region)
+    districts = OrgUnit.objects.filter(scope.region_q("path"))
+    # read the plain way: every application of the region's districts, every budget line
+    expected = {
+        a.call.year for a in Application.objects.select_related("call") if a.district in districts
+    }
+    expected |= {line.year for line in BudgetLine.objects.filter(scope.ledger_q())}
+    assert years_with_data(scope=scope) == sorted(expected, reverse=True)
+
+
 @pytest.mark.parametrize("region", [None, "330100", "330106"])
 def test_paid_by_district_sums_the_paid_disbursements_of_the_years_projects(demo, region):
     from ledger.models import Disbursement
