@@ -10,14 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
-import psycopg.errors
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
 from django.db.models import BigIntegerField, Case, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
-from psycopg import pq
 
 from core import clock
 
@@ -35,6 +32,7 @@ from ..models import (
     Side,
 )
 from ..money import format_fen
+from .server_call import driver_cursor, post_on_server
 
 Kind = Account.Kind
 Book = Account.Book
@@ -197,7 +195,7 @@ def entry_post(
         # (no savepoint); outside one it is its own transaction in autocommit, so a
         # posting is one round trip (no BEGIN and COMMIT of their own), the deferred
         # balance check still running before it commits.
-        row = _post_on_server(db, idempotency_key, kind, value_date, legs, actor, memo, reverses)
+        row = post_on_server(db, idempotency_key, kind, value_date, legs, actor, memo, reverses)
         return _entry_from_server(
             row, idempotency_key, kind, value_date, legs, actor, memo, reverses
         )
@@ -240,7 +238,7 @@ def entries_post(*, entries: Sequence[EntrySpec], actor: Any) -> list[Entry]:
         # pk order, before the first posting; otherwise two batches over overlapping
         # accounts lock them in different orders and deadlock.
         lock_accounts(accounts)
-        cursor = _driver_cursor(connection)
+        cursor = driver_cursor(connection)
         with connection.wrap_database_errors:
             cursor.execute(
                 "SELECT * FROM ledger_post_entries(%s::text[], %s::text[], %s::date[],"
@@ -256,7 +254,6 @@ def entries_post(*, entries: Sequence[EntrySpec], actor: Any) -> list[Entry]:
                     accounts,
                     amounts,
                 ],
-                prepare=True,
             )
             rows = cursor.fetchall()
         # a refusal raises here, inside the savepoint, so the whole batch is undone
@@ -273,136 +270,6 @@ def entries_post(*, entries: Sequence[EntrySpec], actor: Any) -> list[Entry]:
             )
             for row, spec in zip(rows, entries, strict=False)
         ]
-
-
-# The recorded time comes back as microseconds since the epoch, the legs go as array
-# literals: no array or time-stamp adaptation in Python on a posting.
-_POST_ENTRY = (
-    "SELECT o_entry_id, o_seq, o_hash,"
-    " (extract(epoch FROM o_recorded_at) * 1000000)::bigint,"
-    " o_created, o_short_account, o_short_balance, o_short_needed"
-    " FROM ledger_post_entry("
-)
-_TYPES = ("text", "text", "date", "text", "bigint", "bigint", "bigint[]", "bigint[]")
-# for libpq ($n) and for the driver's cursor (%s)
-_POST_ENTRY_CALL = _POST_ENTRY + ", ".join(f"${n}::{t}" for n, t in enumerate(_TYPES, 1)) + ")"
-_POST_ENTRY_SQL = _POST_ENTRY + ", ".join(f"%s::{t}" for t in _TYPES) + ")"
-_POST_ENTRY_NAME = b"ledger_post_entry_call"
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
-def _int_array(values: Sequence[int]) -> str:
-    """A PostgreSQL array literal of whole numbers (``{1,-2}``)."""
-    return "{" + ",".join(str(int(v)) for v in values) + "}"
-
-
-@dataclass
-class _Kept:
-    """What the postings keep for one connection of the driver."""
-
-    connection: Any
-    cursor: psycopg.Cursor[Any]
-    prepared: bool = False
-
-
-def _kept(db: Any) -> _Kept:
-    """The driver's cursor (and whether the posting call is prepared) for ``db``'s current
-    connection: made once per connection, made again when Django opens a new one. Making a
-    cursor per posting cost about a sixth of the client's time."""
-    db.ensure_connection()
-    kept: _Kept | None = getattr(db, "_ledger_kept", None)
-    if kept is None or kept.connection is not db.connection or kept.cursor.closed:
-        kept = _Kept(db.connection, psycopg.Cursor(db.connection))
-        db._ledger_kept = kept
-    return kept
-
-
-def _driver_cursor(db: Any) -> psycopg.Cursor[Any]:
-    return _kept(db).cursor
-
-
-def _text(value: bytes | None) -> str | None:
-    return None if value is None else value.decode()
-
-
-def _whole(value: bytes | None) -> int | None:
-    return None if value is None else int(value)
-
-
-def _post_on_server(
-    db: Any,
-    key: str,
-    kind: str,
-    value_date: dt.date,
-    legs: Sequence[Posting],
-    actor: Any,
-    memo: str,
-    reverses: Entry | None,
-) -> tuple[Any, ...]:
-    """One call of ``ledger_post_entry``, prepared on the server once per connection and
-    then sent as its parameters only: the hot path of the ledger.
-
-    It goes through libpq itself (``PQexecPrepared``) where that cannot disturb the
-    driver's view of the transaction: in autocommit (the call is its own transaction)
-    or inside a transaction the driver has begun (libpq's transaction status is the
-    driver's own record of it, so it goes on as before). Only at the very start of a
-    transaction, where the driver still owes the server its BEGIN, does the call go
-    through the driver's cursor, which sends it. The driver's cursor machinery cost about
-    a third of the client's time per posting; errors are raised as the driver's and then
-    Django's, as from a cursor."""
-    # every parameter as text; the statement casts each to its type
-    parameters = [
-        key,
-        kind,
-        value_date.isoformat(),
-        memo,
-        None if actor is None else str(actor.pk),
-        None if reverses is None else str(reverses.pk),
-        _int_array([leg.account.pk for leg in legs]),
-        _int_array([leg.amount_fen for leg in legs]),
-    ]
-    kept = _kept(db)
-    conn = kept.connection
-    pgconn = conn.pgconn
-    status = pgconn.transaction_status
-    if status == pq.TransactionStatus.INTRANS or (
-        status == pq.TransactionStatus.IDLE and conn.autocommit
-    ):
-        encoding = conn.info.encoding
-        with db.wrap_database_errors:
-            if not kept.prepared:
-                _check(pgconn.prepare(_POST_ENTRY_NAME, _POST_ENTRY_CALL.encode()), encoding)
-                kept.prepared = True
-            result = pgconn.exec_prepared(
-                _POST_ENTRY_NAME,
-                [None if value is None else value.encode(encoding) for value in parameters],
-            )
-            _check(result, encoding)
-        values = [result.get_value(0, i) for i in range(8)]
-        row: tuple[Any, ...] = (
-            _whole(values[0]),
-            _whole(values[1]),
-            _text(values[2]),
-            _whole(values[3]),
-            values[4] == b"t",
-            *[_whole(v) for v in values[5:]],
-        )
-    else:
-        with db.wrap_database_errors:
-            kept.cursor.execute(_POST_ENTRY_SQL, parameters, prepare=True)
-            fetched = kept.cursor.fetchone()
-        assert fetched is not None  # the function always answers with one row
-        row = tuple(fetched)
-    entry_id, seq, digest, micros, *rest = row
-    recorded_at = None if micros is None else _EPOCH + dt.timedelta(microseconds=micros)
-    return (entry_id, seq, digest, recorded_at, *rest)
-
-
-def _check(result: Any, encoding: str) -> None:
-    """Raises the driver's error for a failed libpq result (Django's, in
-    ``wrap_database_errors``)."""
-    if result.status not in (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK):
-        raise psycopg.errors.error_from_result(result, encoding=encoding)
 
 
 def _entry_from_server(

@@ -5,7 +5,7 @@ whether it is the transaction's first statement or not, and its errors must be D
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from ledger import services
 from ledger.models import Account, Entry
@@ -106,3 +106,54 @@ def test_a_database_refusal_is_djangos_error_and_the_connection_goes_on(line):
     assert not Entry.objects.filter(idempotency_key="no-such-account").exists()
     move(line, "after-the-refusal")
     assert Entry.objects.filter(idempotency_key="after-the-refusal").exists()
+
+
+def test_a_key_with_a_nul_character_is_refused_not_cut_short(line):
+    from django.db import DataError
+
+    move(line, "nul-prefix")
+    with pytest.raises(DataError):
+        move(line, "nul-prefix\x00tail")
+    # nothing was stored under the key cut at the NUL, nor answered from it
+    assert list(
+        Entry.objects.filter(idempotency_key__startswith="nul-prefix").values_list(
+            "idempotency_key", flat=True
+        )
+    ) == ["nul-prefix"]
+
+
+def test_a_posting_call_the_server_lost_is_prepared_again(line):
+    before = available_fen(line)
+    move(line, "before-the-loss")  # the call is prepared on this connection
+
+    def lose_it() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")  # as a pooler's reset would
+
+    # in autocommit the call is simply prepared and sent again
+    lose_it()
+    move(line, "after-the-loss")
+    # inside a transaction the failed call has undone it: the caller hears of it …
+    lose_it()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        assert Entry.objects.exists()
+        move(line, "lost-in-a-transaction")
+    # … and the next transaction posts again
+    with transaction.atomic():
+        assert Entry.objects.exists()
+        move(line, "the-next-transaction")
+    keys = set(Entry.objects.values_list("idempotency_key", flat=True))
+    assert {"before-the-loss", "after-the-loss", "the-next-transaction"} <= keys
+    assert "lost-in-a-transaction" not in keys
+    assert available_fen(line) == before - 300
+
+
+def test_a_transaction_marked_for_rollback_refuses_the_posting(line):
+    from django.db.transaction import TransactionManagementError
+
+    with transaction.atomic():
+        assert Entry.objects.exists()
+        transaction.set_rollback(True)
+        with pytest.raises(TransactionManagementError):
+            move(line, "in-a-doomed-transaction")
+    assert not Entry.objects.filter(idempotency_key="in-a-doomed-transaction").exists()
