@@ -91,6 +91,13 @@ def _check(result: Any, pgconn: Any, encoding: str) -> None:
     raise psycopg.errors.error_from_result(result, encoding=encoding)
 
 
+def _prepare(kept: _Kept, encoding: str) -> None:
+    """Prepares the posting call on the kept connection's server session."""
+    pgconn = kept.connection.pgconn
+    _check(pgconn.prepare(STATEMENT_NAME, POST_ENTRY_CALL.encode()), pgconn, encoding)
+    kept.prepared = True
+
+
 def post_on_server(
     db: Any,
     key: str,
@@ -146,8 +153,7 @@ def post_on_server(
             if any(value is not None and "\x00" in value for value in parameters):
                 raise psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
             if not kept.prepared:
-                _check(pgconn.prepare(STATEMENT_NAME, POST_ENTRY_CALL.encode()), pgconn, encoding)
-                kept.prepared = True
+                _prepare(kept, encoding)
             encoded = [None if value is None else value.encode(encoding) for value in parameters]
             result = pgconn.exec_prepared(STATEMENT_NAME, encoded)
             if result.error_field(pq.DiagnosticField.SQLSTATE) == _INVALID_STATEMENT_NAME:
@@ -155,10 +161,7 @@ def post_on_server(
                 # and in autocommit, where the failed call left nothing behind, sent again
                 kept.prepared = False
                 if status == pq.TransactionStatus.IDLE:
-                    _check(
-                        pgconn.prepare(STATEMENT_NAME, POST_ENTRY_CALL.encode()), pgconn, encoding
-                    )
-                    kept.prepared = True
+                    _prepare(kept, encoding)
                     result = pgconn.exec_prepared(STATEMENT_NAME, encoded)
             _check(result, pgconn, encoding)
             if result.ntuples != 1:

@@ -11,7 +11,7 @@ from ledger import services
 from ledger.models import Account, Entry
 from ledger.services import Posting
 
-from .conftest import D
+from .conftest import D, figures
 
 pytestmark = [
     pytest.mark.postgres,
@@ -46,50 +46,46 @@ def move(line, key: str, fen: int = 100) -> Entry:
     return post(key, legs(line, fen))
 
 
-def available_fen(line) -> int:
-    return Account.objects.get(budget_line=line, kind=Account.Kind.AVAILABLE).balance
-
-
 def test_a_posting_first_in_a_transaction_is_undone_with_it(line):
     movement = legs(line)
-    before = available_fen(line)
+    before = figures(line)["available"]
     connection.close()  # a fresh connection: nothing prepared, nothing begun
     with pytest.raises(Undo), transaction.atomic():
         post("first-then-undone", movement)  # the transaction's first statement
         raise Undo
     assert not Entry.objects.filter(idempotency_key="first-then-undone").exists()
-    assert available_fen(line) == before
+    assert figures(line)["available"] == before
 
 
 def test_a_posting_after_other_statements_is_undone_with_the_transaction(line):
-    before = available_fen(line)
+    before = figures(line)["available"]
     with pytest.raises(Undo), transaction.atomic():
         assert Entry.objects.count() >= 0  # the transaction has begun on the server
         move(line, "later-then-undone")
         assert Entry.objects.filter(idempotency_key="later-then-undone").exists()
         raise Undo
     assert not Entry.objects.filter(idempotency_key="later-then-undone").exists()
-    assert available_fen(line) == before
+    assert figures(line)["available"] == before
 
 
 def test_postings_in_a_transaction_commit_together(line):
-    before = available_fen(line)
+    before = figures(line)["available"]
     with transaction.atomic():
         move(line, "together-1")
         move(line, "together-2")
     assert Entry.objects.filter(idempotency_key__startswith="together-").count() == 2
-    assert available_fen(line) == before - 200
+    assert figures(line)["available"] == before - 200
 
 
 def test_a_posting_on_its_own_is_committed_at_once(line):
-    before = available_fen(line)
+    before = figures(line)["available"]
     entry = move(line, "on-its-own")
     connection.close()  # another connection sees it
     assert Entry.objects.get(idempotency_key="on-its-own").pk == entry.pk
-    assert available_fen(line) == before - 100
+    assert figures(line)["available"] == before - 100
     # and a new connection posts again (the call is prepared anew on it)
     move(line, "after-reconnect")
-    assert available_fen(line) == before - 200
+    assert figures(line)["available"] == before - 200
 
 
 def test_a_database_refusal_is_djangos_error_and_the_connection_goes_on(line):
@@ -123,7 +119,7 @@ def test_a_key_with_a_nul_character_is_refused_not_cut_short(line):
 
 
 def test_a_posting_call_the_server_lost_is_prepared_again(line):
-    before = available_fen(line)
+    before = figures(line)["available"]
     move(line, "before-the-loss")  # the call is prepared on this connection
 
     def lose_it() -> None:
@@ -145,7 +141,7 @@ def test_a_posting_call_the_server_lost_is_prepared_again(line):
     keys = set(Entry.objects.values_list("idempotency_key", flat=True))
     assert {"before-the-loss", "after-the-loss", "the-next-transaction"} <= keys
     assert "lost-in-a-transaction" not in keys
-    assert available_fen(line) == before - 300
+    assert figures(line)["available"] == before - 300
 
 
 def test_a_transaction_marked_for_rollback_refuses_the_posting(line):
